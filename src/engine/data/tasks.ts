@@ -1,0 +1,217 @@
+// Task streams: how one data set becomes a sequence of tasks. A task never copies the features:
+// it keeps the shared Dataset, the rows it uses and a per-task transform (pixel permutation or
+// rotation table), and fill() builds mini-batches on the fly.
+import { TaskStreamConfig } from '../experiment';
+import { Rng, permutation } from '../random';
+import { DataError, DataSplits, Dataset } from './dataset';
+
+export interface TaskData {
+  count: number;
+  features: number;
+  /** 1 for a binary task, else the number of classes of the head. */
+  outputs: number;
+  /** Target of each example: the output index (0..outputs-1), or 0/1 for binary tasks. */
+  targets: Int32Array;
+  /** Writes examples indices[start..end) into x (row-major, features each, values in [0,1]) and their targets into y (one-hot rows of `outputs` values, or a single 0/1 per row when outputs === 1). */
+  fill(indices: ArrayLike<number>, start: number, end: number, x: Float32Array, y: Float32Array): void;
+}
+
+export interface Task {
+  /** 1-based. */
+  index: number;
+  name: string;
+  outputs: number;
+  train: TaskData;
+  validation: TaskData;
+  test: TaskData;
+}
+
+/** How a task turns a source row into its input row. */
+type Transform =
+  | { kind: 'identity' }
+  | { kind: 'permute'; perm: Int32Array }
+  /** Bilinear sampling: output pixel p = Σk weights[4p+k] · source[src[4p+k]]. */
+  | { kind: 'sample'; src: Int32Array; weights: Float32Array };
+
+/**
+ * A TaskData over the rows `rows` of ds (all rows when null) with the given targets.
+ * Validation and test parts get the same transform as training, so a task means the same input space.
+ */
+function makeTaskData(ds: Dataset, rows: Int32Array | null, targets: Int32Array, outputs: number, transform: Transform): TaskData {
+  const f = ds.features;
+  const src = ds.x;
+  const scale = src instanceof Uint8Array ? 1 / 255 : 1;
+  const count = targets.length;
+  return {
+    count,
+    features: f,
+    outputs,
+    targets,
+    fill(indices, start, end, x, y) {
+      const n = end - start;
+      if (start < 0 || end > indices.length || n < 0) throw new RangeError(`fill: range ${start}..${end} outside 0..${indices.length}`);
+      if (x.length < n * f || y.length < n * outputs) throw new RangeError(`fill: buffers too small for ${n} rows (x needs ${n * f}, y needs ${n * outputs})`);
+      y.fill(0, 0, n * outputs);
+      for (let r = 0; r < n; r++) {
+        const e = indices[start + r];
+        if (!(e >= 0 && e < count)) throw new RangeError(`fill: example ${e} out of range 0..${count - 1}`);
+        const base = (rows ? rows[e] : e) * f;
+        const o = r * f;
+        switch (transform.kind) {
+          case 'identity':
+            for (let j = 0; j < f; j++) x[o + j] = src[base + j] * scale;
+            break;
+          case 'permute': {
+            const perm = transform.perm;
+            for (let j = 0; j < f; j++) x[o + j] = src[base + perm[j]] * scale;
+            break;
+          }
+          case 'sample': {
+            const s = transform.src;
+            const w = transform.weights;
+            for (let j = 0, k = 0; j < f; j++, k += 4) {
+              x[o + j] = (w[k] * src[base + s[k]] + w[k + 1] * src[base + s[k + 1]] + w[k + 2] * src[base + s[k + 2]] + w[k + 3] * src[base + s[k + 3]]) * scale;
+            }
+            break;
+          }
+        }
+        if (outputs === 1) y[r] = targets[e];
+        else y[r * outputs + targets[e]] = 1;
+      }
+    },
+  };
+}
+
+/**
+ * The sampling table of a rotation by `degrees` counter-clockwise about the image centre:
+ * each output pixel reads the source at the inversely rotated position, bilinearly, with
+ * zeros outside the image.
+ */
+export function rotationTable(height: number, width: number, degrees: number): { src: Int32Array; weights: Float32Array } {
+  const n = height * width;
+  const src = new Int32Array(4 * n);
+  const weights = new Float32Array(4 * n);
+  const t = (degrees * Math.PI) / 180;
+  const cos = Math.cos(t);
+  const sin = Math.sin(t);
+  const cy = (height - 1) / 2;
+  const cx = (width - 1) / 2;
+  // cos(90°) is 6e-17, not 0: snap near-integer positions so right angles are exact pixel moves.
+  const snap = (v: number): number => (Math.abs(v - Math.round(v)) < 1e-9 ? Math.round(v) : v);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      // Image rows grow downwards, so use y = cy - r to rotate in the usual (y-up) sense.
+      const dx = c - cx;
+      const dy = cy - r;
+      const sx = snap(cx + dx * cos + dy * sin);
+      const sy = snap(cy - (-dx * sin + dy * cos));
+      const r0 = Math.floor(sy);
+      const c0 = Math.floor(sx);
+      const fr = sy - r0;
+      const fc = sx - c0;
+      const k = 4 * (r * width + c);
+      const corners: [number, number, number][] = [
+        [r0, c0, (1 - fr) * (1 - fc)],
+        [r0, c0 + 1, (1 - fr) * fc],
+        [r0 + 1, c0, fr * (1 - fc)],
+        [r0 + 1, c0 + 1, fr * fc],
+      ];
+      corners.forEach(([rr, cc, w], q) => {
+        const inside = rr >= 0 && rr < height && cc >= 0 && cc < width && w > 0;
+        src[k + q] = inside ? rr * width + cc : 0;
+        weights[k + q] = inside ? w : 0;
+      });
+    }
+  }
+  return { src, weights };
+}
+
+function allClasses(splits: DataSplits): number[] {
+  const seen = new Set<number>();
+  for (const ds of [splits.train, splits.validation, splits.test]) for (let i = 0; i < ds.count; i++) seen.add(ds.labels[i]);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Rows of ds whose label is in `group`, and each row's position of its label in the group. */
+function selectGroup(ds: Dataset, group: number[]): { rows: Int32Array; targets: Int32Array } {
+  const position = new Map(group.map((c, i) => [c, i]));
+  const rows: number[] = [];
+  const targets: number[] = [];
+  for (let i = 0; i < ds.count; i++) {
+    const p = position.get(ds.labels[i]);
+    if (p !== undefined) {
+      rows.push(i);
+      targets.push(p);
+    }
+  }
+  return { rows: Int32Array.from(rows), targets: Int32Array.from(targets) };
+}
+
+function countLabel(ds: Dataset, c: number): number {
+  let n = 0;
+  for (let i = 0; i < ds.count; i++) if (ds.labels[i] === c) n++;
+  return n;
+}
+
+/** Builds the tasks of a stream over the splits; `seed` is the data seed (permutations derive from it). */
+export function buildTasks(stream: TaskStreamConfig, splits: DataSplits, seed: number): Task[] {
+  const parts = ['train', 'validation', 'test'] as const;
+  const classes = allClasses(splits);
+  // Multi-class heads have one output per class present in the data; labels map to output indices
+  // (the identity for labels 0..K-1 such as MNIST).
+  const classIndex = new Map(classes.map((c, i) => [c, i]));
+  const classTargets = (ds: Dataset): Int32Array => Int32Array.from(ds.labels, (l) => classIndex.get(l)!);
+  const allClassTask = (index: number, name: string, transform: Transform): Task => {
+    const task = { index, name, outputs: classes.length } as Task;
+    for (const p of parts) task[p] = makeTaskData(splits[p], null, classTargets(splits[p]), classes.length, transform);
+    return task;
+  };
+
+  switch (stream.type) {
+    case 'permuted':
+      return Array.from({ length: stream.count }, (_, k) => {
+        const i = k + 1;
+        const perm = permutation(splits.train.features, new Rng(seed).fork('permutation-' + i));
+        return allClassTask(i, `permuted-${i}`, { kind: 'permute', perm });
+      });
+
+    case 'rotated': {
+      const shape = splits.train.imageShape;
+      if (!shape || shape[0] * shape[1] !== splits.train.features) {
+        throw new DataError('rotated tasks need image data: the features must be the pixels of an image; for CSV data set data.imageShape to [height, width]');
+      }
+      return stream.angles.map((angle, k) => allClassTask(k + 1, `rotated-${angle}`, { kind: 'sample', ...rotationTable(shape[0], shape[1], angle) }));
+    }
+
+    case 'split':
+      return stream.groups.map((group, k) => {
+        const name = `split-${group.join('-')}`;
+        for (const c of group) {
+          if (countLabel(splits.train, c) === 0) {
+            throw new DataError(`tasks.groups[${k}] (${name}): class ${c} has no training examples; the data has classes ${classes.join(', ')}`);
+          }
+        }
+        const task = { index: k + 1, name, outputs: group.length } as Task;
+        for (const p of parts) {
+          const { rows, targets } = selectGroup(splits[p], group);
+          task[p] = makeTaskData(splits[p], rows, targets, group.length, { kind: 'identity' });
+        }
+        return task;
+      });
+
+    case 'one-vs-rest': {
+      const chosen = stream.classes ?? classes;
+      return chosen.map((c, k) => {
+        const name = `class-${c}-vs-rest`;
+        if (countLabel(splits.train, c) === 0) {
+          throw new DataError(`tasks.classes[${k}] (${name}): class ${c} has no training examples; the data has classes ${classes.join(', ')}`);
+        }
+        const task = { index: k + 1, name, outputs: 1 } as Task;
+        for (const p of parts) {
+          task[p] = makeTaskData(splits[p], null, Int32Array.from(splits[p].labels, (l) => (l === c ? 1 : 0)), 1, { kind: 'identity' });
+        }
+        return task;
+      });
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Evaluation of one task's head on a data part: probabilities, mean loss, accuracy and AUROC.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossKind } from './experiment';
+import type { TaskData } from './data/tasks';
+import { accuracy, meanAuroc } from './metrics';
+import type { Network } from './network/network';
+import { dataLoss } from './training';
+
+const CHUNK = 1000;
+
+/** Runs `fn` over the whole part in chunks of examples, in order. */
+function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
+  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  const x = new Float32Array(CHUNK * data.features);
+  const y = new Float32Array(CHUNK * data.outputs);
+  for (let start = 0; start < data.count; start += CHUNK) {
+    const n = Math.min(CHUNK, data.count - start);
+    data.fill(order, start, start + n, x, y);
+    tf.tidy(() => fn(tf.tensor2d(x.subarray(0, n * data.features), [n, data.features]), tf.tensor2d(y.subarray(0, n * data.outputs), [n, data.outputs]), start, n));
+  }
+}
+
+/** Output probabilities (sigmoid per output, or softmax for softmax-CE heads), n × outputs. */
+export function predict(net: Network, task: number, data: TaskData, loss: LossKind): Float32Array {
+  const out = new Float32Array(data.count * data.outputs);
+  forChunks(data, (xs, _ys, start) => {
+    const logits = net.logits(xs, task);
+    const p = loss === 'softmax-ce' && data.outputs > 1 ? tf.softmax(logits) : tf.sigmoid(logits);
+    out.set(p.dataSync() as Float32Array, start * data.outputs);
+  });
+  return out;
+}
+
+/** Mean data loss (no regularisers) over the whole part. */
+export function meanLoss(net: Network, task: number, data: TaskData, loss: LossKind): number {
+  let sum = 0;
+  forChunks(data, (xs, ys, _start, n) => {
+    sum += dataLoss(loss, data.outputs, ys, net.logits(xs, task)).dataSync()[0] * n;
+  });
+  return data.count ? sum / data.count : NaN;
+}
+
+export interface TaskScore {
+  accuracy: number;
+  auroc: number | null;
+}
+
+export function scoreTask(net: Network, task: number, data: TaskData, loss: LossKind): TaskScore {
+  const probs = predict(net, task, data, loss);
+  return { accuracy: accuracy(probs, data.targets, data.outputs), auroc: meanAuroc(probs, data.targets, data.outputs) };
+}

@@ -1,0 +1,117 @@
+// The network on TF.js: variables built from a NetworkState, the forward pass with timestamped
+// inference, and the way back to plain data. Structural changes go through NetworkState and
+// rebuild the variables (TF.js variables cannot be resized).
+import * as tf from '@tensorflow/tfjs-core';
+import { variableOf } from '../tensors';
+import { Head, NetworkState, checkState, layerSizes, matrix, visibleSizes } from './state';
+
+export interface LayerVars {
+  W: tf.Variable<tf.Rank.R2>;
+  b: tf.Variable<tf.Rank.R1>;
+}
+
+export class Network {
+  private state: NetworkState;
+  layers: LayerVars[] = [];
+  heads: (LayerVars | undefined)[] = [];
+
+  constructor(state: NetworkState) {
+    this.state = state;
+    this.build();
+  }
+
+  private build(): void {
+    checkState(this.state);
+    const vars = (W: { rows: number; cols: number; data: Float32Array }, b: Float32Array): LayerVars => ({
+      W: variableOf(tf.tensor2d(W.data, [W.rows, W.cols])),
+      b: variableOf(tf.tensor1d(b)),
+    });
+    this.layers = this.state.layers.map((l) => vars(l.W, l.b));
+    this.heads = this.state.heads.map((h) => (h ? vars(h.W, h.b) : undefined));
+  }
+
+  private disposeVars(): void {
+    for (const l of this.layers) tf.dispose([l.W, l.b]);
+    for (const h of this.heads) if (h) tf.dispose([h.W, h.b]);
+    this.layers = [];
+    this.heads = [];
+  }
+
+  /** Replaces the whole network (after a structural change or a rollback). */
+  setState(state: NetworkState): void {
+    this.disposeVars();
+    this.state = state;
+    this.build();
+  }
+
+  /** Reads the current weights back into plain data (the timestamps come from the last state). */
+  toState(): NetworkState {
+    const read = (t: tf.Variable) => (t.dataSync() as Float32Array).slice();
+    return {
+      inputDim: this.state.inputDim,
+      layers: this.layers.map((l, i) => ({
+        W: matrix(l.W.shape[0], l.W.shape[1], read(l.W)),
+        b: read(l.b),
+        born: this.state.layers[i].born.slice(),
+      })),
+      heads: this.heads.map((h): Head | undefined => (h ? { W: matrix(h.W.shape[0], h.W.shape[1], read(h.W)), b: read(h.b) } : undefined)),
+    };
+  }
+
+  get inputDim(): number {
+    return this.state.inputDim;
+  }
+
+  sizes(): number[] {
+    return layerSizes(this.state);
+  }
+
+  /** Unit timestamps per layer (task at which each unit was created). */
+  born(): Int32Array[] {
+    return this.state.layers.map((l) => l.born);
+  }
+
+  hasHead(task: number): boolean {
+    return this.heads[task - 1] !== undefined;
+  }
+
+  outputsOf(task: number): number {
+    const h = this.heads[task - 1];
+    if (!h) throw new Error(`task ${task} has no head`);
+    return h.W.shape[1];
+  }
+
+  /**
+   * Logits of task `task` for inputs x. The task sees only the units created at or before it
+   * (timestamped inference), so later growth never changes an earlier task's outputs.
+   */
+  logits(x: tf.Tensor2D, task: number): tf.Tensor2D {
+    const head = this.heads[task - 1];
+    if (!head) throw new Error(`task ${task} has no head`);
+    return tf.tidy(() => {
+      const visible = visibleSizes(this.state, task);
+      let h: tf.Tensor2D = x;
+      let below = this.state.inputDim;
+      this.layers.forEach((l, i) => {
+        const full = l.W.shape[0] === below && l.W.shape[1] === visible[i];
+        const W = full ? l.W : tf.slice(l.W, [0, 0], [below, visible[i]]);
+        const b = full ? l.b : tf.slice(l.b, 0, visible[i]);
+        h = tf.relu(tf.add(tf.matMul(h, W), b)) as tf.Tensor2D;
+        below = visible[i];
+      });
+      return tf.add(tf.matMul(h, head.W), head.b);
+    });
+  }
+
+  /** Adds (or replaces) the head of `task` and returns the new state's head. */
+  setHead(task: number, head: Head): void {
+    const state = this.toState();
+    while (state.heads.length < task) state.heads.push(undefined);
+    state.heads[task - 1] = head;
+    this.setState(state);
+  }
+
+  dispose(): void {
+    this.disposeVars();
+  }
+}

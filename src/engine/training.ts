@@ -1,0 +1,189 @@
+// One training stage: mini-batch Adam on chosen variables, with per-entry masks (what may train),
+// weight decay, the drift penalty λ·½‖θ − θ(t−1)‖², and proximal steps after every update (L1
+// soft-threshold μ, group lasso γ on chosen columns). Regulariser gradients are added analytically,
+// so only the data loss goes through autodiff. The loss is read back only every `lossEvery` steps.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossKind } from './experiment';
+import type { EventSink, StageName } from '../protocol';
+import type { TaskData } from './data/tasks';
+import { Rng, shuffleInPlace } from './random';
+import { variableOf } from './tensors';
+
+/** Training stopped because cancellation was requested. */
+export class CancelledError extends Error {
+  constructor() {
+    super('training was cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** The loss became NaN or infinite; the message says where and what to try. */
+export class NanLossError extends Error {
+  constructor(readonly task: number, readonly stage: StageName, readonly step: number, value: number, learningRate: number) {
+    super(
+      `the loss became ${value} at task ${task}, stage '${stage}', step ${step}. ` +
+        `Training diverged: lower training.learningRate (now ${learningRate}) or the regularisation strengths, and retrain the task.`,
+    );
+    this.name = 'NanLossError';
+  }
+}
+
+/** A variable that a stage trains, and how. */
+export interface TrainableParam {
+  variable: tf.Variable;
+  /** 1 where the entry may change; absent = every entry trains. Frozen entries stay bit-identical. */
+  mask?: Float32Array;
+  /** Weights get weight decay and the L1 prox; biases get neither. */
+  isWeight: boolean;
+  /** θ(t−1) for the drift penalty (same shape); absent = no drift penalty. */
+  anchor?: Float32Array;
+  /** 1 for columns (units) whose incoming weights form a group for the group-lasso prox. */
+  groupColumns?: Float32Array;
+  groupThreshold?: number;
+}
+
+export interface StageSpec {
+  task: number;
+  stage: StageName;
+  data: TaskData;
+  /** Logits of the task being trained. */
+  forward: (x: tf.Tensor2D) => tf.Tensor2D;
+  loss: LossKind;
+  params: TrainableParam[];
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Learning-rate factor per epoch of data. */
+  lrDecay: number;
+  weightDecay: number;
+  /** λ of the drift penalty (used by params with an anchor). */
+  lambda: number;
+  /** μ of the L1 prox (0 = off). */
+  mu: number;
+  lossEvery: number;
+  rng: Rng;
+  emit: EventSink;
+  signal?: AbortSignal;
+  /** Steps this task already ran in earlier stages (events count steps per task). */
+  stepOffset: number;
+}
+
+export interface StageResult {
+  steps: number;
+  seconds: number;
+  /** The last loss read back (data loss of a mini-batch), or null when no step ran. */
+  loss: number | null;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+
+/** Mean data loss (no regularisers): sigmoid BCE over all outputs, or softmax cross-entropy. */
+export function dataLoss(kind: LossKind, outputs: number, labels: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
+  if (kind === 'softmax-ce' && outputs > 1) return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+}
+
+/** Lets the event loop run (IPC messages, signals) between steps. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Steps needed for `epochs` passes over `count` examples. */
+export function stepsForEpochs(epochs: number, count: number, batchSize: number): number {
+  return epochs * Math.max(1, Math.ceil(count / batchSize));
+}
+
+export async function trainStage(spec: StageSpec): Promise<StageResult> {
+  const start = Date.now();
+  const { data, params } = spec;
+  const features = data.features;
+  const outputs = data.outputs;
+  const stepsPerEpoch = Math.max(1, Math.ceil(data.count / spec.batchSize));
+  spec.emit({ type: 'stage-start', task: spec.task, stage: spec.stage, steps: spec.steps, step: spec.stepOffset });
+
+  // Per-stage tensors: masks, anchors and Adam moments. Adam restarts every stage (reference code).
+  const state = params.map((p) => {
+    const shape = p.variable.shape;
+    return {
+      p,
+      mask: p.mask ? tf.tensor(p.mask, shape) : null,
+      anchor: p.anchor ? tf.tensor(p.anchor, shape) : null,
+      group: p.groupColumns && (p.groupThreshold ?? 0) > 0 ? tf.tensor1d(p.groupColumns) : null,
+      m: variableOf(tf.zeros(shape), false),
+      v: variableOf(tf.zeros(shape), false),
+    };
+  });
+  const vars = params.map((p) => p.variable);
+  const xBuf = new Float32Array(spec.batchSize * features);
+  const yBuf = new Float32Array(spec.batchSize * outputs);
+  const order = new Int32Array(data.count).map((_, i) => i);
+  let lastLoss: number | null = null;
+
+  const update = (xs: tf.Tensor2D, ys: tf.Tensor2D, t: number, lr: number): tf.Scalar =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => dataLoss(spec.loss, outputs, ys, spec.forward(xs)), vars);
+      const lrT = lr * (Math.sqrt(1 - BETA2 ** t) / (1 - BETA1 ** t));
+      for (const s of state) {
+        const W = s.p.variable;
+        let g: tf.Tensor = grads[W.name];
+        if (s.p.isWeight && spec.weightDecay > 0) g = tf.add(g, tf.mul(W, spec.weightDecay));
+        if (s.anchor && spec.lambda > 0) g = tf.add(g, tf.mul(tf.sub(W, s.anchor), spec.lambda));
+        if (s.mask) g = tf.mul(g, s.mask);
+        const m = tf.add(tf.mul(s.m, BETA1), tf.mul(g, 1 - BETA1));
+        const v = tf.add(tf.mul(s.v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
+        // Frozen entries have g = m = v = 0, so their step is exactly 0 and they stay bit-identical.
+        let next: tf.Tensor = tf.sub(W, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), EPSILON)));
+        if (s.p.isWeight && spec.mu > 0) {
+          // soft-threshold: w − clip(w, −μ, μ) is exactly 0 when |w| ≤ μ
+          const shrink = tf.clipByValue(next, -spec.mu, spec.mu);
+          next = tf.sub(next, s.mask ? tf.mul(shrink, s.mask) : shrink);
+        }
+        if (s.group) {
+          // group lasso on each chosen column: w · max(0, 1 − γ/‖w‖), exactly 0 when ‖w‖ ≤ γ
+          const norms = tf.sqrt(tf.sum(tf.square(next), 0));
+          const factor = tf.relu(tf.sub(1, tf.div(s.p.groupThreshold!, tf.maximum(norms, 1e-12))));
+          next = tf.mul(next, tf.add(tf.sub(1, s.group), tf.mul(s.group, factor)));
+        }
+        s.m.assign(m);
+        s.v.assign(v);
+        W.assign(next);
+      }
+      return value;
+    });
+
+  try {
+    for (let step = 0; step < spec.steps; step++) {
+      if (spec.signal?.aborted) throw new CancelledError();
+      const epoch = Math.floor(step / stepsPerEpoch);
+      const pos = (step % stepsPerEpoch) * spec.batchSize;
+      if (pos === 0) shuffleInPlace(order, spec.rng);
+      const n = Math.min(spec.batchSize, data.count - pos);
+      data.fill(order, pos, pos + n, xBuf, yBuf);
+      const lr = spec.learningRate * spec.lrDecay ** epoch;
+      const xs = tf.tensor2d(xBuf.subarray(0, n * features), [n, features]);
+      const ys = tf.tensor2d(yBuf.subarray(0, n * outputs), [n, outputs]);
+      let lossTensor: tf.Scalar;
+      try {
+        lossTensor = update(xs, ys, step + 1, lr);
+      } finally {
+        tf.dispose([xs, ys]);
+      }
+      const report = (step + 1) % spec.lossEvery === 0 || step === spec.steps - 1;
+      if (report) {
+        const value = (await lossTensor.data())[0];
+        lossTensor.dispose();
+        if (!Number.isFinite(value)) throw new NanLossError(spec.task, spec.stage, step + 1, value, spec.learningRate);
+        lastLoss = value;
+        spec.emit({ type: 'loss', task: spec.task, stage: spec.stage, step: spec.stepOffset + step + 1, loss: value });
+      } else {
+        lossTensor.dispose();
+      }
+      await yieldToEventLoop();
+    }
+  } finally {
+    for (const s of state) tf.dispose([s.mask, s.anchor, s.group, s.m, s.v].filter((t): t is tf.Tensor => t !== null));
+  }
+  const seconds = (Date.now() - start) / 1000;
+  spec.emit({ type: 'stage-end', task: spec.task, stage: spec.stage, steps: spec.steps, seconds, loss: lastLoss, step: spec.stepOffset + spec.steps });
+  return { steps: spec.steps, seconds, loss: lastLoss };
+}

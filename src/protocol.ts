@@ -1,0 +1,100 @@
+// Every message that crosses a boundary in DEN Lab, declared once: the engine's events (which the
+// CLI, the trainer process, the run's event log, the tree and the dashboard all consume) and the
+// commands the extension host sends to the trainer process.
+import type { TauStatistic } from './engine/experiment';
+
+/** The TensorFlow.js backend a run actually used. */
+export interface BackendInfo {
+  /** 'tensorflow-gpu' and 'tensorflow' are the native @tensorflow/tfjs-node(-gpu) bindings. */
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Version of the package that provides the backend. */
+  version: string;
+  /** Human-readable detail, e.g. "WebAssembly, SIMD, 1 thread, XNNPACK matmul fix". */
+  detail: string;
+}
+
+/** The training stages of DEN (and the single stage of the baselines). */
+export type StageName =
+  | 'task1' // first task: everything trains, L1
+  | 'sparse-head' // selective retraining step 1 (Eq. 3): the new head alone, L1
+  | 'subnetwork' // selective retraining step 2 (Eq. 4): the selected subnetwork, drift L2
+  | 'expansion' // new units, L1 + group lasso (Eq. 5)
+  | 'retrain' // the units this task owns, after expansion/split
+  | 'train'; // a baseline method's training
+
+/** Per-task record in summary.json; see the README for every field. */
+export interface TaskSummary {
+  index: number;
+  name: string;
+  seconds: number;
+  /** Hidden units per layer after this task. */
+  units: number[];
+  added: number[];
+  pruned: number[];
+  split: number[];
+  expanded: boolean;
+  /** Parameters of the whole model after this task (hidden layers + every head at its own width). */
+  params: number;
+  nonZeroParams: number;
+  /** Units per layer that selective retraining chose (null for task 1). */
+  selectedUnits: number[] | null;
+  /** The loss compared with τ, and which statistic it is (null for task 1). */
+  tauStatistic: number | null;
+  tauStatisticKind: TauStatistic | null;
+  tau: number;
+  sigma: number;
+  /** Largest drift ρ per layer (null for task 1). */
+  maxDrift: number[] | null;
+  /** Test accuracy and AUROC of this task right after learning it. */
+  accuracy: number;
+  auroc: number | null;
+  stages: { stage: StageName; steps: number; seconds: number; loss: number | null }[];
+  /** The DEN hyperparameters this task was trained with. */
+  hyper: { tau: number; sigma: number; k: number; mu: number; gamma: number | number[]; lambda: number; epochs: number; learningRate: number };
+}
+
+export type DenEvent =
+  | {
+      type: 'run-start';
+      runDir: string;
+      name: string;
+      method: string;
+      backend: BackendInfo;
+      taskNames: string[];
+      /** Tasks this invocation will train (1-based, inclusive). */
+      fromTask: number;
+      toTask: number;
+      hidden: number[];
+      time: string;
+    }
+  | { type: 'task-start'; task: number; name: string; units: number[] }
+  | { type: 'stage-start'; task: number; stage: StageName; steps: number; step: number }
+  /** `step` counts steps within the task, across its stages. */
+  | { type: 'loss'; task: number; stage: StageName; step: number; loss: number }
+  | { type: 'stage-end'; task: number; stage: StageName; steps: number; seconds: number; loss: number | null; step: number }
+  | { type: 'selection'; task: number; selected: number[]; total: number[]; inputsSelected: number; inputsTotal: number }
+  | { type: 'tau-test'; task: number; statistic: TauStatistic; value: number; tau: number; expand: boolean; step: number }
+  | { type: 'expansion'; task: number; added: number[]; kept: number[]; pruned: number[]; units: number[]; step: number }
+  | {
+      type: 'split';
+      task: number;
+      sigma: number;
+      /** ρ of every old unit, per layer (index = unit). */
+      drift: number[][];
+      /** Units that split, per layer. */
+      splitUnits: number[][];
+      units: number[];
+      skipped: string | null;
+      step: number;
+    }
+  | { type: 'task-end'; task: number; summary: TaskSummary; accuracyRow: number[]; aurocRow: (number | null)[] }
+  | { type: 'checkpoint'; task: number; dir: string }
+  | { type: 'run-end'; runDir: string; seconds: number; completedTasks: number }
+  | { type: 'cancelled'; task: number; lastCompletedTask: number }
+  | { type: 'error'; message: string; task?: number; stage?: StageName }
+  | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+export type DenEventType = DenEvent['type'];
+
+/** A subscriber to engine events. */
+export type EventSink = (event: DenEvent) => void;

@@ -98,3 +98,44 @@ export type DenEventType = DenEvent['type'];
 
 /** A subscriber to engine events. */
 export type EventSink = (event: DenEvent) => void;
+
+/** Continual-learning metrics over an R matrix (see README "summary.json"). */
+export interface ContinualScores {
+  acc: number | null;
+  bwt: number | null;
+  fwt: number | null;
+  forgetting: number | null;
+}
+
+/** The run folder's summary.json, rewritten after every completed task. */
+export interface RunSummary extends ContinualScores {
+  format: 'den-lab-summary';
+  formatVersion: 1;
+  name: string;
+  method: string;
+  backend: BackendInfo;
+  /** The experiment file the run was started or last continued from. */
+  experimentFile: string;
+  created: string;
+  updated: string;
+  /** Names of every task of the stream, trained or not. */
+  taskNames: string[];
+  tasks: TaskSummary[];
+  /** R matrices: row i = after task i + 1, entries for tasks 1..i + 1. */
+  accuracy: number[][];
+  auroc: (number | null)[][];
+  /** Score of task i just before it was trained (with its fresh head): R[i−1][i] for FWT. */
+  accuracyBefore: (number | null)[];
+  aurocBefore: (number | null)[];
+  /** Score of the randomly initialised model on every task (FWT's baseline b_i). */
+  baseline: { accuracy: number[]; auroc: (number | null)[] };
+  /** acc/bwt/fwt/forgetting on the AUROC matrix (the top level is on accuracy). */
+  aurocMetrics: ContinualScores;
+  /** Average accuracy over the tasks seen so far, after each task (A_k). */
+  averageAccuracy: number[];
+  params: { total: number; nonZero: number; sparsity: number };
+  units: number[];
+  seconds: number;
+  /** Set when this run is a branch: the run it came from and the last task it shares with it. */
+  branch: { parent: string; baseTask: number } | null;
+}

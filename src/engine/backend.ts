@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// Importing a binding (not just the module) keeps the bundler from dropping the CPU backend's registration.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice } from './experiment';
 import type { BackendInfo } from '../protocol';
@@ -66,7 +67,8 @@ function loadNative(pkg: string): { version: string } | { error: string } {
 export function wasmBinaryDir(): string {
   const bundled = path.join(__dirname, 'wasm');
   if (fs.existsSync(path.join(bundled, 'tfjs-backend-wasm.wasm'))) return bundled + path.sep;
-  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep;
+  // Not bundled (e.g. running from source): the binaries are in node_modules.
+  return path.dirname(createRequire(__filename).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep;
 }
 
 async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendInfo | string> {
@@ -89,7 +91,7 @@ async function tryWasm(): Promise<BackendInfo | string> {
 
 async function tryCpu(): Promise<BackendInfo | string> {
   if (!(await tf.setBackend('cpu'))) return 'the CPU backend did not initialise';
-  return { name: 'cpu', version: tf.version_core, detail: 'plain JavaScript (slowest)' };
+  return { name: 'cpu', version: version_cpu, detail: 'plain JavaScript (slowest)' };
 }
 
 let current: BackendInfo | undefined;

@@ -40,6 +40,33 @@ export function meanLoss(net: Network, task: number, data: TaskData, loss: LossK
   return data.count ? sum / data.count : NaN;
 }
 
+/**
+ * The part's examples as top hidden-layer activations of `task` (computed once). Training the head
+ * alone on these is the same as training it on the inputs with the hidden layers frozen, without
+ * running the hidden layers at every step.
+ */
+export function featureData(net: Network, task: number, data: TaskData): TaskData {
+  const width = net.sizes()[net.sizes().length - 1];
+  const values = new Float32Array(data.count * width);
+  forChunks(data, (xs, _ys, start) => values.set(net.features(xs, task).dataSync() as Float32Array, start * width));
+  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  const targets = new Float32Array(data.count * data.outputs);
+  data.fill(order, 0, data.count, new Float32Array(data.count * data.features), targets);
+  return {
+    count: data.count,
+    features: width,
+    outputs: data.outputs,
+    targets: data.targets,
+    fill(indices, start, end, x, y) {
+      for (let r = 0; r < end - start; r++) {
+        const e = indices[start + r];
+        x.set(values.subarray(e * width, (e + 1) * width), r * width);
+        y.set(targets.subarray(e * data.outputs, (e + 1) * data.outputs), r * data.outputs);
+      }
+    },
+  };
+}
+
 export interface TaskScore {
   accuracy: number;
   auroc: number | null;

@@ -278,3 +278,27 @@ export function loadExperiment(file: string): LoadedExperiment {
 export function defaultExperiment(name = 'experiment'): Experiment {
   return validateExperiment({ name });
 }
+
+/** The experiment with its data file paths made absolute, so that a run's copy is usable on its own. */
+export function withAbsolutePaths(exp: Experiment, dir: string): Experiment {
+  const data = { ...exp.data } as Record<string, unknown>;
+  for (const key of ['trainImages', 'trainLabels', 'testImages', 'testLabels', 'train', 'test']) {
+    if (typeof data[key] === 'string') data[key] = path.resolve(dir, data[key] as string);
+  }
+  return { ...exp, data: data as unknown as DataConfig };
+}
+
+/**
+ * Fields a run cannot change between tasks (the data, the task stream, the network it started
+ * with, the method). Returns one message per field that differs; empty when compatible.
+ */
+export function incompatibilities(run: Experiment, current: Experiment, runLabel: string): string[] {
+  const fixed: (keyof Experiment)[] = ['method', 'data', 'tasks', 'network'];
+  return fixed
+    .filter((key) => JSON.stringify(run[key]) !== JSON.stringify(current[key]))
+    .map(
+      (key) =>
+        `${key}: the experiment has ${JSON.stringify(current[key])} but the run ${runLabel} was trained with ${JSON.stringify(run[key])}; ` +
+        `a run keeps its ${key} from task to task, so restore it or start a new run`,
+    );
+}

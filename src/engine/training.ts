@@ -3,6 +3,8 @@
 // soft-threshold μ, group lasso γ on chosen columns). Regulariser gradients are added analytically,
 // so only the data loss goes through autodiff. The loss is read back only every `lossEvery` steps.
 import * as tf from '@tensorflow/tfjs-core';
+// Gradients of the core ops are registered separately from the ops themselves.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { LossKind } from './experiment';
 import type { EventSink, StageName } from '../protocol';
 import type { TaskData } from './data/tasks';

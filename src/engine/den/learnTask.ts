@@ -5,8 +5,9 @@
 // The head of the task must exist before this is called (the caller scores it "before training").
 import type { Experiment, LossKind } from '../experiment';
 import type { EventSink, StageName } from '../../protocol';
-import type { Task } from '../data/tasks';
-import { meanLoss } from '../evaluate';
+import type { Task, TaskData } from '../data/tasks';
+import * as tf from '@tensorflow/tfjs-core';
+import { featureData, meanLoss } from '../evaluate';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
@@ -81,12 +82,17 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
   let stepOffset = 0;
   const stageSteps = (epochs: number | null) =>
     exp.training.steps ?? stepsForEpochs(epochs ?? exp.training.epochs, task.train.count, exp.training.batchSize);
-  const run = async (stage: StageName, params: TrainableParam[], steps: number, opts: { lambda?: number; mu?: number } = {}): Promise<StageResult> => {
+  const run = async (
+    stage: StageName,
+    params: TrainableParam[],
+    steps: number,
+    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D } = {},
+  ): Promise<StageResult> => {
     const result = await trainStage({
       task: t,
       stage,
-      data: task.train,
-      forward: (x) => net.logits(x, t),
+      data: opts.data ?? task.train,
+      forward: opts.forward ?? ((x) => net.logits(x, t)),
       loss,
       params,
       steps,
@@ -95,7 +101,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
       lrDecay: exp.training.lrDecay,
       weightDecay: den.weightDecay,
       lambda: opts.lambda ?? 0,
-      mu: opts.mu ?? den.mu,
+      mu: den.mu,
       lossEvery: exp.training.lossEvery,
       rng: rng.fork(stage),
       emit,
@@ -119,10 +125,11 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
   // Selective retraining, step 1 (Eq. 3): the new head alone, on frozen features, with L1.
   if (den.sparseHeadSteps > 0) {
     const head = net.heads[t - 1]!;
-    await run('sparse-head', [
+    const params = [
       { variable: head.W, isWeight: true },
       { variable: head.b, isWeight: false },
-    ], den.sparseHeadSteps);
+    ];
+    await run('sparse-head', params, den.sparseHeadSteps, { data: featureData(net, t, task.train), forward: (h) => net.headLogits(h, t) });
   }
 
   // Breadth-first selection of the units with a non-zero path to the new head.

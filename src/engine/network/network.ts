@@ -82,12 +82,10 @@ export class Network {
   }
 
   /**
-   * Logits of task `task` for inputs x. The task sees only the units created at or before it
-   * (timestamped inference), so later growth never changes an earlier task's outputs.
+   * Top hidden-layer activations of task `task` for inputs x. The task sees only the units created
+   * at or before it (timestamped inference), so later growth never changes an earlier task's outputs.
    */
-  logits(x: tf.Tensor2D, task: number): tf.Tensor2D {
-    const head = this.heads[task - 1];
-    if (!head) throw new Error(`task ${task} has no head`);
+  features(x: tf.Tensor2D, task: number): tf.Tensor2D {
     return tf.tidy(() => {
       const visible = visibleSizes(this.state, task);
       let h: tf.Tensor2D = x;
@@ -99,8 +97,20 @@ export class Network {
         h = tf.relu(tf.add(tf.matMul(h, W), b)) as tf.Tensor2D;
         below = visible[i];
       });
-      return tf.add(tf.matMul(h, head.W), head.b);
+      return h;
     });
+  }
+
+  /** Logits of task `task` from its top hidden-layer activations. */
+  headLogits(features: tf.Tensor2D, task: number): tf.Tensor2D {
+    const head = this.heads[task - 1];
+    if (!head) throw new Error(`task ${task} has no head`);
+    return tf.tidy(() => tf.add(tf.matMul(features, head.W), head.b));
+  }
+
+  /** Logits of task `task` for inputs x (timestamped, see features()). */
+  logits(x: tf.Tensor2D, task: number): tf.Tensor2D {
+    return tf.tidy(() => this.headLogits(this.features(x, task), task));
   }
 
   /** Adds (or replaces) the head of `task` and returns the new state's head. */

@@ -1,0 +1,81 @@
+// How the CLI shows engine events and results in a terminal.
+import type { DenEvent, RunSummary } from '../protocol';
+
+const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
+const signed = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(4) : '—');
+const list = (xs: number[]) => xs.join(',');
+
+/** One line for an event worth a line of its own (loss events are shown as a live status instead). */
+export function eventLine(e: DenEvent, tasksTotal: number): string | null {
+  const at = (task: number) => `task ${task}/${tasksTotal}`;
+  switch (e.type) {
+    case 'run-start':
+      return `DEN Lab · ${e.name} · method ${e.method} · backend ${e.backend.name} ${e.backend.version} (${e.backend.detail})\nrun folder: ${e.runDir}\ntraining tasks ${e.fromTask}..${e.toTask} of ${e.taskNames.length}`;
+    case 'task-start':
+      return `${at(e.task)} ${e.name}: start, units [${list(e.units)}]`;
+    case 'stage-end':
+      return `${at(e.task)} ${e.stage.padEnd(11)} ${String(e.steps).padStart(5)} steps ${e.seconds.toFixed(1).padStart(6)}s  loss ${f4(e.loss)}`;
+    case 'selection':
+      return `${at(e.task)} selection   units [${list(e.selected)}] of [${list(e.total)}], inputs ${e.inputsSelected}/${e.inputsTotal}`;
+    case 'tau-test':
+      return `${at(e.task)} τ test      ${e.statistic} loss ${f4(e.value)} ${e.expand ? '>' : '≤'} τ ${e.tau} → ${e.expand ? 'expand' : 'no expansion'}`;
+    case 'expansion':
+      return `${at(e.task)} expansion   added [${list(e.added)}] kept [${list(e.kept)}] pruned [${list(e.pruned)}] → units [${list(e.units)}]`;
+    case 'split': {
+      if (e.skipped) return `${at(e.task)} split       skipped: ${e.skipped}`;
+      const maxes = e.drift.map((d) => (d.length ? Math.max(...d) : 0));
+      return `${at(e.task)} split       σ ${e.sigma}: [${e.splitUnits.map((u) => u.length).join(',')}] units split (max ρ [${maxes.map((m) => m.toFixed(3)).join(',')}]) → units [${list(e.units)}]`;
+    }
+    case 'task-end':
+      return `${at(e.task)} done in ${e.summary.seconds.toFixed(1)}s: accuracy ${f4(e.summary.accuracy)}, AUROC ${f4(e.summary.auroc)}, units [${list(e.summary.units)}]`;
+    case 'cancelled':
+      return `cancelled during task ${e.task}; the run stays at task ${e.lastCompletedTask}`;
+    case 'error':
+      return `error${e.task ? ` in task ${e.task}` : ''}: ${e.message}`;
+    case 'log':
+      return e.message;
+    default:
+      return null;
+  }
+}
+
+/** A live status for loss events (rewritten in place on a terminal). */
+export function lossStatus(e: Extract<DenEvent, { type: 'loss' }>, tasksTotal: number): string {
+  return `task ${e.task}/${tasksTotal} ${e.stage} step ${e.step} loss ${f4(e.loss)}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The per-task table and the run's metrics. */
+export function summaryReport(s: RunSummary, runDir: string): string {
+  const rows = s.tasks.map((t, i) => [
+    String(t.index),
+    t.name,
+    f4(s.accuracy[s.accuracy.length - 1]?.[i]),
+    f4(t.accuracy),
+    f4(t.auroc),
+    `[${list(t.units)}]`,
+    list(t.added),
+    list(t.pruned),
+    list(t.split),
+    t.tauStatistic === null ? '—' : f4(t.tauStatistic),
+    t.seconds.toFixed(1),
+  ]);
+  const header = ['task', 'name', 'acc now', 'acc', 'auroc', 'units', '+added', '-pruned', 'split', 'τ stat', 'seconds'];
+  const metrics = [
+    `ACC ${f4(s.acc)}   BWT ${signed(s.bwt)}   FWT ${signed(s.fwt)}   forgetting ${f4(s.forgetting)}   mean AUROC ${f4(s.aurocMetrics.acc)}`,
+    `parameters ${s.params.total.toLocaleString('en-US')} (non-zero ${s.params.nonZero.toLocaleString('en-US')}, sparsity ${(100 * s.params.sparsity).toFixed(1)}%)   units [${list(s.units)}]   ${s.seconds.toFixed(1)}s   backend ${s.backend.name}`,
+    `summary: ${runDir}/summary.json`,
+  ];
+  return `${table(header, rows)}\n\n'acc' = accuracy right after learning the task, 'acc now' = after the last task.\n${metrics.join('\n')}`;
+}
+
+/** The R matrix as text, for `den-lab eval`. */
+export function matrixReport(title: string, R: (number | null)[][]): string {
+  const lines = R.map((row, i) => `after ${String(i + 1).padStart(2)}: ${row.map((v) => f4(v)).join(' ')}`);
+  return `${title}\n${lines.join('\n')}`;
+}

@@ -1,0 +1,213 @@
+// Training sessions: start a run, continue it with the next tasks, or retrain a task into a new
+// branch. This is the one entry point that the CLI and the trainer process share. A task's
+// results reach the disk only when it completes (checkpoint, then summary); a cancellation or an
+// error puts the network back to the last completed task and leaves the run folder as it was.
+import * as path from 'path';
+import { initBackend } from './backend';
+import { buildTasks, Task } from './data/tasks';
+import { loadData } from './data/load';
+import { headLoss, learnTask } from './den/learnTask';
+import { scoreTask } from './evaluate';
+import { BackendChoice, Experiment, ExperimentError, incompatibilities, loadExperiment, validateExperiment, withAbsolutePaths } from './experiment';
+import { initialState, newHead } from './network/init';
+import { Network } from './network/network';
+import { NetworkState, paramCounts } from './network/state';
+import { Rng } from './random';
+import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
+import { RunError, RunFolder } from './run/runFolder';
+import { addTask, emptySummary, truncateSummary } from './run/summary';
+import { CancelledError } from './training';
+import type { BackendInfo, DenEvent, EventSink, RunSummary, TaskSummary } from '../protocol';
+
+export interface TrainRequest {
+  experimentFile: string;
+  /** Continue this run (or, with retrainTask, branch from it). */
+  runDir?: string;
+  /** Retrain this task from the checkpoint after the one before it, into a new branch of runDir. */
+  retrainTask?: number;
+  /** How many tasks to train now (default: all remaining; 1 when retraining). */
+  tasks?: number;
+  /** Where new runs are created (default: `runs/` next to the experiment file). */
+  runsDir?: string;
+  /** Overrides the experiment's backend. */
+  backend?: BackendChoice;
+  emit?: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  runDir: string;
+  summary: RunSummary;
+  cancelled: boolean;
+}
+
+/** The data and task stream of an experiment. */
+export function prepareTasks(exp: Experiment, dir: string): Task[] {
+  return buildTasks(exp.tasks, loadData(exp.data, dir), exp.data.seed);
+}
+
+const initRng = (exp: Experiment) => new Rng(exp.training.seed).fork('init');
+const headRng = (exp: Experiment, task: number) => new Rng(exp.training.seed).fork(`head-${task}`);
+
+/** Scores of the randomly initialised network on every task (FWT's baseline). */
+function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] {
+  const state = initialState(tasks[0].train.features, exp.network.hidden, initRng(exp));
+  const net = new Network(state);
+  try {
+    const scores = tasks.map((task) => {
+      net.setHead(task.index, newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, headRng(exp, task.index)));
+      return scoreTask(net, task.index, task.test, headLoss(exp, task.outputs));
+    });
+    return { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) };
+  } finally {
+    net.dispose();
+  }
+}
+
+/** Opens the run to continue or branch from, and the network and summary to start with. */
+function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: BackendInfo, experimentFile: string) {
+  const fresh = (run: RunFolder): { run: RunFolder; state: NetworkState; summary: RunSummary; first: number } => ({
+    run,
+    state: initialState(tasks[0].train.features, exp.network.hidden, initRng(exp)),
+    summary: emptySummary({
+      name: exp.name,
+      method: exp.method,
+      backend,
+      experimentFile,
+      taskNames: tasks.map((t) => t.name),
+      baseline: baselineScores(exp, tasks),
+      units: exp.network.hidden,
+      params: { total: 0, nonZero: 0, sparsity: 0 },
+    }),
+    first: 1,
+  });
+  if (!req.runDir) {
+    if (req.retrainTask !== undefined) throw new RunError('retraining a task needs the run to branch from');
+    return fresh(RunFolder.create(req.runsDir ?? path.join(path.dirname(experimentFile), 'runs'), exp.name));
+  }
+  const parent = RunFolder.open(req.runDir);
+  parent.removeUnlistedCheckpoints();
+  const runExp = validateExperiment(parent.readExperiment(), parent.experimentFile);
+  const problems = incompatibilities(runExp, exp, parent.dir);
+  if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
+  const parentSummary = parent.readSummary();
+  const completed = parentSummary?.tasks.length ?? 0;
+  const base = req.retrainTask !== undefined ? req.retrainTask - 1 : completed;
+  if (req.retrainTask !== undefined && (req.retrainTask < 1 || req.retrainTask > completed)) {
+    throw new RunError(`cannot retrain task ${req.retrainTask}: the run ${parent.dir} has completed tasks 1..${completed}`);
+  }
+  if (req.retrainTask === undefined && completed >= tasks.length) {
+    throw new RunError(`the run ${parent.dir} has already trained all ${tasks.length} tasks; retrain a task or start a new run`);
+  }
+  const run = req.retrainTask !== undefined ? parent.createBranch(req.retrainTask) : parent;
+  if (base === 0 || !parentSummary) {
+    const started = fresh(run);
+    if (parentSummary) started.summary.baseline = parentSummary.baseline;
+    started.summary.branch = run === parent ? null : { parent: parent.dir, baseTask: 0 };
+    return started;
+  }
+  const { state } = loadCheckpoint(parent.checkpointDir(base));
+  const summary = truncateSummary({ ...parentSummary, experimentFile }, base);
+  if (run !== parent) summary.branch = { parent: parent.dir, baseTask: base };
+  return { run, state, summary, first: base + 1 };
+}
+
+function taskRecord(
+  task: Task,
+  exp: Experiment,
+  seconds: number,
+  state: NetworkState,
+  report: Awaited<ReturnType<typeof learnTask>>,
+  score: { accuracy: number; auroc: number | null },
+): TaskSummary {
+  const counts = paramCounts(state);
+  const d = exp.den;
+  return {
+    index: task.index,
+    name: task.name,
+    seconds,
+    units: state.layers.map((l) => l.b.length),
+    added: report.added,
+    pruned: report.pruned,
+    split: report.split,
+    expanded: report.expanded,
+    params: counts.total,
+    nonZeroParams: counts.nonZero,
+    selectedUnits: report.selectedUnits,
+    tauStatistic: report.tauStatistic,
+    tauStatisticKind: report.tauStatistic === null ? null : d.tauStatistic,
+    tau: d.tau,
+    sigma: d.sigma,
+    maxDrift: report.maxDrift,
+    accuracy: score.accuracy,
+    auroc: score.auroc,
+    stages: report.stages,
+    hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
+  };
+}
+
+/** Trains tasks as requested; see TrainRequest. Throws ExperimentError, DataError, RunError, BackendError… on bad input. */
+export async function train(req: TrainRequest): Promise<TrainResult> {
+  const started = Date.now();
+  const loaded = loadExperiment(req.experimentFile);
+  const exp = withAbsolutePaths(loaded.experiment, loaded.dir);
+  const backend = await initBackend(req.backend ?? exp.backend);
+  const tasks = prepareTasks(exp, loaded.dir);
+  const { run, state, summary: initial, first } = openRun(req, exp, tasks, backend, loaded.file);
+  let summary = initial;
+  const count = req.tasks ?? (req.retrainTask !== undefined ? 1 : tasks.length - first + 1);
+  const last = Math.min(tasks.length, first + Math.max(1, count) - 1);
+  const emit = (event: DenEvent) => {
+    run.appendEvent(event);
+    req.emit?.(event);
+  };
+  run.writeExperiment(exp);
+  emit({
+    type: 'run-start',
+    runDir: run.dir,
+    name: exp.name,
+    method: exp.method,
+    backend,
+    taskNames: tasks.map((t) => t.name),
+    fromTask: first,
+    toTask: last,
+    hidden: state.layers.map((l) => l.b.length),
+    time: new Date().toISOString(),
+  });
+
+  const net = new Network(state);
+  try {
+    for (let t = first; t <= last; t++) {
+      const task = tasks[t - 1];
+      const snapshot = net.toState();
+      const taskStart = Date.now();
+      try {
+        emit({ type: 'task-start', task: t, name: task.name, units: net.sizes() });
+        net.setHead(t, newHead(net.sizes()[net.sizes().length - 1], task.outputs, headRng(exp, t)));
+        const before = scoreTask(net, t, task.test, headLoss(exp, task.outputs));
+        const report = await learnTask(net, task, { experiment: exp, emit, signal: req.signal });
+        const scores = tasks.slice(0, t).map((j) => scoreTask(net, j.index, j.test, headLoss(exp, j.outputs)));
+        const finalState = net.toState();
+        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
+        const checkpoint = run.ownCheckpointDir(t);
+        saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(exp, null, 2) + '\n' });
+        summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend);
+        run.writeSummary(summary);
+        emit({ type: 'checkpoint', task: t, dir: checkpoint });
+        emit({ type: 'task-end', task: t, summary: record, accuracyRow: summary.accuracy[t - 1], aurocRow: summary.auroc[t - 1] });
+      } catch (err) {
+        net.setState(snapshot);
+        if (err instanceof CancelledError) {
+          emit({ type: 'cancelled', task: t, lastCompletedTask: t - 1 });
+          return { runDir: run.dir, summary, cancelled: true };
+        }
+        emit({ type: 'error', message: (err as Error).message, task: t });
+        throw err;
+      }
+    }
+  } finally {
+    net.dispose();
+  }
+  emit({ type: 'run-end', runDir: run.dir, seconds: (Date.now() - started) / 1000, completedTasks: summary.tasks.length });
+  return { runDir: run.dir, summary, cancelled: false };
+}

@@ -108,9 +108,7 @@ export function currentBackend(): BackendInfo | undefined {
 export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
   // PROD skips debug checks and silences tfjs's "install tfjs-node" console banner.
   tf.env().set('PROD', true);
-  if (current && (choice === 'auto' || choice === current.name) && tf.getBackend() === backendRegistryName(current.name)) {
-    return current;
-  }
+  if (current && choice === current.name && tf.getBackend() === backendRegistryName(current.name)) return current;
   const attempts: Record<string, () => Promise<BackendInfo | string>> = {
     'tensorflow-gpu': () => tryNative('tensorflow-gpu'),
     tensorflow: () => tryNative('tensorflow'),

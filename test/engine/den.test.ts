@@ -1,0 +1,155 @@
+// DEN's invariants on small real data (embedded MNIST digits, a small network, the WASM backend).
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { learnTask } from '../../src/engine/den/learnTask';
+import { predict } from '../../src/engine/evaluate';
+import { Experiment } from '../../src/engine/experiment';
+import { Network } from '../../src/engine/network/network';
+import { NetworkState } from '../../src/engine/network/state';
+import { selectSubnetwork, selectionMasks } from '../../src/engine/network/structure';
+import { Task } from '../../src/engine/data/tasks';
+import type { DenEvent } from '../../src/protocol';
+import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend, variableCount } from './helpers';
+
+/** Trains task 1, adds task 2's head, and returns the network. */
+async function afterTaskOne(exp: Experiment, tasks: Task[]): Promise<Network> {
+  const net = freshNetwork(exp, tasks);
+  addHead(net, tasks[0]);
+  await learnTask(net, tasks[0], { experiment: exp, emit: () => {} });
+  addHead(net, tasks[1]);
+  return net;
+}
+
+/** Runs learnTask on task 2, taking snapshots of the network when the named events are emitted. */
+async function learnWithSnapshots(net: Network, exp: Experiment, task: Task, at: (e: DenEvent) => string | null) {
+  const snaps: Record<string, NetworkState> = { start: net.toState() };
+  const events: DenEvent[] = [];
+  await learnTask(net, task, {
+    experiment: exp,
+    emit: (e) => {
+      events.push(e);
+      const name = at(e);
+      if (name) snaps[name] = net.toState();
+    },
+  });
+  return { snaps, events, end: net.toState() };
+}
+
+describe('DEN on real data', function () {
+  this.timeout(120000);
+  before(useBackend);
+
+  it('selective retraining changes only the selected subnetwork; everything else stays bit-identical', async () => {
+    // A strong L1 makes the sparse head drop units, so the selection is a strict subset.
+    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.003, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
+    const sel = selectSubnetwork(snaps.selected, 2, 0, false);
+    const selection = events.find((e) => e.type === 'selection') as Extract<DenEvent, { type: 'selection' }>;
+    assert.deepEqual(selection.selected, sel.units.map((u) => u.reduce((a, b) => a + b, 0)));
+    assert.ok(selection.selected[1] < 16, `some top units are not selected (${selection.selected})`);
+    const masks = selectionMasks(snaps.selected, sel);
+    let frozen = 0;
+    let moved = 0;
+    snaps.selected.layers.forEach((layer, l) => {
+      const after = snaps.retrained.layers[l];
+      layer.W.data.forEach((v, i) => {
+        if (masks[l].W[i]) moved += v !== after.W.data[i] ? 1 : 0;
+        else {
+          frozen++;
+          assert.ok(Object.is(v, after.W.data[i]), `layer ${l + 1} weight ${i} outside the subnetwork is unchanged`);
+        }
+      });
+      layer.b.forEach((v, i) => {
+        if (!masks[l].b[i]) assert.ok(Object.is(v, after.b[i]), `layer ${l + 1} bias ${i} of an unselected unit is unchanged`);
+      });
+    });
+    // the old task's head is never touched
+    assert.deepEqual(snaps.retrained.heads[0]!.W.data, snaps.start.heads[0]!.W.data);
+    assert.ok(frozen > 0 && moved > 0, `both frozen (${frozen}) and trained (${moved}) weights exist`);
+    net.dispose();
+  });
+
+  it('adding units for a later task leaves earlier tasks\' outputs bit-identical (timestamps)', async () => {
+    const exp = smallExperiment({ den: { tau: 0, sigma: 1e9, k: 6 } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    let beforeGrowth: Float32Array | undefined;
+    const { end, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => {
+      if (e.type === 'tau-test') beforeGrowth = predict(net, 1, tasks[0].test, 'sigmoid-bce');
+      return null;
+    });
+    assert.deepEqual(end.layers.map((l) => l.b.length), [38, 22], 'k = 6 units were added per layer');
+    assert.ok(events.some((e) => e.type === 'stage-end' && e.stage === 'retrain'));
+    const afterGrowth = predict(net, 1, tasks[0].test, 'sigmoid-bce');
+    assert.ok(beforeGrowth!.every((v, i) => Object.is(v, afterGrowth[i])), 'task 1 outputs are bit-identical after expansion and retraining');
+    net.dispose();
+  });
+
+  it('splitting every drifted unit restores what old tasks compute exactly', async () => {
+    const exp = smallExperiment({ den: { tau: 1e9, sigma: 0 } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    const atStart = predict(net, 1, tasks[0].test, 'sigmoid-bce');
+    const { events, snaps } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'tau-test' ? 'retrained' : null));
+    const split = events.find((e) => e.type === 'split') as Extract<DenEvent, { type: 'split' }>;
+    const drifted = split.drift.map((d) => d.filter((r) => r > 0).length);
+    assert.deepEqual(split.splitUnits.map((u) => u.length), drifted, 'every unit with ρ > σ = 0 split');
+    assert.ok(drifted[0] > 0 && drifted[1] > 0);
+    assert.deepEqual(net.sizes(), [32 + drifted[0], 16 + drifted[1]]);
+    const sr2Outputs = (() => {
+      const probe = new Network(snaps.retrained);
+      const p = predict(probe, 1, tasks[0].test, 'sigmoid-bce');
+      probe.dispose();
+      return p;
+    })();
+    assert.ok(sr2Outputs.some((v, i) => v !== atStart[i]), 'selective retraining did move task 1 outputs');
+    const afterSplit = predict(net, 1, tasks[0].test, 'sigmoid-bce');
+    assert.ok(afterSplit.every((v, i) => Object.is(v, atStart[i])), 'after the split task 1 computes exactly what it did before task 2');
+    net.dispose();
+  });
+
+  it('expansion adds k units per layer and removes exactly the new units whose incoming group is zero', async () => {
+    // a large γ on layer 2 only: its new units' groups collapse, layer 1's survive
+    const exp = smallExperiment({ den: { tau: 0, sigma: 1e9, k: 5, gamma: [0, 0.05] } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'stage-end' && e.stage === 'expansion' ? 'expanded' : null));
+    const zeroGroups = snaps.expanded.layers.map((l, li) => {
+      let zero = 0;
+      for (let c = [32, 16][li]; c < l.W.cols; c++) {
+        let all = true;
+        for (let r = 0; r < l.W.rows; r++) if (l.W.data[r * l.W.cols + c] !== 0) all = false;
+        if (all) zero++;
+      }
+      return zero;
+    });
+    const expansion = events.find((e) => e.type === 'expansion') as Extract<DenEvent, { type: 'expansion' }>;
+    assert.deepEqual(expansion.added, [5, 5]);
+    assert.deepEqual(expansion.pruned, zeroGroups);
+    assert.equal(zeroGroups[0], 0);
+    assert.ok(zeroGroups[1] > 0, 'γ = 0.05 removed some layer-2 units');
+    assert.deepEqual(expansion.units, [32 + 5 - zeroGroups[0], 16 + 5 - zeroGroups[1]]);
+    assert.deepEqual(net.sizes(), expansion.units);
+    net.dispose();
+  });
+
+  it('keeps the tensor count stable over three tasks (only the new head\'s variables are added)', async () => {
+    const exp = smallExperiment({ den: { tau: 0, sigma: 0.01, k: 4 } });
+    const tasks = tasksOf(exp);
+    const baseline = tf.memory().numTensors;
+    const net = freshNetwork(exp, tasks);
+    const counts: number[] = [];
+    for (const task of tasks) {
+      addHead(net, task);
+      await learnTask(net, task, { experiment: exp, emit: () => {} });
+      predict(net, 1, tasks[0].test, 'sigmoid-bce');
+      counts.push(tf.memory().numTensors - baseline);
+      assert.equal(tf.memory().numTensors - baseline, variableCount(net), `after task ${task.index}: only the network's variables are alive`);
+    }
+    assert.deepEqual(counts, [6, 8, 10]);
+    net.dispose();
+    assert.equal(tf.memory().numTensors, baseline);
+  });
+});

@@ -1,0 +1,174 @@
+// Runs, checkpoints, continuing, branching and cancelling, through the same entry point as the CLI.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ExperimentError } from '../../src/engine/experiment';
+import { loadCheckpoint } from '../../src/engine/run/checkpoint';
+import { RunError, RunFolder, readEvents } from '../../src/engine/run/runFolder';
+import { train } from '../../src/engine/session';
+import type { DenEvent, RunSummary } from '../../src/protocol';
+import { useBackend } from './helpers';
+
+const experiment = (patch: Record<string, unknown> = {}) => ({
+  name: 'session test',
+  backend: 'wasm',
+  data: { source: 'mnist', limit: 800 },
+  tasks: { type: 'permuted', count: 3 },
+  network: { hidden: [24, 12] },
+  training: { epochs: 2, batchSize: 64, learningRate: 0.01, lossEvery: 2 },
+  den: { sparseHeadSteps: 10, k: 3, ...((patch.den as object) ?? {}) },
+  ...Object.fromEntries(Object.entries(patch).filter(([k]) => k !== 'den')),
+});
+
+describe('training sessions and run folders', function () {
+  this.timeout(120000);
+  let dir: string;
+  let file: string;
+  before(useBackend);
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-session-'));
+    file = path.join(dir, 'exp.den.json');
+    fs.writeFileSync(file, '// test\n' + JSON.stringify(experiment(), null, 2));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a complete run folder after every task', async () => {
+    const events: DenEvent[] = [];
+    const result = await train({ experimentFile: file, tasks: 2, emit: (e) => events.push(e) });
+    assert.equal(path.dirname(result.runDir), path.join(dir, 'runs'), 'new runs go to runs/ next to the experiment');
+    assert.match(path.basename(result.runDir), /^session-test-\d{8}-\d{6}$/);
+    const run = RunFolder.open(result.runDir);
+    const summary = run.readSummary()!;
+    assert.deepEqual(summary, result.summary);
+    assert.equal(summary.name, 'session test');
+    assert.equal(summary.method, 'den');
+    assert.equal(summary.backend.name, 'wasm');
+    assert.deepEqual(summary.taskNames, ['permuted-1', 'permuted-2', 'permuted-3']);
+    assert.equal(summary.tasks.length, 2);
+    for (const key of ['index', 'name', 'seconds', 'units', 'added', 'pruned', 'split', 'expanded', 'params', 'selectedUnits', 'tauStatistic', 'maxDrift']) {
+      assert.ok(key in summary.tasks[1], `tasks[] entries have ${key}`);
+    }
+    assert.deepEqual(summary.accuracy.map((r) => r.length), [1, 2]);
+    assert.deepEqual(summary.auroc.map((r) => r.length), [1, 2]);
+    for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'params', 'seconds'] as const) assert.ok(summary[key] !== undefined && summary[key] !== null, key);
+    assert.equal(summary.acc, (summary.accuracy[1][0] + summary.accuracy[1][1]) / 2);
+    assert.equal(summary.bwt, summary.accuracy[1][0] - summary.accuracy[0][0]);
+    assert.equal(summary.baseline.accuracy.length, 3);
+    assert.ok(summary.accuracy[1][1] > summary.baseline.accuracy[1] + 0.2, `task 2 was learned (${summary.accuracy[1][1]} vs random ${summary.baseline.accuracy[1]})`);
+    // the experiment as used, with absolute paths and defaults
+    const used = run.readExperiment() as { den: { tau: number } };
+    assert.equal(used.den.tau, 0.01);
+    // checkpoints load and match the summary's units
+    for (const t of [1, 2]) {
+      const { state, meta } = loadCheckpoint(run.checkpointDir(t));
+      assert.deepEqual(state.layers.map((l) => l.b.length), summary.tasks[t - 1].units);
+      assert.equal(state.heads.length, t);
+      assert.equal(meta.task, t);
+      assert.ok(fs.existsSync(path.join(run.checkpointDir(t), 'experiment.json')));
+    }
+    // the event log has everything the live listener got, in order
+    const logged = readEvents(run.eventsFile);
+    assert.deepEqual(logged.map((e) => e.type), events.map((e) => e.type));
+    assert.equal(logged[0].type, 'run-start');
+    assert.equal(logged[logged.length - 1].type, 'run-end');
+    assert.equal(events.filter((e) => e.type === 'task-end').length, 2);
+    assert.ok(events.some((e) => e.type === 'loss'));
+  });
+
+  it('continues a run with the next task and refuses when every task is trained', async () => {
+    const first = await train({ experimentFile: file, tasks: 1 });
+    const second = await train({ experimentFile: file, runDir: first.runDir });
+    assert.equal(second.runDir, first.runDir);
+    assert.equal(second.summary.tasks.length, 3);
+    assert.deepEqual(second.summary.accuracy.map((r) => r.length), [1, 2, 3]);
+    assert.deepEqual(second.summary.accuracy[0], first.summary.accuracy[0], 'task 1 row is kept');
+    await assert.rejects(train({ experimentFile: file, runDir: first.runDir }), (err: Error) => err instanceof RunError && /already trained all 3 tasks/.test(err.message));
+  });
+
+  it('retrains a task with the current hyperparameters into a new branch, leaving the run as it was', async () => {
+    const run = await train({ experimentFile: file, tasks: 2 });
+    const parentSummary = fs.readFileSync(path.join(run.runDir, 'summary.json'), 'utf8');
+    fs.writeFileSync(file, JSON.stringify(experiment({ den: { k: 7, tau: 0 } })));
+    const branch = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2 });
+    assert.equal(path.dirname(branch.runDir), path.join(run.runDir, 'branches'));
+    assert.match(path.basename(branch.runDir), /^task2-/);
+    assert.equal(fs.readFileSync(path.join(run.runDir, 'summary.json'), 'utf8'), parentSummary, 'the parent run is unchanged');
+    const s = branch.summary;
+    assert.deepEqual(s.branch, { parent: run.runDir, baseTask: 1 });
+    assert.equal(s.tasks.length, 2);
+    assert.deepEqual(s.tasks[0], run.summary.tasks[0], 'task 1 is shared with the parent');
+    assert.equal(s.tasks[1].hyper.k, 7);
+    assert.equal(s.tasks[1].added[0], 7, 'the new k was used');
+    const folder = RunFolder.open(branch.runDir);
+    assert.equal(folder.checkpointDir(1), RunFolder.open(run.runDir).checkpointDir(1), 'task 1 comes from the parent');
+    assert.equal(folder.checkpointDir(2), path.join(branch.runDir, 'tasks', 'task-002'));
+    assert.deepEqual(RunFolder.open(run.runDir).branches().map((b) => b.dir), [branch.runDir]);
+    // the branch continues on its own
+    const more = await train({ experimentFile: file, runDir: branch.runDir });
+    assert.equal(more.summary.tasks.length, 3);
+  });
+
+  it('refuses to continue with different data, tasks or network, naming the field', async () => {
+    const run = await train({ experimentFile: file, tasks: 1 });
+    fs.writeFileSync(file, JSON.stringify(experiment({ network: { hidden: [24, 13] } })));
+    await assert.rejects(train({ experimentFile: file, runDir: run.runDir }), (err: Error) => {
+      assert.ok(err instanceof ExperimentError);
+      assert.match(err.message, /network: the experiment has .*13.* but the run .* was trained with .*12/);
+      return true;
+    });
+  });
+
+  it('a cancelled task leaves the run at its last completed task, and the run continues from there', async () => {
+    const abort = new AbortController();
+    const result = await train({
+      experimentFile: file,
+      signal: abort.signal,
+      emit: (e) => {
+        if (e.type === 'loss' && e.task === 2 && e.stage === 'subnetwork') abort.abort();
+      },
+    });
+    assert.equal(result.cancelled, true);
+    const run = RunFolder.open(result.runDir);
+    assert.equal(run.readSummary()!.tasks.length, 1);
+    assert.ok(!fs.existsSync(run.ownCheckpointDir(2)), 'no checkpoint for the cancelled task');
+    const events = readEvents(run.eventsFile);
+    assert.deepEqual(events.find((e) => e.type === 'cancelled'), { ...events.find((e) => e.type === 'cancelled'), task: 2, lastCompletedTask: 1 });
+    const resumed = await train({ experimentFile: file, runDir: result.runDir, tasks: 1 });
+    assert.equal(resumed.summary.tasks.length, 2);
+  });
+
+  it('a checkpoint written by a task whose summary was never updated (a crash) is discarded and the task trained again', async () => {
+    const run = await train({ experimentFile: file, tasks: 1 });
+    const folder = RunFolder.open(run.runDir);
+    fs.cpSync(folder.ownCheckpointDir(1), folder.ownCheckpointDir(2), { recursive: true });
+    fs.mkdirSync(path.join(run.runDir, 'tasks', '.task-003.tmp-1-x'));
+    const again = await train({ experimentFile: file, runDir: run.runDir, tasks: 1 });
+    assert.equal(again.summary.tasks.length, 2);
+    assert.equal(loadCheckpoint(folder.checkpointDir(2)).state.heads.length, 2);
+    assert.deepEqual(fs.readdirSync(path.join(run.runDir, 'tasks')).sort(), ['task-001', 'task-002']);
+  });
+
+  it('bad input fails before anything is written', async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment({ den: { sigma: -1 } })));
+    await assert.rejects(train({ experimentFile: file }), /den\.sigma .*must be >= 0, got -1/);
+    fs.writeFileSync(file, JSON.stringify(experiment({ data: { source: 'idx', trainImages: 'missing-images.gz', trainLabels: 'missing-labels.gz' } })));
+    await assert.rejects(train({ experimentFile: file }), (err: Error) => err.name === 'DataError' && err.message.includes(path.join(dir, 'missing-images.gz')));
+    assert.ok(!fs.existsSync(path.join(dir, 'runs')), 'no run folder was created');
+    await assert.rejects(train({ experimentFile: file, runDir: path.join(dir, 'nope') }));
+    await assert.rejects(train({ experimentFile: path.join(dir, 'none.den.json') }), /none\.den\.json: cannot read the experiment file \(ENOENT\)/);
+  });
+
+  it('summary.json rows match what the events reported', async () => {
+    const events: DenEvent[] = [];
+    const result = await train({ experimentFile: file, tasks: 2, emit: (e) => events.push(e) });
+    const ends = events.filter((e): e is Extract<DenEvent, { type: 'task-end' }> => e.type === 'task-end');
+    const s: RunSummary = result.summary;
+    ends.forEach((e, i) => {
+      assert.deepEqual(e.summary, s.tasks[i]);
+      assert.deepEqual(e.accuracyRow, s.accuracy[i]);
+    });
+    const tau = events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
+    assert.equal(s.tasks[1].tauStatistic, tau.value);
+  });
+});

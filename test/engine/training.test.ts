@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError, NanLossError, StageSpec, trainStage } from '../../src/engine/training';
+import { Rng } from '../../src/engine/random';
+import type { TaskData } from '../../src/engine/data/tasks';
+import type { DenEvent } from '../../src/protocol';
+import { useBackend } from './helpers';
+
+/** A linearly separable toy task: 8 features, 2 classes. */
+function toyData(count = 64): TaskData {
+  const rng = new Rng(3);
+  const x = Float32Array.from({ length: count * 8 }, () => rng.next());
+  const targets = Int32Array.from({ length: count }, (_, i) => (x[i * 8] + x[i * 8 + 1] > 1 ? 1 : 0));
+  return {
+    count,
+    features: 8,
+    outputs: 2,
+    targets,
+    fill(indices, start, end, xb, yb) {
+      yb.fill(0, 0, (end - start) * 2);
+      for (let r = 0; r < end - start; r++) {
+        const e = indices[start + r];
+        xb.set(x.subarray(e * 8, e * 8 + 8), r * 8);
+        yb[r * 2 + targets[e]] = 1;
+      }
+    },
+  };
+}
+
+function setup(values?: Float32Array) {
+  const rng = new Rng(5);
+  const W = tf.variable(tf.tensor2d(values ?? Float32Array.from({ length: 16 }, () => rng.uniform(-0.5, 0.5)), [8, 2]));
+  const b = tf.variable(tf.zeros([2]));
+  return { W, b };
+}
+
+function spec(W: tf.Variable, b: tf.Variable, over: Partial<StageSpec> = {}): StageSpec {
+  return {
+    task: 1,
+    stage: 'task1',
+    data: toyData(),
+    forward: (x) => tf.add(tf.matMul(x, W as tf.Tensor2D), b),
+    loss: 'softmax-ce',
+    params: [
+      { variable: W, isWeight: true },
+      { variable: b, isWeight: false },
+    ],
+    steps: 20,
+    batchSize: 16,
+    learningRate: 0.05,
+    lrDecay: 1,
+    weightDecay: 0,
+    lambda: 0,
+    mu: 0,
+    lossEvery: 5,
+    rng: new Rng(1),
+    emit: () => {},
+    stepOffset: 0,
+    ...over,
+  };
+}
+
+describe('training stage', () => {
+  before(useBackend);
+
+  it('lowers the loss and reports it every lossEvery steps, with task-wide step numbers', async () => {
+    const { W, b } = setup();
+    const events: DenEvent[] = [];
+    const result = await trainStage(spec(W, b, { steps: 40, stepOffset: 100, emit: (e) => events.push(e) }));
+    const losses = events.filter((e) => e.type === 'loss') as Extract<DenEvent, { type: 'loss' }>[];
+    assert.deepEqual(losses.map((e) => e.step), [105, 110, 115, 120, 125, 130, 135, 140]);
+    assert.ok(losses[losses.length - 1].loss < losses[0].loss, 'loss decreases');
+    assert.equal(result.loss, losses[losses.length - 1].loss);
+    assert.equal(events[0].type, 'stage-start');
+    assert.equal(events[events.length - 1].type, 'stage-end');
+    tf.dispose([W, b]);
+  });
+
+  it('leaves masked-out entries bit-identical, even with weight decay, drift penalty and L1', async () => {
+    const { W, b } = setup();
+    const before = W.dataSync().slice();
+    const mask = Float32Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const anchor = before.map((v) => v + 0.3);
+    await trainStage(
+      spec(W, b, {
+        params: [
+          { variable: W, isWeight: true, mask, anchor },
+          { variable: b, isWeight: false, mask: new Float32Array([0, 1]) },
+        ],
+        weightDecay: 0.01,
+        lambda: 0.5,
+        mu: 0.001,
+      }),
+    );
+    const after = W.dataSync();
+    for (let i = 0; i < 16; i++) {
+      if (mask[i]) assert.notEqual(after[i], before[i], `trainable entry ${i} moved`);
+      else assert.ok(Object.is(after[i], before[i]), `frozen entry ${i} is bit-identical`);
+    }
+    assert.equal(b.dataSync()[0], 0, 'frozen bias unchanged');
+    assert.notEqual(b.dataSync()[1], 0, 'trainable bias moved');
+    tf.dispose([W, b]);
+  });
+
+  it('gives exact zeros with the L1 proximal step', async () => {
+    const { W, b } = setup();
+    await trainStage(spec(W, b, { mu: 0.05, steps: 10 }));
+    const w = Array.from(W.dataSync());
+    const zeros = w.filter((v) => v === 0).length;
+    assert.ok(zeros >= 8, `most weights are exactly 0 (got ${zeros} of 16)`);
+    assert.equal(b.dataSync().some((v) => v !== 0), true, 'biases get no L1');
+    tf.dispose([W, b]);
+  });
+
+  it('zeroes whole groups with the group-lasso step and leaves other columns alone', async () => {
+    const { W, b } = setup();
+    const before = W.dataSync().slice();
+    await trainStage(
+      spec(W, b, {
+        params: [
+          { variable: W, isWeight: true, groupColumns: new Float32Array([0, 1]), groupThreshold: 10, mask: Float32Array.from({ length: 16 }, (_, i) => (i % 2 === 1 ? 1 : 0)) },
+          { variable: b, isWeight: false },
+        ],
+        steps: 3,
+      }),
+    );
+    const after = W.dataSync();
+    for (let r = 0; r < 8; r++) {
+      assert.ok(after[r * 2 + 1] === 0, `column 1 (a group) is exactly zero (±0) at row ${r}`);
+      assert.ok(Object.is(after[r * 2], before[r * 2]), `column 0 (frozen, not a group) unchanged at row ${r}`);
+    }
+    tf.dispose([W, b]);
+  });
+
+  it('stops with a clear error when the loss becomes NaN, and leaks no tensors', async () => {
+    const { W, b } = setup(new Float32Array(16).fill(NaN));
+    const count = tf.memory().numTensors;
+    await assert.rejects(trainStage(spec(W, b, { learningRate: 0.5 })), (err: Error) => {
+      assert.ok(err instanceof NanLossError);
+      assert.match(err.message, /NaN at task 1, stage 'task1', step 5/);
+      assert.match(err.message, /training\.learningRate \(now 0\.5\)/);
+      return true;
+    });
+    assert.equal(tf.memory().numTensors, count);
+    tf.dispose([W, b]);
+  });
+
+  it('stops at the next step when cancelled', async () => {
+    const { W, b } = setup();
+    const abort = new AbortController();
+    let losses = 0;
+    const count = tf.memory().numTensors;
+    await assert.rejects(
+      trainStage(
+        spec(W, b, {
+          steps: 1000,
+          lossEvery: 1,
+          signal: abort.signal,
+          emit: (e) => {
+            if (e.type === 'loss' && ++losses === 3) abort.abort();
+          },
+        }),
+      ),
+      CancelledError,
+    );
+    assert.equal(losses, 3, 'no step ran after the cancel request');
+    assert.equal(tf.memory().numTensors, count);
+    tf.dispose([W, b]);
+  });
+});

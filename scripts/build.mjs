@@ -13,6 +13,7 @@ const watch = process.argv.includes('--watch');
 
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli' }, // its #! line is kept by esbuild
+  { in: 'src/bench/main.ts', out: 'bench' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
 const common = {

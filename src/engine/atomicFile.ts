@@ -38,6 +38,8 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  */
 export function writeDirAtomic(dir: string, fill: (tmpDir: string) => void): void {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // rename(2) silently replaces an existing empty directory, so check first
+  if (fs.existsSync(dir)) throw new Error(`cannot create ${dir}: it already exists`);
   const tmp = tempName(dir);
   fs.mkdirSync(tmp);
   try {

@@ -10,6 +10,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
 
 const PATCHED = new WeakSet<tf.KernelFunc>();
+const ORIGINALS = new Map<string, tf.KernelConfig>();
 
 /** True if the 'wasm' matmul kernels are already the patched ones. */
 export function isWasmMatMulPatched(): boolean {
@@ -51,8 +52,18 @@ export function patchWasmMatMul(): boolean {
       return result;
     };
     PATCHED.add(kernelFunc);
+    ORIGINALS.set(name, original);
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...original, kernelFunc });
   }
   return true;
+}
+
+/** Puts the original kernels back (for benchmarks that compare both). */
+export function restoreWasmMatMul(): void {
+  for (const [name, original] of ORIGINALS) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
+  }
+  ORIGINALS.clear();
 }

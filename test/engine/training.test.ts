@@ -80,7 +80,7 @@ describe('training stage', () => {
     const { W, b } = setup();
     const before = W.dataSync().slice();
     const mask = Float32Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? 1 : 0));
-    const anchor = before.map((v) => v + 0.3);
+    const anchor = Float32Array.from(before, (v) => v + 0.3);
     await trainStage(
       spec(W, b, {
         params: [

@@ -1,0 +1,117 @@
+// Training throughput, measured as ratios within one run: a plain MLP epoch on each backend
+// (WASM with and without the transposed-matmul fix, CPU), and the same epoch inside DEN's
+// subnetwork stage (masks, drift penalty, proximal steps) to show their overhead.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { initBackend } from '../engine/backend';
+import { Experiment } from '../engine/experiment';
+import { Task } from '../engine/data/tasks';
+import { Network } from '../engine/network/network';
+import { initialState, newHead } from '../engine/network/init';
+import { selectionMasks, selectSubnetwork } from '../engine/network/structure';
+import { Rng } from '../engine/random';
+import { dataLoss, trainStage } from '../engine/training';
+import { restoreWasmMatMul, patchWasmMatMul } from '../engine/wasmMatMul';
+
+export interface ThroughputRow {
+  label: string;
+  backend: string;
+  samplesPerSecond: number;
+}
+
+/** A plain MLP (same sizes as the experiment) trained with TF.js's own Adam for `steps` steps. */
+async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+  const rng = new Rng(1);
+  const state = initialState(task.train.features, exp.network.hidden, rng);
+  state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
+  const net = new Network(state);
+  const vars = [...net.layers.flatMap((l) => [l.W, l.b]), net.heads[0]!.W, net.heads[0]!.b];
+  const opt = tf.train.adam(exp.training.learningRate);
+  const bs = exp.training.batchSize;
+  const x = new Float32Array(bs * task.train.features);
+  const y = new Float32Array(bs * task.outputs);
+  const order = Int32Array.from({ length: task.train.count }, (_, i) => i);
+  const step = (i: number) => {
+    const start = (i * bs) % Math.max(1, task.train.count - bs);
+    task.train.fill(order, start, start + bs, x, y);
+    const loss = tf.tidy(() => {
+      const xs = tf.tensor2d(x, [bs, task.train.features]);
+      const ys = tf.tensor2d(y, [bs, task.outputs]);
+      return opt.minimize(() => dataLoss(exp.network.loss, task.outputs, ys, net.logits(xs, 1)), true, vars)!;
+    });
+    return loss;
+  };
+  for (let i = 0; i < 3; i++) step(i).dispose(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const l = step(i);
+    if (i % 10 === 9) await l.data();
+    l.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  opt.dispose();
+  net.dispose();
+  return (steps * bs) / seconds;
+}
+
+/** The same number of steps as DEN's subnetwork stage (everything selected, masks applied). */
+async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+  const rng = new Rng(1);
+  const state = initialState(task.train.features, exp.network.hidden, rng);
+  state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
+  const net = new Network(state);
+  const masks = selectionMasks(state, selectSubnetwork(state, 1, 0, true));
+  const params = net.layers.flatMap((l, i) => [
+    { variable: l.W, isWeight: true, mask: masks[i].W, anchor: state.layers[i].W.data },
+    { variable: l.b, isWeight: false, mask: masks[i].b, anchor: state.layers[i].b },
+  ]);
+  params.push({ variable: net.heads[0]!.W, isWeight: true, mask: undefined as never, anchor: undefined as never });
+  const spec = {
+    task: 1,
+    stage: 'subnetwork' as const,
+    data: task.train,
+    forward: (x: tf.Tensor2D) => net.logits(x, 1),
+    loss: exp.network.loss,
+    params,
+    batchSize: exp.training.batchSize,
+    learningRate: exp.training.learningRate,
+    lrDecay: 1,
+    weightDecay: exp.den.weightDecay,
+    lambda: exp.den.lambda,
+    mu: exp.den.mu,
+    lossEvery: exp.training.lossEvery,
+    rng: new Rng(2),
+    emit: () => {},
+    stepOffset: 0,
+  };
+  await trainStage({ ...spec, steps: 3 });
+  const t0 = performance.now();
+  await trainStage({ ...spec, steps });
+  const seconds = (performance.now() - t0) / 1000;
+  net.dispose();
+  return (steps * exp.training.batchSize) / seconds;
+}
+
+export async function measureThroughput(exp: Experiment, task: Task, steps: number, log: (line: string) => void): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  const add = (label: string, backend: string, samplesPerSecond: number) => {
+    rows.push({ label, backend, samplesPerSecond });
+    log(`  ${label.padEnd(44)} ${backend.padEnd(18)} ${Math.round(samplesPerSecond).toLocaleString('en-US').padStart(8)} samples/s`);
+  };
+  await initBackend('wasm');
+  restoreWasmMatMul();
+  add('plain MLP epoch (TF.js Adam)', 'wasm, stock kernels', await plainEpoch(exp, task, steps));
+  patchWasmMatMul();
+  add('plain MLP epoch (TF.js Adam)', 'wasm', await plainEpoch(exp, task, steps));
+  add('DEN subnetwork stage (masks, drift, L1 prox)', 'wasm', await denStageEpoch(exp, task, steps));
+  await initBackend('cpu');
+  const cpuSteps = Math.max(3, Math.round(steps / 10));
+  add('plain MLP epoch (TF.js Adam)', 'cpu', await plainEpoch(exp, task, cpuSteps));
+  add('DEN subnetwork stage (masks, drift, L1 prox)', 'cpu', await denStageEpoch(exp, task, cpuSteps));
+  const get = (label: string, backend: string) => rows.find((r) => r.label.startsWith(label) && r.backend === backend)!.samplesPerSecond;
+  log(`  ratio wasm with the matmul fix / stock wasm: ${(get('plain', 'wasm') / get('plain', 'wasm, stock kernels')).toFixed(2)}×`);
+  log(`  ratio DEN stage / plain epoch on wasm: ${(get('DEN', 'wasm') / get('plain', 'wasm')).toFixed(2)}× (overhead of masks and proximal steps)`);
+  log(`  ratio wasm / cpu (plain epoch): ${(get('plain', 'wasm') / get('plain', 'cpu')).toFixed(1)}×`);
+  await initBackend('wasm');
+  return rows;
+}

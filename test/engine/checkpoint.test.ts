@@ -1,0 +1,295 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Rng } from '../../src/engine/random';
+import { NetworkState, checkState, matrix } from '../../src/engine/network/state';
+import { expandState } from '../../src/engine/network/structure';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/engine/run/checkpoint';
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-checkpoint-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let counter = 0;
+const freshPath = (name: string) => path.join(tmp, `${name}-${++counter}`);
+
+/** Float32 values from raw bit patterns. */
+function fromBits(...patterns: number[]): Float32Array {
+  return new Float32Array(Uint32Array.from(patterns).buffer);
+}
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+/**
+ * Task 1 (inputs 5, hidden [4, 3], a 1-output head), then task 2 with a 3-output head after an
+ * expansion by [2, 1]: two heads of different widths and rows. Awkward values are planted:
+ * -0, the smallest and largest denormals, ±max float, 1 + ulp.
+ */
+function grownState(): NetworkState {
+  const rng = new Rng(77);
+  const values = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+  const s1: NetworkState = {
+    inputDim: 5,
+    layers: [
+      { W: matrix(5, 4, values(20)), b: values(4), born: Int32Array.of(1, 1, 1, 1) },
+      { W: matrix(4, 3, values(12)), b: values(3), born: Int32Array.of(1, 1, 1) },
+    ],
+    heads: [{ W: matrix(3, 1, values(3)), b: values(1) }],
+  };
+  s1.heads.push({ W: matrix(3, 3, values(9)), b: values(3) });
+  const s = expandState(s1, 2, [2, 1], rng.fork('expand'));
+  const specials = fromBits(0x80000000, 0x00000001, 0x007fffff, 0x80000001, 0x7f7fffff, 0xff7fffff, 0x3f800001, 0x00800000);
+  s.layers[0].W.data.set(specials, 3);
+  s.layers[1].b.set(fromBits(0x80000000, 0x00000001), 0);
+  s.heads[0]!.b.set(fromBits(0x80000000));
+  s.heads[1]!.W.data.set(fromBits(0x807fffff, 0x00000002), 4);
+  checkState(s);
+  assert.deepEqual([s.heads[0]!.W.rows, s.heads[0]!.W.cols], [3, 1]);
+  assert.deepEqual([s.heads[1]!.W.rows, s.heads[1]!.W.cols], [4, 3]);
+  return s;
+}
+
+function assertBitIdentical(actual: NetworkState, expected: NetworkState): void {
+  assert.equal(actual.inputDim, expected.inputDim);
+  assert.equal(actual.layers.length, expected.layers.length);
+  expected.layers.forEach((l, i) => {
+    const a = actual.layers[i];
+    assert.deepEqual([a.W.rows, a.W.cols], [l.W.rows, l.W.cols], `layer ${i + 1} shape`);
+    assert.ok(a.W.data instanceof Float32Array && a.b instanceof Float32Array && a.born instanceof Int32Array, `layer ${i + 1} types`);
+    assert.deepEqual(bits(a.W.data), bits(l.W.data), `layer ${i + 1} W`);
+    assert.deepEqual(bits(a.b), bits(l.b), `layer ${i + 1} b`);
+    assert.deepEqual(Array.from(a.born), Array.from(l.born), `layer ${i + 1} born`);
+  });
+  assert.equal(actual.heads.length, expected.heads.length);
+  expected.heads.forEach((h, j) => {
+    const a = actual.heads[j]!;
+    assert.deepEqual([a.W.rows, a.W.cols], [h!.W.rows, h!.W.cols], `head ${j + 1} shape`);
+    assert.deepEqual(bits(a.W.data), bits(h!.W.data), `head ${j + 1} W`);
+    assert.deepEqual(bits(a.b), bits(h!.b), `head ${j + 1} b`);
+  });
+}
+
+/** Runs `fn`, expects a CheckpointError naming the folder, and returns its message. */
+function rejects(dir: string, fn: () => unknown, ...parts: RegExp[]): string {
+  let result: unknown;
+  let caught: unknown;
+  try {
+    result = fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.equal(result, undefined, 'a failed load must not return anything');
+  assert.ok(caught instanceof CheckpointError, `expected a CheckpointError, got ${String(caught)}`);
+  assert.equal(caught.name, 'CheckpointError');
+  assert.ok(caught.message.includes(dir), `message ${JSON.stringify(caught.message)} should name the folder ${dir}`);
+  for (const p of parts) assert.match(caught.message, p);
+  return caught.message;
+}
+
+function savedCopy(name: string): string {
+  const dir = freshPath(name);
+  saveCheckpoint(dir, grownState(), { task: 2 });
+  return dir;
+}
+
+const networkJson = (dir: string) => path.join(dir, 'network.json');
+const weightsBin = (dir: string) => path.join(dir, 'weights.bin');
+
+function editJson(dir: string, edit: (json: any) => void): void {
+  const json = JSON.parse(fs.readFileSync(networkJson(dir), 'utf8'));
+  edit(json);
+  fs.writeFileSync(networkJson(dir), JSON.stringify(json, null, 2));
+}
+
+describe('checkpoint: round trip', () => {
+  it('restores every float32 and int32 value bit-identically, with meta and extra files', () => {
+    const state = grownState();
+    const dir = freshPath('roundtrip');
+    const meta = { task: 2, name: 'task 2', method: 'den', nested: { list: [1, 2.5, null], flag: true } };
+    saveCheckpoint(dir, state, meta, { 'experiment.json': '{"name":"x"}\n', 'notes.txt': 'ünïcode ✓\n' });
+
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['experiment.json', 'network.json', 'notes.txt', 'weights.bin']);
+    assert.equal(fs.readFileSync(path.join(dir, 'experiment.json'), 'utf8'), '{"name":"x"}\n');
+    assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'ünïcode ✓\n');
+
+    const json = JSON.parse(fs.readFileSync(networkJson(dir), 'utf8'));
+    assert.equal(json.format, CHECKPOINT_FORMAT);
+    assert.equal(json.formatVersion, CHECKPOINT_VERSION);
+    assert.equal(json.inputDim, 5);
+    assert.equal(json.hiddenLayers, 2);
+    assert.equal(json.tasks, 2);
+    assert.deepEqual(json.meta, meta);
+    // weights: 5·6 + 6 + 6 + 6·4 + 4 + 4 (layers) + 3 + 1 + 12 + 3 (heads) values of 4 bytes
+    const values = 30 + 6 + 6 + 24 + 4 + 4 + 3 + 1 + 12 + 3;
+    assert.equal(json.weightsBytes, values * 4);
+    assert.equal(fs.statSync(weightsBin(dir)).size, values * 4);
+    assert.match(json.weightsSha256, /^[0-9a-f]{64}$/);
+
+    const loaded = loadCheckpoint(dir);
+    assertBitIdentical(loaded.state, state);
+    assert.deepEqual(loaded.meta, meta);
+    assert.doesNotThrow(() => checkState(loaded.state));
+    // specifically the awkward values
+    assert.ok(Object.is(loaded.state.layers[0].W.data[3], -0));
+    assert.equal(loaded.state.layers[0].W.data[4], 2 ** -149);
+    assert.ok(Object.is(loaded.state.heads[0]!.b[0], -0));
+    // the loaded arrays do not alias each other or the file buffer in a way that leaks writes
+    loaded.state.layers[0].b[0] = 123;
+    assert.notEqual(loaded.state.layers[0].W.data[0], 123);
+    assertBitIdentical(loadCheckpoint(dir).state, state);
+  });
+
+  it('writes an empty meta object by default and loads it back', () => {
+    const dir = freshPath('nometa');
+    saveCheckpoint(dir, grownState());
+    assert.deepEqual(loadCheckpoint(dir).meta, {});
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['network.json', 'weights.bin']);
+  });
+
+  it('refuses to save an inconsistent state or a state with a missing head, writing nothing', () => {
+    const bad = grownState();
+    bad.layers[1].born = Int32Array.of(1, 2, 1, 2);
+    const dir = freshPath('bad');
+    assert.throws(() => saveCheckpoint(dir, bad), /layer 2/);
+    const noHead = grownState();
+    noHead.heads = [undefined, noHead.heads[1]];
+    const dir2 = freshPath('nohead');
+    assert.throws(() => saveCheckpoint(dir2, noHead), /task 1 has no head/);
+    assert.ok(!fs.existsSync(dir) && !fs.existsSync(dir2));
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-')), []);
+  });
+});
+
+describe('checkpoint: atomic folder', () => {
+  it('leaves no temporary folder next to the checkpoint', () => {
+    const parent = fs.mkdtempSync(path.join(tmp, 'parent-'));
+    saveCheckpoint(path.join(parent, 'task-001'), grownState());
+    saveCheckpoint(path.join(parent, 'nested', 'task-002'), grownState());
+    assert.deepEqual(fs.readdirSync(parent).sort(), ['nested', 'task-001']);
+    assert.deepEqual(fs.readdirSync(path.join(parent, 'nested')), ['task-002']);
+  });
+
+  it('fails to save into an existing folder and leaves it untouched', () => {
+    const parent = fs.mkdtempSync(path.join(tmp, 'existing-'));
+    const dir = path.join(parent, 'task-001');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine');
+    assert.throws(() => saveCheckpoint(dir, grownState()));
+    assert.deepEqual(fs.readdirSync(dir), ['keep.txt']);
+    assert.equal(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'mine');
+    assert.deepEqual(fs.readdirSync(parent), ['task-001']);
+
+    // an existing checkpoint is not overwritten either
+    const first = path.join(parent, 'task-002');
+    saveCheckpoint(first, grownState(), { which: 'first' });
+    const before = fs.readFileSync(weightsBin(first));
+    const other = grownState();
+    other.layers[0].W.data[0] = 42;
+    assert.throws(() => saveCheckpoint(first, other, { which: 'second' }));
+    assert.deepEqual(loadCheckpoint(first).meta, { which: 'first' });
+    assert.ok(fs.readFileSync(weightsBin(first)).equals(before));
+
+    // nor an empty folder (rename(2) would silently replace an empty directory)
+    const empty = path.join(parent, 'task-003');
+    fs.mkdirSync(empty);
+    assert.throws(() => saveCheckpoint(empty, grownState()), /exists/);
+    assert.deepEqual(fs.readdirSync(empty), []);
+    assert.deepEqual(fs.readdirSync(parent).sort(), ['task-001', 'task-002', 'task-003']);
+  });
+});
+
+describe('checkpoint: rejected folders', () => {
+  it('a folder without network.json', () => {
+    const dir = savedCopy('nojson');
+    fs.rmSync(networkJson(dir));
+    rejects(dir, () => loadCheckpoint(dir), /network\.json is missing/);
+    const missing = path.join(tmp, 'does-not-exist');
+    rejects(missing, () => loadCheckpoint(missing), /network\.json is missing/);
+  });
+
+  it('a truncated network.json (invalid JSON)', () => {
+    const dir = savedCopy('badjson');
+    const text = fs.readFileSync(networkJson(dir), 'utf8');
+    fs.writeFileSync(networkJson(dir), text.slice(0, Math.floor(text.length / 2)));
+    rejects(dir, () => loadCheckpoint(dir), /network\.json is not valid JSON/);
+  });
+
+  it('a network.json of another format', () => {
+    const dir = savedCopy('format');
+    editJson(dir, (j) => (j.format = 'tfjs-layers-model'));
+    rejects(dir, () => loadCheckpoint(dir), /not a DEN Lab network/, /tfjs-layers-model/);
+  });
+
+  it('a newer format version, with a hint to update', () => {
+    const dir = savedCopy('version');
+    editJson(dir, (j) => (j.formatVersion = CHECKPOINT_VERSION + 1));
+    rejects(dir, () => loadCheckpoint(dir), new RegExp(`format version ${CHECKPOINT_VERSION + 1} is not supported`), /update DEN Lab/);
+    // an older (unknown) version is rejected without the update hint
+    const old = savedCopy('oldversion');
+    editJson(old, (j) => (j.formatVersion = 0));
+    const message = rejects(old, () => loadCheckpoint(old), /format version 0 is not supported/);
+    assert.doesNotMatch(message, /update/);
+  });
+
+  it('a truncated weights.bin', () => {
+    const dir = savedCopy('truncated');
+    const bytes = fs.readFileSync(weightsBin(dir));
+    fs.writeFileSync(weightsBin(dir), bytes.subarray(0, bytes.length - 4));
+    rejects(dir, () => loadCheckpoint(dir), new RegExp(`weights\\.bin has ${bytes.length - 4} bytes, expected ${bytes.length}`));
+    fs.rmSync(weightsBin(dir));
+    rejects(dir, () => loadCheckpoint(dir), /weights\.bin is missing/);
+  });
+
+  it('one flipped byte in weights.bin (checksum)', () => {
+    const dir = savedCopy('flipped');
+    const bytes = fs.readFileSync(weightsBin(dir));
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    fs.writeFileSync(weightsBin(dir), bytes);
+    rejects(dir, () => loadCheckpoint(dir), /SHA-256 checksum/);
+  });
+
+  it('a manifest whose shapes contradict the layer sizes (checksum still valid)', () => {
+    // layer 1 is 5×6: declaring it 6×5 keeps the byte count, so only the structure check can see it
+    const dir = savedCopy('transposed');
+    editJson(dir, (j) => {
+      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'layer1/W');
+      assert.deepEqual(w.shape, [5, 6]);
+      w.shape = [6, 5];
+    });
+    rejects(dir, () => loadCheckpoint(dir), /inconsistent network/, /layer 1: weights are 6×5, expected 5×6/);
+  });
+
+  it('a manifest whose head rows contradict the timestamps (checksum still valid)', () => {
+    // task 1 sees 3 top units (the 4th was born at task 2); a head declared 1×3 has the same bytes
+    const dir = savedCopy('headrows');
+    editJson(dir, (j) => {
+      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'head1/W');
+      assert.deepEqual(w.shape, [3, 1]);
+      w.shape = [1, 3];
+    });
+    rejects(dir, () => loadCheckpoint(dir), /inconsistent network/, /head of task 1: has 1 rows but task 1 sees 3 top-layer units/);
+  });
+
+  it('a manifest that describes more or fewer bytes than weights.bin holds', () => {
+    const bigger = savedCopy('bigger');
+    editJson(bigger, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'layer1/W').shape = [6, 6]));
+    rejects(bigger, () => loadCheckpoint(bigger), /does not fit in weights\.bin/);
+    const smaller = savedCopy('smaller');
+    editJson(smaller, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'head2/b').shape = [2]));
+    rejects(smaller, () => loadCheckpoint(smaller), /4 bytes that no weight describes/);
+    const noManifest = savedCopy('nomanifest');
+    editJson(noManifest, (j) => delete j.weightsManifest);
+    rejects(noManifest, () => loadCheckpoint(noManifest), /no weights manifest/);
+  });
+
+  it('a manifest that lost a weight, or declares more tasks than it has heads', () => {
+    const dir = savedCopy('lostweight');
+    editJson(dir, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'layer2/born').name = 'layer2/bornx'));
+    rejects(dir, () => loadCheckpoint(dir), /layer2\/born is missing/);
+    const tasks = savedCopy('moretasks');
+    editJson(tasks, (j) => (j.tasks = 3));
+    rejects(tasks, () => loadCheckpoint(tasks), /head3\/W is missing/);
+  });
+});

@@ -139,3 +139,91 @@ export interface RunSummary extends ContinualScores {
   /** Set when this run is a branch: the run it came from and the last task it shares with it. */
   branch: { parent: string; baseTask: number } | null;
 }
+
+// ─── Extension host ⇄ trainer process (child_process.fork, IPC) ───────────────────────────────
+
+/** What the trainer is asked to do: the engine's TrainRequest without the callbacks. */
+export interface TrainJob {
+  experimentFile: string;
+  runDir?: string;
+  retrainTask?: number;
+  tasks?: number;
+  runsDir?: string;
+  backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+}
+
+export type HostToTrainer =
+  /** Start a training job; only one at a time. */
+  | { type: 'train'; job: TrainJob }
+  /** Stop at the next step; the run stays at its last completed task. */
+  | { type: 'cancel' }
+  /** Exit when idle (or after cancelling). */
+  | { type: 'shutdown' };
+
+export type TrainerToHost =
+  /** The process is up and listening. */
+  | { type: 'ready'; pid: number; node: string }
+  /** An engine event of the running job. */
+  | { type: 'event'; event: DenEvent }
+  /** The job finished (completed or cancelled). */
+  | { type: 'done'; runDir: string; cancelled: boolean; summary: RunSummary }
+  /** The job failed; `name` is the error class (ExperimentError, DataError, NanLossError, …). */
+  | { type: 'failed'; name: string; message: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+// ─── Extension host ⇄ dashboard webview ───────────────────────────────────────────────────────
+
+/** One run as the dashboard shows it: the summary plus the events it charts. */
+export interface RunSnapshot {
+  runDir: string;
+  /** A short label, e.g. "permuted-mnist · 20261125-164605" or "… / task3 branch". */
+  label: string;
+  summary: RunSummary | null;
+  /** Events from events.jsonl (loss, stage, selection, τ, expansion, split, task-end …). */
+  events: DenEvent[];
+}
+
+/** The threshold fields the dashboard edits, as they are in the experiment file now. */
+export interface ThresholdValues {
+  tau: number;
+  sigma: number;
+  k: number;
+  mu: number;
+  gamma: number | number[];
+  lambda: number;
+  epochs: number;
+  learningRate: number;
+}
+
+export const THRESHOLD_FIELDS: readonly (keyof ThresholdValues)[] = ['tau', 'sigma', 'k', 'mu', 'gamma', 'lambda', 'epochs', 'learningRate'];
+
+export type HostToWebview =
+  /** Everything to draw from scratch: sent after 'ready', on becoming visible, and on selecting a run. */
+  | {
+      type: 'snapshot';
+      runs: { runDir: string; label: string }[];
+      run: RunSnapshot | null;
+      /** Runs overlaid in the Compare view. */
+      compare: RunSnapshot[];
+      experimentFile: string | null;
+      thresholds: ThresholdValues | null;
+      training: { running: boolean; runDir: string | null; task: number | null };
+    }
+  /** New events of a running training, batched (at most ~10 messages per second). */
+  | { type: 'events'; runDir: string; events: DenEvent[] }
+  /** The experiment file changed (typed or saved); `problems` are validation errors. */
+  | { type: 'thresholds'; experimentFile: string; values: ThresholdValues | null; problems: { field: string; message: string }[] }
+  | { type: 'training'; running: boolean; runDir: string | null; task: number | null };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'selectRun'; runDir: string }
+  | { type: 'compareRuns'; runDirs: string[] }
+  /** Edit one threshold in the experiment file (the host applies it as a WorkspaceEdit). */
+  | { type: 'setThreshold'; field: keyof ThresholdValues; value: number | number[] }
+  | { type: 'trainNext' }
+  | { type: 'retrainTask'; task: number }
+  /** Save a chart as PNG (a data: URL made by the chart's canvas). */
+  | { type: 'savePng'; chart: string; dataUrl: string }
+  | { type: 'exportMetrics'; format: 'csv' | 'json' }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -1,0 +1,173 @@
+// The commands of the "DEN" category. Each resolves its target (experiment file, run, task) from
+// its argument (a tree node, a CodeLens argument, a Uri) or asks, then acts.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { loadExperiment, withAbsolutePaths } from '../engine/experiment';
+import type { TrainJob } from '../protocol';
+import { chooseExperimentFile } from './experimentEditor';
+import { experimentTemplate } from './newExperiment';
+import { completedTasks, findRun, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
+import type { RunsNode } from './runsTree';
+import type { TrainingService } from './training';
+import type { TrainOutcome } from './trainerProcess';
+import type { WorkspaceRuns } from './workspaceRuns';
+
+export interface DashboardOpener {
+  open(runDir?: string): Promise<void>;
+}
+
+/** A run argument: a tree node, `{ runDir }`, or a path. */
+function runOf(runs: WorkspaceRuns, arg: unknown): RunEntry | undefined {
+  if (!arg) return undefined;
+  if (typeof arg === 'string') return findRun(runs.all, arg);
+  const a = arg as Partial<RunsNode> & { runDir?: string };
+  if (a.runDir) return findRun(runs.all, a.runDir);
+  if ('run' in a && a.run) return a.run;
+  return undefined;
+}
+
+async function requireTrust(): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage('DEN Lab: training starts a Node process and needs a trusted workspace. Runs can still be viewed.');
+  return false;
+}
+
+/** Saves an experiment file with unsaved edits: the trainer reads it from disk. */
+async function saveIfDirty(file: string): Promise<void> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+  if (doc?.isDirty) await doc.save();
+}
+
+export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRuns, training: TrainingService, dashboard: DashboardOpener, log: vscode.LogOutputChannel): void {
+  const register = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  /** Train Next / Remaining: continue the run given (tree), else the experiment's run with tasks left, else a new run. */
+  const trainFrom = async (arg: unknown, all: boolean): Promise<TrainOutcome | undefined> => {
+    if (!(await requireTrust())) return undefined;
+    await runs.ready();
+    let run = runOf(runs, arg);
+    let file = run?.summary?.experimentFile;
+    if (!file) {
+      const uri = await chooseExperimentFile(runs, arg instanceof vscode.Uri ? arg : undefined);
+      if (!uri) return undefined;
+      file = uri.fsPath;
+      await saveIfDirty(file);
+      let current;
+      try {
+        const loaded = loadExperiment(file);
+        current = withAbsolutePaths(loaded.experiment, loaded.dir);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+        return undefined;
+      }
+      run = runToContinue(runs.all, file, current);
+    }
+    await saveIfDirty(file);
+    if (run && completedTasks(run) >= totalTasks(run)) {
+      void vscode.window.showInformationMessage(`DEN: ${runLabel(run)} has trained all ${totalTasks(run)} tasks. Retrain a task, or start a new run.`);
+      return undefined;
+    }
+    const job: TrainJob = { experimentFile: file, runDir: run?.dir, tasks: all ? undefined : 1 };
+    const title = run ? `${all ? 'train remaining tasks' : `train task ${completedTasks(run) + 1}`} of ${runLabel(run)}` : `train task 1 of a new ${path.basename(file)} run`;
+    return training.run(job, title);
+  };
+
+  register('denLab.trainNext', (arg?: unknown) => trainFrom(arg, false));
+  register('denLab.trainRemaining', (arg?: unknown) => trainFrom(arg, true));
+  register('denLab.stop', () => training.stop());
+
+  register('denLab.retrainTask', async (arg?: unknown): Promise<TrainOutcome | undefined> => {
+    if (!(await requireTrust())) return undefined;
+    await runs.ready();
+    let run = runOf(runs, arg);
+    if (!run) {
+      const uri = await chooseExperimentFile(runs);
+      run = uri && runsOfExperiment(runs.all, uri.fsPath)[0];
+      if (!run) {
+        if (uri) void vscode.window.showInformationMessage('DEN: this experiment has no run yet; train a task first.');
+        return undefined;
+      }
+    }
+    const a = arg as { task?: number | { index: number } } | undefined;
+    let task = typeof a?.task === 'number' ? a.task : a?.task?.index;
+    if (task === undefined) {
+      const pick = await vscode.window.showQuickPick(
+        (run.summary?.tasks ?? []).map((t) => ({ label: `${t.index} · ${t.name}`, description: `accuracy ${t.accuracy.toFixed(4)} · units [${t.units.join(',')}]`, task: t.index })),
+        { title: `DEN: retrain which task of ${runLabel(run)}? (with the experiment file's current values, into a new branch)` },
+      );
+      task = pick?.task;
+    }
+    if (task === undefined) return undefined;
+    const file = run.summary?.experimentFile;
+    if (!file || !fs.existsSync(file)) {
+      void vscode.window.showErrorMessage(`DEN: the experiment file of ${runLabel(run)} (${file ?? 'unknown'}) no longer exists.`);
+      return undefined;
+    }
+    await saveIfDirty(file);
+    return training.run({ experimentFile: file, runDir: run.dir, retrainTask: task }, `retrain task ${task} of ${runLabel(run)}`);
+  });
+
+  register('denLab.newExperiment', async (target?: vscode.Uri): Promise<vscode.Uri | undefined> => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!target && !folder) {
+      void vscode.window.showErrorMessage('DEN: open a folder first; the experiment file and its runs live in it.');
+      return undefined;
+    }
+    let uri = target;
+    if (!uri) {
+      let name = 'experiment.den.json';
+      for (let i = 2; fs.existsSync(path.join(folder!.uri.fsPath, name)); i++) name = `experiment-${i}.den.json`;
+      const chosen = await vscode.window.showInputBox({
+        title: 'DEN: New Experiment',
+        prompt: 'File name of the experiment (it must end in .den.json)',
+        value: name,
+        validateInput: (v) => (!/^[\w.-]+\.den\.json$/.test(v) ? 'Use letters, digits, . _ - and end with .den.json' : fs.existsSync(path.join(folder!.uri.fsPath, v)) ? 'That file exists already' : null),
+      });
+      if (!chosen) return undefined;
+      uri = vscode.Uri.joinPath(folder!.uri, chosen);
+    }
+    const name = path.basename(uri.fsPath).replace(/\.den\.json$/, '');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(experimentTemplate(name), 'utf8'));
+    await vscode.window.showTextDocument(uri);
+    runs.refreshSoon(0);
+    return uri;
+  });
+
+  register('denLab.openDashboard', async (arg?: unknown) => dashboard.open(runOf(runs, arg)?.dir ?? training.status.runDir ?? undefined));
+  register('denLab.showLogs', () => log.show(true));
+  register('denLab.refresh', () => runs.refresh());
+
+  register('denLab.revealRun', async (arg?: unknown) => {
+    const run = runOf(runs, arg) ?? (await pickRun(runs, 'Reveal which run folder?'));
+    if (run) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(run.dir));
+  });
+
+  register('denLab.deleteRun', async (arg?: unknown, options?: { confirmed?: boolean }): Promise<boolean> => {
+    const run = runOf(runs, arg) ?? (await pickRun(runs, 'Delete which run?'));
+    if (!run) return false;
+    if (training.running && training.status.runDir && (training.status.runDir === run.dir || training.status.runDir.startsWith(run.dir + path.sep))) {
+      void vscode.window.showWarningMessage('DEN: this run is training; stop it first.');
+      return false;
+    }
+    if (!options?.confirmed) {
+      const del = 'Delete';
+      const branches = run.branches.length ? ` and its ${run.branches.length} branch(es)` : '';
+      const answer = await vscode.window.showWarningMessage(`Delete the run ${runLabel(run)}${branches}? Its checkpoints and metrics are removed from disk.`, { modal: true }, del);
+      if (answer !== del) return false;
+    }
+    await vscode.workspace.fs.delete(vscode.Uri.file(run.dir), { recursive: true, useTrash: false });
+    log.info(`deleted run ${run.dir}`);
+    await runs.refresh();
+    return true;
+  });
+}
+
+async function pickRun(runs: WorkspaceRuns, title: string): Promise<RunEntry | undefined> {
+  await runs.ready();
+  const pick = await vscode.window.showQuickPick(
+    runs.flat.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
+    { title: `DEN: ${title}` },
+  );
+  return pick?.run;
+}

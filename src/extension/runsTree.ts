@@ -1,0 +1,205 @@
+// The "Runs" tree: run → task → hidden layer → details, plus the task being trained right now.
+// Built from the run folders (WorkspaceRuns) and, while a task trains, from the live events.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { TaskSummary } from '../protocol';
+import type { LiveStatus } from './liveStatus';
+import { statusText } from './liveStatus';
+import { completedTasks, RunEntry, runLabel, totalTasks } from './runIndex';
+import type { TrainingService } from './training';
+import type { WorkspaceRuns } from './workspaceRuns';
+
+export type RunsNode =
+  | { kind: 'run'; run: RunEntry }
+  | { kind: 'branches'; run: RunEntry }
+  | { kind: 'task'; run: RunEntry; task: TaskSummary }
+  | { kind: 'live'; run: RunEntry; status: LiveStatus }
+  | { kind: 'layer'; run: RunEntry; task: TaskSummary; layer: number }
+  | { kind: 'detail'; label: string; description?: string; tooltip?: string; icon?: string };
+
+const f4 = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : '—');
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private lastLiveRefresh = 0;
+
+  constructor(private readonly runs: WorkspaceRuns, private readonly training: TrainingService) {
+    this.disposables.push(
+      runs.onDidChange(() => this.changed.fire(undefined)),
+      training.onDidChangeState(() => this.changed.fire(undefined)),
+      // structural events immediately, loss updates at most every 500 ms
+      training.onEvent((e) => {
+        const now = Date.now();
+        if (e.type !== 'loss' || now - this.lastLiveRefresh > 500) {
+          this.lastLiveRefresh = now;
+          this.changed.fire(undefined);
+        }
+      }),
+    );
+  }
+
+  private liveRunDir(): string | null {
+    return this.training.running ? this.training.status.runDir : null;
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) return this.runs.all.map((run) => ({ kind: 'run', run }));
+    switch (node.kind) {
+      case 'run': {
+        const children: RunsNode[] = (node.run.summary?.tasks ?? []).map((task) => ({ kind: 'task', run: node.run, task }));
+        if (this.liveRunDir() === node.run.dir) children.push({ kind: 'live', run: node.run, status: this.training.status });
+        if (node.run.problem) children.push({ kind: 'detail', label: 'problem', description: node.run.problem, icon: 'warning' });
+        if (node.run.branches.length) children.push({ kind: 'branches', run: node.run });
+        return children;
+      }
+      case 'branches':
+        return node.run.branches.map((run) => ({ kind: 'run', run }));
+      case 'task':
+        return [
+          ...node.task.units.map((_, layer): RunsNode => ({ kind: 'layer', run: node.run, task: node.task, layer })),
+          ...taskDetails(node.task),
+        ];
+      case 'layer':
+        return layerDetails(node.run, node.task, node.layer);
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'run':
+        return this.runItem(node.run);
+      case 'branches': {
+        const item = new vscode.TreeItem('Branches', vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${node.run.branches.length} retrained`;
+        item.iconPath = new vscode.ThemeIcon('git-branch');
+        item.tooltip = 'Runs that retrained a task of this run with other hyperparameters (DEN: Retrain Task…)';
+        item.contextValue = 'branches';
+        return item;
+      }
+      case 'task':
+        return taskItem(node.run, node.task);
+      case 'live': {
+        const s = node.status;
+        const item = new vscode.TreeItem(`${s.task ?? '…'} · ${s.task ? s.taskNames[s.task - 1] ?? '' : 'starting'}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `training: ${statusText(s)}${s.lastChange ? ` · ${s.lastChange}` : ''}`;
+        item.iconPath = new vscode.ThemeIcon('sync~spin');
+        item.tooltip = `Units per layer now: ${s.units.join(', ')}`;
+        item.contextValue = 'live';
+        item.command = { command: 'denLab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+        return item;
+      }
+      case 'layer':
+        return layerItem(node.task, node.layer);
+      case 'detail': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.description = node.description;
+        item.tooltip = node.tooltip ?? (node.description ? `${node.label}: ${node.description}` : node.label);
+        if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.contextValue = 'detail';
+        return item;
+      }
+    }
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  private runItem(run: RunEntry): vscode.TreeItem {
+    const s = run.summary;
+    const done = completedTasks(run);
+    const total = totalTasks(run);
+    const live = this.liveRunDir() === run.dir;
+    const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${run.dir}`;
+    const parts = [s?.method ?? '?', s?.backend.name ?? '?', `ACC ${f4(s?.acc)}`, `${done}/${total || '?'} tasks`];
+    if (live) parts.push('training…');
+    item.description = parts.join(' · ');
+    item.iconPath = new vscode.ThemeIcon(live ? 'sync~spin' : run.branchOf ? 'git-branch' : 'beaker');
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**${run.name}** — ${s?.method ?? 'unknown method'}\n\n`);
+    if (s) {
+      tip.appendMarkdown(`Backend: ${s.backend.name} ${s.backend.version} (${s.backend.detail})\n\n`);
+      tip.appendMarkdown(`Tasks: ${done} of ${total} · units [${s.units.join(', ')}] · ${s.params.total.toLocaleString('en-US')} parameters\n\n`);
+      tip.appendMarkdown(`ACC ${f4(s.acc)} · BWT ${f4(s.bwt)} · FWT ${f4(s.fwt)} · forgetting ${f4(s.forgetting)} · mean AUROC ${f4(s.aurocMetrics.acc)}\n\n`);
+      tip.appendMarkdown(`Experiment: \`${s.experimentFile}\`\n\n`);
+    }
+    if (run.branchOf) tip.appendMarkdown(`Branch: retrained task ${run.branchOf.task} of \`${path.basename(run.branchOf.parent)}\`\n\n`);
+    tip.appendMarkdown(`Folder: \`${run.dir}\``);
+    item.tooltip = tip;
+    item.contextValue = `run.${done < total ? (run.branchOf ? 'branch' : 'open') : 'complete'}${live ? '.training' : ''}`;
+    item.resourceUri = vscode.Uri.file(run.dir);
+    return item;
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function taskItem(run: RunEntry, t: TaskSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${t.index} · ${t.name}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `task:${run.dir}:${t.index}`;
+  const splits = t.split.reduce((a, b) => a + b, 0);
+  const flags = [t.expanded ? 'expanded' : '', splits ? `⑂${splits}` : ''].filter(Boolean).join(' ');
+  item.description = `acc ${f4(t.accuracy)} · AUROC ${f4(t.auroc)}${flags ? ` · ${flags}` : ''} · ${t.seconds.toFixed(1)}s`;
+  item.iconPath = new vscode.ThemeIcon(splits ? 'git-merge' : t.expanded ? 'add' : 'circle-outline');
+  const tip = new vscode.MarkdownString();
+  tip.appendMarkdown(`**Task ${t.index}: ${t.name}**\n\n`);
+  tip.appendMarkdown(`Test accuracy right after learning it: ${f4(t.accuracy)}; AUROC ${f4(t.auroc)}\n\n`);
+  tip.appendMarkdown(`Units per layer: ${t.units.join(', ')} (added ${t.added.join(', ')}; pruned ${t.pruned.join(', ')}; split ${t.split.join(', ')})\n\n`);
+  if (t.tauStatistic !== null) tip.appendMarkdown(`τ test: ${t.tauStatisticKind} loss ${f4(t.tauStatistic)} ${t.expanded ? '>' : '≤'} τ = ${t.tau}\n\n`);
+  if (t.maxDrift) tip.appendMarkdown(`Largest drift ρ per layer: ${t.maxDrift.map((d) => d.toFixed(4)).join(', ')} (σ = ${t.sigma})\n\n`);
+  tip.appendMarkdown(`Parameters: ${t.params.toLocaleString('en-US')} (${t.nonZeroParams.toLocaleString('en-US')} non-zero)`);
+  item.tooltip = tip;
+  item.contextValue = 'task';
+  return item;
+}
+
+function layerItem(t: TaskSummary, l: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(`layer ${l + 1}: ${t.units[l]} units`, vscode.TreeItemCollapsibleState.Collapsed);
+  const bits = [`+${t.added[l] - t.pruned[l]}`, `−${t.pruned[l]}`, `⑂${t.split[l]}`];
+  item.description = bits.join(' ');
+  item.tooltip = `Hidden layer ${l + 1} after task ${t.index}: ${t.units[l]} units. +${t.added[l] - t.pruned[l]}: new units kept (of ${t.added[l]} added by the expansion); −${t.pruned[l]}: new units removed because the group lasso zeroed their incoming weights; ⑂${t.split[l]}: units that drifted more than σ and were split.`;
+  item.iconPath = new vscode.ThemeIcon(t.split[l] ? 'git-merge' : t.added[l] ? 'add' : 'layers');
+  item.contextValue = 'layer';
+  return item;
+}
+
+function taskDetails(t: TaskSummary): RunsNode[] {
+  const out: RunsNode[] = [];
+  if (t.tauStatistic !== null) {
+    out.push({
+      kind: 'detail',
+      label: 'τ test',
+      description: `${t.tauStatisticKind} loss ${f4(t.tauStatistic)} ${t.expanded ? '>' : '≤'} τ ${t.tau} → ${t.expanded ? 'expanded' : 'no expansion'}`,
+      icon: t.expanded ? 'arrow-up' : 'dash',
+    });
+  }
+  out.push({ kind: 'detail', label: 'stages', description: t.stages.map((s) => `${s.stage} ${s.steps} steps ${s.seconds.toFixed(1)}s`).join(' · '), icon: 'list-ordered' });
+  return out;
+}
+
+function layerDetails(run: RunEntry, t: TaskSummary, l: number): RunsNode[] {
+  const out: RunsNode[] = [];
+  if (t.selectedUnits) {
+    const before = t.units[l] - (t.added[l] - t.pruned[l]) - t.split[l];
+    out.push({ kind: 'detail', label: 'selected in retraining', description: `${t.selectedUnits[l]} of ${before} units`, icon: 'filter' });
+  }
+  if (t.maxDrift) out.push({ kind: 'detail', label: 'largest drift ρ', description: `${t.maxDrift[l].toFixed(4)} (σ ${t.sigma}; ${t.split[l]} split)`, icon: 'pulse' });
+  // timestamps: units created at this task occupy the end of the layer
+  const prev = run.summary?.tasks[t.index - 2];
+  const first = prev ? prev.units[l] + 1 : 1;
+  out.push({
+    kind: 'detail',
+    label: 'timestamps',
+    description: first <= t.units[l] ? `units ${first}–${t.units[l]} born at task ${t.index}` : `no unit born at task ${t.index}`,
+    tooltip: `Task ${t.index} uses units 1–${t.units[l]} of this layer; earlier tasks never see the units born after them.`,
+    icon: 'clock',
+  });
+  return out;
+}

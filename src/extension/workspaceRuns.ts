@@ -1,0 +1,75 @@
+// The workspace's experiment files and run folders, kept current: read on start, re-read when
+// the trainer reports a finished task or when run files change on disk (e.g. a CLI run in a
+// terminal), with the re-reads debounced.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { allRuns, readRuns, RunEntry } from './runIndex';
+
+const EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
+
+export class WorkspaceRuns implements vscode.Disposable {
+  private runs: RunEntry[] = [];
+  private experiments: vscode.Uri[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private timer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+
+  /** Fires after runs or experiment files were re-read. */
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    const watch = (glob: string) => {
+      const w = vscode.workspace.createFileSystemWatcher(glob);
+      const later = () => this.refreshSoon();
+      this.disposables.push(w, w.onDidCreate(later), w.onDidChange(later), w.onDidDelete(later));
+    };
+    watch('**/summary.json');
+    watch('**/run.json');
+    watch('**/*.den.json');
+  }
+
+  /** Re-reads everything now. */
+  refresh(): Promise<void> {
+    this.loading = (async () => {
+      const [runFiles, experimentFiles] = await Promise.all([
+        vscode.workspace.findFiles('**/run.json', EXCLUDE),
+        vscode.workspace.findFiles('**/*.den.json', EXCLUDE),
+      ]);
+      this.runs = readRuns(runFiles.map((u) => path.dirname(u.fsPath)));
+      this.experiments = experimentFiles.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      await vscode.commands.executeCommand('setContext', 'denLab.hasRuns', this.runs.length > 0);
+      await vscode.commands.executeCommand('setContext', 'denLab.hasExperiment', this.experiments.length > 0);
+      this.changed.fire();
+    })();
+    return this.loading;
+  }
+
+  /** Re-reads after a short quiet period (file events come in bursts). */
+  refreshSoon(delayMs = 300): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+  }
+
+  /** Waits for the current read to finish. */
+  async ready(): Promise<void> {
+    await this.loading;
+  }
+
+  get all(): RunEntry[] {
+    return this.runs;
+  }
+
+  get flat(): RunEntry[] {
+    return allRuns(this.runs);
+  }
+
+  get experimentFiles(): vscode.Uri[] {
+    return this.experiments;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,70 @@
+// The trainer process: forked by the extension host, it runs one training job with the engine
+// and streams the engine's events back over IPC. The extension host itself never trains.
+import { checkHostToTrainer } from '../protocolGuards';
+import type { HostToTrainer, TrainJob, TrainerToHost } from '../protocol';
+import { train } from '../engine/session';
+
+function send(msg: TrainerToHost): void {
+  process.send?.(msg);
+}
+
+let abort: AbortController | null = null;
+let busy = false;
+let exitWhenIdle = false;
+
+async function run(job: TrainJob): Promise<void> {
+  busy = true;
+  abort = new AbortController();
+  try {
+    const result = await train({ ...job, emit: (event) => send({ type: 'event', event }), signal: abort.signal });
+    send({ type: 'done', runDir: result.runDir, cancelled: result.cancelled, summary: result.summary });
+  } catch (err) {
+    const e = err as Error;
+    send({ type: 'failed', name: e.name ?? 'Error', message: e.message ?? String(err) });
+    if (!['ExperimentError', 'DataError', 'RunError', 'CheckpointError', 'BackendError', 'NanLossError'].includes(e.name)) {
+      process.stderr.write(`${e.stack ?? e}\n`);
+    }
+  } finally {
+    busy = false;
+    abort = null;
+    if (exitWhenIdle) shutdown();
+  }
+}
+
+function shutdown(): void {
+  // let the IPC channel flush before leaving
+  if (process.connected) process.disconnect();
+  setImmediate(() => process.exit(0));
+}
+
+process.on('message', (msg: unknown) => {
+  const problem = checkHostToTrainer(msg);
+  if (problem) {
+    send({ type: 'log', level: 'error', message: `trainer: ignored a malformed message: ${problem}` });
+    return;
+  }
+  const m = msg as HostToTrainer;
+  switch (m.type) {
+    case 'train':
+      if (busy) send({ type: 'failed', name: 'BusyError', message: 'the trainer is already training; stop it first' });
+      else void run(m.job);
+      break;
+    case 'cancel':
+      abort?.abort();
+      break;
+    case 'shutdown':
+      exitWhenIdle = true;
+      if (busy) abort?.abort();
+      else shutdown();
+      break;
+  }
+});
+
+// The host went away: nothing will read our results, so stop at the next step and exit.
+process.on('disconnect', () => {
+  exitWhenIdle = true;
+  abort?.abort();
+  if (!busy) process.exit(0);
+});
+
+send({ type: 'ready', pid: process.pid, node: process.version });

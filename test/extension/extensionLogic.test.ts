@@ -1,0 +1,184 @@
+// The extension's logic that needs no VS Code: run discovery, live status, threshold hints,
+// experiment-file problems, threshold edits, metrics export and message checks — on a real run.
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { parseTree, findNodeAtLocation } from 'jsonc-parser';
+import { train } from '../../src/engine/session';
+import { readEvents } from '../../src/engine/run/runFolder';
+import { encodeIdx } from '../../src/engine/data/idx';
+import { withAbsolutePaths, validateExperiment } from '../../src/engine/experiment';
+import { allRuns, readRuns, runLabel, runsOfExperiment, runToContinue } from '../../src/extension/runIndex';
+import { applyEvent, initialStatus, statusText } from '../../src/extension/liveStatus';
+import { thresholdHints } from '../../src/extension/thresholdHints';
+import { checkExperimentText, csvHeaderProblem, idxHeaderProblem } from '../../src/extension/experimentProblems';
+import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
+import { metricsCsv } from '../../src/extension/dashboard/metricsExport';
+import { checkHostToTrainer, checkHostToWebview, checkTrainerToHost, checkWebviewToHost } from '../../src/protocolGuards';
+import type { RunSummary } from '../../src/protocol';
+
+const EXPERIMENT = `// a small experiment
+{
+  "name": "logic",
+  "backend": "wasm",
+  "data": { "source": "mnist", "limit": 600 },
+  "tasks": { "type": "permuted", "count": 3 },
+  "network": { "hidden": [24, 12] },
+  "den": {
+    "tau": 0.01,   // expand
+    "sigma": 0.02, // split
+    "k": 4
+  },
+  "training": { "epochs": 1, "batchSize": 64, "learningRate": 0.01 }
+}
+`;
+
+describe('extension logic on a real run', function () {
+  this.timeout(120000);
+  let dir: string;
+  let file: string;
+  let runDir: string;
+  let summary: RunSummary;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-ext-'));
+    file = path.join(dir, 'logic.den.json');
+    fs.writeFileSync(file, EXPERIMENT);
+    const result = await train({ experimentFile: file, tasks: 2 });
+    runDir = result.runDir;
+    summary = result.summary;
+    await train({ experimentFile: file, runDir, retrainTask: 2 });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('finds runs and their branches, and which run "Train Next Task" continues', () => {
+    const dirs = [runDir, ...fs.readdirSync(path.join(runDir, 'branches')).map((b) => path.join(runDir, 'branches', b))];
+    const runs = readRuns(dirs);
+    assert.equal(runs.length, 1, 'the branch is listed under its parent, not at the top');
+    assert.equal(runs[0].branches.length, 1);
+    assert.equal(runs[0].branches[0].branchOf!.task, 2);
+    assert.equal(allRuns(runs).length, 2);
+    assert.match(runLabel(runs[0]), /^logic · \d{8}-\d{6}$/);
+    assert.match(runLabel(runs[0].branches[0]), /^logic ⑂ task 2 · /);
+    assert.equal(runsOfExperiment(runs, file).length, 2);
+    const current = withAbsolutePaths(validateExperiment(JSON.parse(JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(runDir, 'experiment.json'), 'utf8')) }))), dir);
+    assert.ok(runToContinue(runs, file, current), 'a run with a task left and the same data/tasks/network');
+    const changed = { ...current, network: { ...current.network, hidden: [24, 13] } };
+    assert.equal(runToContinue(runs, file, changed), undefined, 'a changed network means a new run');
+    assert.equal(runToContinue(runs, path.join(dir, 'other.den.json'), current), undefined);
+  });
+
+  it('folds the event log into the live status the status bar shows', () => {
+    const events = readEvents(path.join(runDir, 'events.jsonl'));
+    let s = initialStatus();
+    const texts: string[] = [];
+    for (const e of events) {
+      s = applyEvent(s, e);
+      if (e.type === 'loss') texts.push(statusText(s));
+    }
+    assert.equal(s.runDir, runDir);
+    assert.equal(s.completedInThisJob, 2);
+    assert.deepEqual(s.units, summary.tasks[1].units);
+    assert.ok(texts.some((t) => /^task 2 of 3 · selective retraining \d+% · loss 0\.\d{4}$/.test(t)), texts.slice(-3).join(' | '));
+  });
+
+  it('hints next to τ, σ and k say what the run observed', () => {
+    const hints = thresholdHints(summary, 'run');
+    assert.deepEqual(hints.map((h) => h.field), ['tau', 'sigma', 'k']);
+    const t2 = summary.tasks[1];
+    assert.match(hints[0].label, new RegExp(`\\(${t2.expanded ? 1 : 0}/1 expanded\\)`));
+    assert.ok(hints[0].tooltip.includes(t2.tauStatistic!.toFixed(4)));
+    assert.ok(hints[1].label.includes(`split ${t2.split.reduce((a, b) => a + b, 0)} units`));
+    assert.ok(hints[1].tooltip.includes(t2.maxDrift!.map((d) => d.toFixed(4)).join(', ')));
+    if (t2.expanded) assert.ok(hints[2].label.startsWith(`kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('+')} of ${t2.added.join('+')}`));
+    assert.deepEqual(thresholdHints({ ...summary, tasks: summary.tasks.slice(0, 1) }, 'run'), [], 'nothing after task 1 alone');
+  });
+
+  it('experiment problems carry the field and its place in the text', () => {
+    const bad = EXPERIMENT.replace('"sigma": 0.02', '"sigma": -0.5').replace('"k": 4', '"kk": 4');
+    const { problems, experiment } = checkExperimentText(bad, file);
+    assert.equal(experiment, undefined);
+    const sigma = problems.find((p) => p.field === 'den.sigma')!;
+    assert.match(sigma.message, /den\.sigma .*must be >= 0, got -0\.5/);
+    assert.equal(bad.slice(sigma.offset, sigma.offset + sigma.length), '-0.5');
+    const kk = problems.find((p) => p.field === 'den.kk')!;
+    assert.match(kk.message, /unknown field/);
+    assert.equal(bad.slice(kk.offset, kk.offset + kk.length), '4');
+    const syntax = checkExperimentText('{ "name": "x", ', file).problems;
+    assert.match(syntax[0].message, /line 1, column \d+/);
+    assert.equal(checkExperimentText(EXPERIMENT, file).problems.length, 0);
+  });
+
+  it('warns where the file differs from the run it would continue', () => {
+    const latest = runsOfExperiment(readRuns([runDir]), file)[0];
+    const changed = EXPERIMENT.replace('"hidden": [24, 12]', '"hidden": [24, 16]');
+    const { problems } = checkExperimentText(changed, file, latest);
+    const w = problems.find((p) => p.field === 'network')!;
+    assert.equal(w.severity, 'warning');
+    assert.match(w.message, /network: the experiment has .*16.* was trained with .*12.*Train Next Task" will start a new run/);
+    assert.equal(changed.slice(w.offset, w.offset + w.length), '"network"');
+  });
+
+  it('checks IDX and CSV data files by their headers', () => {
+    const images = path.join(dir, 'img.idx3.gz');
+    fs.writeFileSync(images, encodeIdx([2, 2, 2], new Uint8Array(8), true));
+    const labels = path.join(dir, 'lab.idx1');
+    fs.writeFileSync(labels, encodeIdx([2], new Uint8Array(2)));
+    assert.equal(idxHeaderProblem(images, 3), null);
+    assert.equal(idxHeaderProblem(labels, 1), null);
+    assert.match(idxHeaderProblem(labels, 3)!, /has 1 dimensions; images need 3/);
+    assert.match(idxHeaderProblem(path.join(dir, 'nope.gz'), 3)!, /file not found/);
+    const junk = path.join(dir, 'junk.gz');
+    fs.writeFileSync(junk, zlib.gzipSync(Buffer.from('hello world')));
+    assert.match(idxHeaderProblem(junk, 3)!, /bad magic number/);
+    const csv = path.join(dir, 'd.csv');
+    fs.writeFileSync(csv, 'label,a,b\n1,0.5,0.2\n');
+    assert.equal(csvHeaderProblem(csv, 'label'), null);
+    assert.match(csvHeaderProblem(csv, 'y')!, /no column 'y' \(columns: label, a, b\)/);
+    const text = JSON.stringify({ name: 'x', data: { source: 'idx', trainImages: 'img.idx3.gz', trainLabels: 'missing.idx1' } });
+    const { problems } = checkExperimentText(text, file);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].field, 'data.trainLabels');
+    assert.equal(text.slice(problems[0].offset, problems[0].offset + problems[0].length), '"missing.idx1"');
+  });
+
+  it('threshold edits keep comments, and invalid values are refused with the schema message', () => {
+    assert.equal(readThresholds(EXPERIMENT, 'x').values!.sigma, 0.02);
+    const edited = editThreshold(EXPERIMENT, 'x', 'sigma', 0.1);
+    assert.ok(edited.text!.includes('"sigma": 0.1, // split'), 'the comment stays');
+    assert.equal(readThresholds(edited.text!, 'x').values!.sigma, 0.1);
+    const epochs = editThreshold(EXPERIMENT, 'x', 'epochs', 3);
+    const root = parseTree(epochs.text!)!;
+    assert.equal(findNodeAtLocation(root, ['training', 'epochs'])!.value, 3);
+    const added = editThreshold(EXPERIMENT, 'x', 'lambda', 2);
+    assert.equal(readThresholds(added.text!, 'x').values!.lambda, 2, 'a field not in the file is added');
+    const bad = editThreshold(EXPERIMENT, 'x', 'k', 2.5);
+    assert.equal(bad.text, null);
+    assert.match(bad.problems[0].message, /den\.k .*must be integer/);
+  });
+
+  it('exports metrics as CSV with a row per task and the R matrix', () => {
+    const csv = metricsCsv(summary).trim().split('\n');
+    assert.equal(csv[0].split(',')[0], 'task');
+    assert.equal(csv.filter((l) => /^\d+,permuted-\d,/.test(l)).length, 2);
+    assert.ok(csv.some((l) => l.startsWith(`ACC,${summary.acc}`)));
+    assert.ok(csv.some((l) => l.startsWith('after 2,')));
+  });
+
+  it('message checks accept well-formed messages and name what is wrong with others', () => {
+    assert.equal(checkWebviewToHost({ type: 'setThreshold', field: 'sigma', value: 0.1 }), null);
+    assert.match(checkWebviewToHost({ type: 'setThreshold', field: 'name', value: 1 })!, /field 'field'/);
+    assert.match(checkWebviewToHost({ type: 'retrainTask', task: 0 })!, /field 'task'/);
+    assert.match(checkWebviewToHost({ type: 'savePng', chart: 'x', dataUrl: 'javascript:alert(1)' })!, /dataUrl/);
+    assert.match(checkWebviewToHost({ type: 'rm -rf' })!, /unknown message type/);
+    assert.equal(checkWebviewToHost(null), 'not an object');
+    assert.equal(checkHostToWebview({ type: 'events', runDir: '/r', events: [{ type: 'loss' }] }), null);
+    assert.match(checkHostToWebview({ type: 'events', runDir: '/r', events: [3] })!, /events/);
+    assert.equal(checkTrainerToHost({ type: 'ready', pid: 3, node: 'v20' }), null);
+    assert.match(checkTrainerToHost({ type: 'done', runDir: '/r' })!, /cancelled/);
+    assert.equal(checkHostToTrainer({ type: 'train', job: { experimentFile: '/e' } }), null);
+    assert.match(checkHostToTrainer({ type: 'train', job: {} })!, /job/);
+  });
+});

@@ -1,7 +1,7 @@
 // Every message that crosses a boundary in DEN Lab, declared once: the engine's events (which the
 // CLI, the trainer process, the run's event log, the tree and the dashboard all consume) and the
 // commands the extension host sends to the trainer process.
-import type { TauStatistic } from './engine/experiment';
+import type { DenConfig, TauStatistic, TrainingConfig } from './engine/experiment';
 
 /** The TensorFlow.js backend a run actually used. */
 export interface BackendInfo {
@@ -184,16 +184,7 @@ export interface RunSnapshot {
 }
 
 /** The threshold fields the dashboard edits, as they are in the experiment file now. */
-export interface ThresholdValues {
-  tau: number;
-  sigma: number;
-  k: number;
-  mu: number;
-  gamma: number | number[];
-  lambda: number;
-  epochs: number;
-  learningRate: number;
-}
+export type ThresholdValues = Pick<DenConfig, 'tau' | 'sigma' | 'k' | 'mu' | 'gamma' | 'lambda'> & Pick<TrainingConfig, 'epochs' | 'learningRate'>;
 
 export const THRESHOLD_FIELDS: readonly (keyof ThresholdValues)[] = ['tau', 'sigma', 'k', 'mu', 'gamma', 'lambda', 'epochs', 'learningRate'];
 

@@ -19,8 +19,9 @@ export const THRESHOLD_PATHS: Record<keyof ThresholdValues, string[]> = {
 export function readThresholds(text: string, label: string): { values: ThresholdValues | null; problems: { field: string; message: string }[] } {
   try {
     const exp = validateExperiment(parseExperimentText(text, label), label);
+    const d = exp.den;
     return {
-      values: { ...exp.den, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
+      values: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
       problems: [],
     };
   } catch (err) {

@@ -83,7 +83,8 @@ export class TrainingService implements vscode.Disposable {
             }
             if (e.type === 'run-start') this.log.info(`backend ${e.backend.name} ${e.backend.version} (${e.backend.detail}); run ${e.runDir}`);
             if (e.type === 'task-end') this.log.info(`task ${e.task} done: accuracy ${e.summary.accuracy.toFixed(4)}, units [${e.summary.units.join(',')}]`);
-            if (e.type === 'task-end') void this.refreshRuns();
+            // run-start: a new run's folder exists now; show it without waiting for a file watcher
+            if (e.type === 'run-start' || e.type === 'task-end') void this.refreshRuns();
           });
           this.updateStatusItem();
           return trainer.start(fullJob);

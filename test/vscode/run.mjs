@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+// DEN Lab in a real VS Code: code-server 4.100.3 (installed by scripts/install-code-server.sh),
+// driven by Playwright in Debian's Chromium. `npm run test:vscode` builds first, then runs this.
+//
+//   node test/vscode/run.mjs            1. the mocha suite test/vscode/suite/ INSIDE the extension
+//                                          host (the extension loaded from this folder);
+//                                       2. the UI flow: palette "DEN: Train Next Task" on a copy of
+//                                          examples/, the Runs tree rows, a screenshot.
+//   node test/vscode/run.mjs --vsix     also: `npm run package`, install den-lab.vsix into code-server,
+//                                       check what it holds (no node_modules) and run the UI flow
+//                                       again against the installed copy.
+//   --keep                              keep the temporary folder (profile, workspaces, server log)
+//
+// Screenshots and the server log go to test-artifacts/ (git-ignored). Exits non-zero on any
+// failure; the last line is "N passed, N failed".
+import { execFileSync, spawn } from 'child_process';
+import * as esbuild from 'esbuild';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { format } from 'util';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const flags = new Set(process.argv.slice(2));
+const VSIX = flags.has('--vsix');
+const KEEP = flags.has('--keep');
+const CODE_SERVER = path.join(process.env.CODE_SERVER_DIR ?? path.join(root, '.vscode-test/code-server'), 'node_modules/.bin/code-server');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(root, 'test-artifacts');
+const IN_HOST_TIMEOUT_MS = 15 * 60_000;
+
+const t0 = Date.now();
+const say = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+let passed = 0;
+let failed = 0;
+
+for (const [what, file] of [['code-server (run scripts/install-code-server.sh)', CODE_SERVER], ['Chromium (apt-get install chromium)', CHROMIUM], ['the build (npm run build)', path.join(root, 'dist/extension.js')]]) {
+  if (!fs.existsSync(file)) {
+    console.error(`missing ${what}: ${file}`);
+    process.exit(2);
+  }
+}
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+// --- a throw-away profile and workspaces ---
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-lab-vscode-'));
+const dirs = { ud: path.join(tmp, 'user-data'), ext: path.join(tmp, 'extensions'), tests: path.join(tmp, 'tests') };
+fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
+fs.writeFileSync(
+  path.join(dirs.ud, 'User', 'settings.json'),
+  JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'security.workspace.trust.enabled': false,
+  }),
+);
+fs.cpSync(path.join(root, 'test/vscode/workspace'), dirs.tests, { recursive: true });
+/** A fresh copy of examples/ (one per UI flow), with the media/ its "$schema" points to. */
+function exampleWorkspace(name) {
+  const dir = path.join(tmp, name, 'examples');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.den.json'))) fs.copyFileSync(path.join(root, 'examples', f), path.join(dir, f));
+  fs.mkdirSync(path.join(tmp, name, 'media'));
+  fs.copyFileSync(path.join(root, 'media/experiment.schema.json'), path.join(tmp, name, 'media', 'experiment.schema.json'));
+  return dir;
+}
+fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
+// code-server keeps its own state in XDG folders; keep them out of ~/.config and ~/.local
+const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
+const profile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
+
+function buildSuite() {
+  const out = path.join(root, 'out/vscode-test');
+  fs.rmSync(out, { recursive: true, force: true });
+  esbuild.buildSync({
+    entryPoints: ['index.ts', 'extension.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
+    outdir: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    external: ['vscode', 'mocha', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  });
+  return path.join(out, 'index'); // extensionTestsPath: without .js
+}
+
+/** Packages the extension and installs it into the test profile; checks what the installed copy holds. */
+function installVsix() {
+  const vsix = path.join(root, 'den-lab.vsix');
+  fs.rmSync(vsix, { force: true });
+  execFileSync('npm', ['run', 'package', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  say(`npm run package: den-lab.vsix, ${(fs.statSync(vsix).size / 1e6).toFixed(2)} MB`);
+  execFileSync(CODE_SERVER, [...profile, '--install-extension', vsix], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const installed = fs.readdirSync(dirs.ext).find((d) => d.startsWith('den-lab.den-lab-'));
+  if (!installed) throw new Error(`the vsix did not install into ${dirs.ext}`);
+  const dir = path.join(dirs.ext, installed);
+  const must = ['dist/extension.js', 'dist/trainer.js', 'dist/cli.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist-images.idx3-ubyte.gz', 'media/experiment.schema.json', 'package.json', 'readme.md', 'LICENSE.txt']; // vsce renames README.md and LICENSE
+  const missing = must.filter((f) => !fs.existsSync(path.join(dir, f)));
+  const extra = ['node_modules', 'src', 'test', 'scripts'].filter((f) => fs.existsSync(path.join(dir, f)));
+  if (missing.length || extra.length) throw new Error(`installed extension ${installed}: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+  say(`installed ${installed} (no node_modules: the trainer runs from the bundles and the packed digits)`);
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Starts code-server in its own session (setsid), so that one signal ends it and everything it started. */
+async function startServer(port) {
+  const log = fs.openSync(path.join(tmp, 'code-server.log'), 'w');
+  const child = spawn(
+    CODE_SERVER,
+    [...profile, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
+    { env, detached: true, stdio: ['ignore', log, log] },
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`code-server exited with code ${child.exitCode}; see ${path.join(tmp, 'code-server.log')}`);
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error('code-server did not answer /healthz within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, origin };
+}
+
+/** Ends the server's whole process group: the server, its extension hosts, their trainers, file watchers. */
+async function stopServer(child) {
+  const group = -child.pid;
+  const alive = () => {
+    try {
+      process.kill(group, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(group, 'SIGTERM');
+  for (let i = 0; i < 30 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) process.kill(group, 'SIGKILL');
+}
+
+function workbenchUrl(origin, folder, payload) {
+  const q = `?folder=${encodeURIComponent(folder)}`;
+  return `${origin}/${q}${payload.length ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`;
+}
+
+/** 1. The mocha suite inside the extension host; its result comes back through the automation hooks. */
+async function inHostTests(browser, origin, testsPath) {
+  const host = new URL(origin).host; // the remote authority is the page's host:port
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${host}${root}`],
+    ['extensionTestsPath', `vscode-remote://${host}${testsPath}`],
+  ];
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  let counts = null;
+  let exit;
+  const exited = new Promise((r) => (exit = r));
+  // the hooks VS Code's own browser integration tests use: extension-host console, then the exit code
+  await page.exposeFunction('codeAutomationLog', (_type, args) => {
+    const line = format(...args); // console.log's own arguments: a format string, then values
+    const m = /in-host results: (\d+) passed, (\d+) failed/.exec(line);
+    if (m) counts = { passed: Number(m[1]), failed: Number(m[2]) };
+    else console.log(`  │ ${line.replace(/\n/g, '\n  │ ')}`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => exit(code));
+  await page.goto(workbenchUrl(origin, dirs.tests, payload));
+  let timer;
+  const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), IN_HOST_TIMEOUT_MS)))]);
+  clearTimeout(timer);
+  if (code !== 0) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-in-host-failure.png') }).catch(() => {});
+  await context.close();
+  say(`in-host tests: exit code ${code}${counts ? `, ${counts.passed} passed, ${counts.failed} failed` : ''}`);
+  if (counts) {
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  if (code !== 0 && !counts?.failed) failed += 1; // a crash or timeout before mocha reported
+}
+
+/** 2. The UI flow on a copy of examples/: palette → Train Next Task → Runs tree rows → screenshot. */
+async function uiFlow(browser, origin, installed, shotName) {
+  const host = new URL(origin).host;
+  const payload = installed ? [] : [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]];
+  const folder = exampleWorkspace(installed ? 'example-vsix' : 'example');
+  say(`UI flow, ${installed ? 'the installed .vsix' : 'the extension from this folder'}:`);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    const t = Date.now();
+    await fn();
+    say(`  ui: ${what} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  };
+  try {
+    await step('workbench loaded', () => page.goto(workbenchUrl(origin, folder, payload)).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })));
+    const devHost = (await page.title()).includes('[Extension Development Host]');
+    if (devHost === installed) throw new Error(`the window title "${await page.title()}" is wrong for ${installed ? 'the installed extension' : 'a development copy'}`);
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+    await step('DEN Lab view opened, its welcome shown', async () => {
+      await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+      await view.getByText('No runs yet. Train the first task').waitFor({ timeout: 60_000 });
+    });
+    await step('palette: DEN: Train Next Task, experiment picked', async () => {
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>DEN: Train Next Task');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DEN: Train Next Task' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      // two experiment files in the folder: the command asks which one
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'permuted-mnist.den.json' }).click({ timeout: 30_000 });
+      await page.locator('.notification-toast', { hasText: 'train task 1 of a new permuted-mnist.den.json run' }).waitFor({ timeout: 30_000 });
+    });
+    const row = (text) => view.locator('.monaco-list-row', { hasText: text });
+    const runRow = row(/permuted-mnist · \d{8}-\d{6}/);
+    await step('run row appeared while task 1 trains, with its live row', async () => {
+      await row(/permuted-mnist · \d{8}-\d{6}.*training…/).waitFor({ timeout: 60_000 });
+      await runRow.click();
+      await row(/1 · permuted-1\s*training: task 1 of 10/).waitFor({ timeout: 30_000 });
+    });
+    await step('task 1 trained: run row says 1/10 tasks', () => row(/permuted-mnist · \d{8}-\d{6}.*den · \w+ · ACC [\d.]+ · 1\/10 tasks(?!.*training)/).waitFor({ timeout: 300_000 }));
+    await step('task row and layer rows', async () => {
+      await row(/1 · permuted-1\s*acc 0\.\d{4}/).click({ timeout: 30_000 });
+      await row('layer 1: 312 units').waitFor({ timeout: 30_000 });
+      await row('layer 2: 128 units').waitFor({ timeout: 30_000 });
+    });
+    await step('experiment file open with its CodeLens', async () => {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('permuted-mnist.den.json');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'permuted-mnist.den.json' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.codelens-decoration', { hasText: 'Train next task (2 of 10)' }).waitFor({ timeout: 30_000 });
+    });
+    await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
+    await page.screenshot({ path: path.join(ARTIFACTS, shotName) });
+    say(`  ui: screenshot ${path.relative(root, path.join(ARTIFACTS, shotName))}`);
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`UI flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, shotName.replace(/\.png$/, '-failure.png')) }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+let server;
+let browser;
+try {
+  const testsPath = buildSuite();
+  if (VSIX) installVsix(); // before the server starts; the development copy still wins in its windows
+  const port = await freePort();
+  server = await startServer(port);
+  say(`code-server ${server.origin} (pid ${server.child.pid}); profile in ${tmp}`);
+  // Playwright makes its own temporary browser profile
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  await inHostTests(browser, server.origin, testsPath);
+  await uiFlow(browser, server.origin, false, 'vscode-ui.png');
+  if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
+} catch (err) {
+  failed += 1;
+  console.error(err.stack ?? err);
+} finally {
+  await browser?.close().catch(() => {});
+  if (server) await stopServer(server.child);
+  if (fs.existsSync(path.join(tmp, 'code-server.log'))) fs.copyFileSync(path.join(tmp, 'code-server.log'), path.join(ARTIFACTS, 'code-server.log'));
+  if (KEEP) say(`kept ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
+}
+say(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || !passed ? 1 : 0);

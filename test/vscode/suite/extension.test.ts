@@ -1,0 +1,285 @@
+// DEN Lab in a real VS Code (code-server's Node extension host), through the real `vscode` API and
+// the extension's exported DenLabApi. The workspace is a copy of test/vscode/workspace/: tiny
+// (2 quick tasks), slow (task 2 long enough to stop or kill) and broken (σ < 0) experiment files.
+// The tests run in order and share the runs they create.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { loadCheckpoint } from '../../../src/engine/run/checkpoint';
+import { layerSizes } from '../../../src/engine/network/state';
+import type { DenLabApi } from '../../../src/extension/extension';
+import { readRun } from '../../../src/extension/runIndex';
+import type { RunsNode } from '../../../src/extension/runsTree';
+import type { TrainOutcome } from '../../../src/extension/trainerProcess';
+import type { DenEvent, RunSummary } from '../../../src/protocol';
+
+const EXTENSION_ID = 'den-lab.den-lab';
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** `promise`, or a failure naming `what` after `timeoutMs`. */
+function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
+
+function readSummary(runDir: string): RunSummary {
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+}
+
+const checkpointDir = (runDir: string, task: number) => path.join(runDir, 'tasks', `task-${String(task).padStart(3, '0')}`);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    assert.strictEqual((err as NodeJS.ErrnoException).code, 'ESRCH');
+    return false;
+  }
+}
+
+const labelOf = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label ?? '');
+const hintText = (h: vscode.InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
+
+suite('DEN Lab in a real VS Code', () => {
+  let api: DenLabApi;
+  let tinyRun: string;
+  let slowRun: string;
+  const tiny = () => workspaceFile('tiny.den.json');
+  const slow = () => workspaceFile('slow.den.json');
+  const broken = () => workspaceFile('broken.den.json');
+
+  /** Resolves with the first engine event that matches, and the trainer's pid at that moment. */
+  function nextEvent(match: (e: DenEvent) => boolean): Promise<{ event: DenEvent; pid: number | undefined }> {
+    return new Promise((resolve) => {
+      const sub = api.training.onEvent((event) => {
+        if (!match(event)) return;
+        sub.dispose();
+        resolve({ event, pid: api.training.trainerPid });
+      });
+    });
+  }
+
+  function runNode(runDir: string): RunsNode {
+    const node = api.tree.getChildren().find((n) => n.kind === 'run' && n.run.dir === runDir);
+    assert.ok(node, `the Runs tree has no row for ${runDir}; it has ${api.tree.getChildren().length} run(s)`);
+    return node;
+  }
+
+  /** What the Runs tree shows for a run: each task row's label and the unit counts of its layer rows. */
+  function treeTasks(runDir: string): { label: string; units: number[] }[] {
+    return api.tree
+      .getChildren(runNode(runDir))
+      .filter((n) => n.kind === 'task')
+      .map((task) => ({
+        label: labelOf(api.tree.getTreeItem(task)),
+        units: api.tree
+          .getChildren(task)
+          .filter((n) => n.kind === 'layer')
+          .map((layer) => {
+            const m = /^layer (\d+): (\d+) units$/.exec(labelOf(api.tree.getTreeItem(layer)));
+            assert.ok(m, `unexpected layer row "${labelOf(api.tree.getTreeItem(layer))}"`);
+            return Number(m[2]);
+          }),
+      }));
+  }
+
+  /** The CodeLenses of a file, as the editor would get them (the provider needs the document open). */
+  const lensesOf = async (uri: vscode.Uri) => {
+    await vscode.workspace.openTextDocument(uri);
+    return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  };
+  const lensTitles = async (uri: vscode.Uri) => (await lensesOf(uri)).map((l) => l.command?.title ?? '');
+
+  test('activates, returns its API and registers every contributed command', async () => {
+    const ext = vscode.extensions.getExtension<DenLabApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} not found`);
+    api = await ext.activate();
+    assert.ok(ext.isActive);
+    for (const key of ['runs', 'training', 'tree', 'editor', 'dashboard', 'log'] as const) assert.ok(api[key], `API has no ${key}`);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.length >= 10, `only ${contributed.length} contributed commands`);
+    assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed but not registered');
+    await api.runs.ready();
+    assert.deepStrictEqual(api.runs.experimentFiles.map((u) => path.basename(u.fsPath)), ['broken.den.json', 'slow.den.json', 'tiny.den.json']);
+    assert.deepStrictEqual(api.tree.getChildren(), [], 'no runs yet');
+    assert.strictEqual(api.training.running, false);
+  });
+
+  test('a broken experiment file gets a diagnostic that names the field, updated as it is edited', async () => {
+    const doc = await vscode.workspace.openTextDocument(broken());
+    const ours = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'DEN Lab');
+    const [d] = await waitFor('a DEN Lab diagnostic on broken.den.json', () => (ours().length ? ours() : undefined));
+    assert.match(d.message, /^den\.sigma\b.*must be >= 0, got -1/);
+    assert.strictEqual(d.code, 'den.sigma');
+    assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.strictEqual(doc.getText(d.range), '-1', 'the diagnostic underlines the value');
+    assert.deepStrictEqual(await lensTitles(doc.uri), ['⚠ Fix the errors in this file to train']);
+
+    // fix it in the editor (not saved): the diagnostic goes away; break it again: it comes back
+    const edit = async (text: string) => {
+      const we = new vscode.WorkspaceEdit();
+      const at = doc.getText().indexOf('"sigma": ') + '"sigma": '.length;
+      const old = /^-?[\d.]+/.exec(doc.getText().slice(at))![0];
+      we.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + old.length)), text);
+      assert.ok(await vscode.workspace.applyEdit(we));
+    };
+    await edit('0.05');
+    await waitFor('the diagnostic to go away after the fix', () => ours().length === 0, 10_000);
+    assert.ok((await lensTitles(doc.uri)).some((t) => t.startsWith('▶ Train next task')), 'a valid file offers training');
+    await edit('-2');
+    const [again] = await waitFor('the diagnostic to come back', () => (ours().length ? ours() : undefined), 10_000);
+    assert.match(again.message, /den\.sigma.*got -2/);
+  });
+
+  test('CodeLens on a new experiment file offers to train task 1 of a new run', async () => {
+    const lenses = await lensesOf(tiny());
+    const train = lenses.find((l) => l.command?.command === 'denLab.trainNext');
+    assert.ok(train, `no Train lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    assert.strictEqual(train.command!.title, '▶ Train next task (1, new run)');
+    assert.strictEqual((train.command!.arguments![0] as vscode.Uri).fsPath, tiny().fsPath);
+    assert.ok(!lenses.some((l) => l.command?.command === 'denLab.retrainTask'), 'nothing to retrain yet');
+  });
+
+  test('"Train Next Task" twice: the tree shows the unit counts of summary.json after each task', async () => {
+    const started = nextEvent((e) => e.type === 'run-start');
+    const first = await within('train task 1 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainNext', tiny()), 180_000);
+    assert.ok(first, 'task 1 failed (see the DEN Lab log above)');
+    assert.strictEqual(first.cancelled, false);
+    tinyRun = first.runDir;
+    assert.strictEqual(path.dirname(tinyRun), workspaceFile('runs').fsPath, 'new runs go to runs/ next to the experiment');
+    const { pid } = await started;
+    assert.ok(pid && !isAlive(pid), 'the trainer process has exited');
+
+    let summary = readSummary(tinyRun);
+    assert.strictEqual(summary.tasks.length, 1);
+    assert.deepStrictEqual(treeTasks(tinyRun), [{ label: '1 · permuted-1', units: summary.tasks[0].units }]);
+    assert.deepStrictEqual(summary.tasks[0].units, [24, 12], 'task 1 keeps the initial network');
+    assert.match(api.tree.getTreeItem(runNode(tinyRun)).description as string, /1\/2 tasks/);
+
+    // task 2: run the CodeLens's own command, as a click on it would
+    const lens = (await lensesOf(tiny())).find((l) => l.command?.command === 'denLab.trainNext');
+    assert.strictEqual(lens?.command?.title, '▶ Train next task (2 of 2)');
+    const second = await within('train task 2 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
+    assert.ok(second, 'task 2 failed (see the DEN Lab log above)');
+    assert.strictEqual(second.runDir, tinyRun, 'task 2 continues the same run');
+
+    summary = readSummary(tinyRun);
+    assert.strictEqual(summary.tasks.length, 2);
+    assert.deepStrictEqual(second.summary.units, summary.units);
+    assert.deepStrictEqual(
+      treeTasks(tinyRun),
+      summary.tasks.map((t) => ({ label: `${t.index} · ${t.name}`, units: t.units })),
+    );
+    assert.deepStrictEqual(summary.units, summary.tasks[1].units);
+    assert.ok(summary.units.every((u, l) => u >= summary.tasks[0].units[l]), 'DEN only grows the network');
+    assert.match(api.tree.getTreeItem(runNode(tinyRun)).description as string, /2\/2 tasks/);
+    assert.ok(fs.existsSync(path.join(checkpointDir(tinyRun, 2), 'network.json')));
+  });
+
+  test('hints next to tau, sigma and k show what the two-task run observed; CodeLens offers a retrain', async () => {
+    const doc = await vscode.workspace.openTextDocument(tiny());
+    const full = new vscode.Range(0, 0, doc.lineCount, 0);
+    const hints = (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, full)) ?? [];
+    const byLine = new Map(hints.map((h) => [h.position.line, hintText(h)]));
+    const lineOf = (key: string) => doc.getText().split('\n').findIndex((l) => l.includes(`"${key}":`));
+    const t2 = readSummary(tinyRun).tasks[1];
+    const tau = byLine.get(lineOf('tau'));
+    const sigma = byLine.get(lineOf('sigma'));
+    const k = byLine.get(lineOf('k'));
+    assert.ok(tau && sigma && k, `expected hints on the tau, sigma and k lines; got ${JSON.stringify([...byLine])}`);
+    assert.match(tau, new RegExp(`τ-stat .*\\(${t2.expanded ? 1 : 0}/1 expanded\\)`));
+    assert.match(sigma, new RegExp(`max ρ .*; split ${t2.split.reduce((a, b) => a + b, 0)} units`));
+    assert.match(k, t2.expanded ? new RegExp(`kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('\\+')} of ${t2.added.join('\\+')} added`) : /no expansion yet/);
+
+    const lenses = await lensesOf(doc.uri);
+    assert.ok(!lenses.some((l) => l.command?.command === 'denLab.trainNext' && l.command.title.includes('2 of 2')), 'the run is complete');
+    const retrain = lenses.find((l) => l.command?.title === '↻ Retrain task 2 with these values');
+    assert.ok(retrain, `no retrain lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
+  });
+
+  test('"Stop Training" during task 2 keeps task 1 intact and leaves no trainer process', async () => {
+    const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
+    const job = vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainRemaining', slow());
+    const { pid } = await within('the first stage of task 2', task2, 180_000);
+    assert.ok(pid && isAlive(pid), 'the trainer runs task 2');
+    assert.strictEqual(api.training.running, true);
+    // while a task trains, its run shows a live row
+    const live = await waitFor('the live row of task 2', () => {
+      const run = api.tree.getChildren().find((n) => n.kind === 'run' && api.training.status.runDir === n.run.dir);
+      return run && api.tree.getChildren(run).find((n) => n.kind === 'live');
+    }, 10_000);
+    assert.match(labelOf(api.tree.getTreeItem(live)), /^2 · permuted-2/);
+
+    await vscode.commands.executeCommand('denLab.stop');
+    const outcome = await within('the stopped job to end', job, 30_000);
+    assert.ok(outcome, 'a stop is not a failure');
+    assert.strictEqual(outcome.cancelled, true);
+    slowRun = outcome.runDir;
+    assert.strictEqual(outcome.summary.tasks.length, 1);
+    assert.strictEqual(readSummary(slowRun).tasks.length, 1, 'summary.json still ends at task 1');
+    assert.ok(fs.existsSync(path.join(checkpointDir(slowRun, 1), 'network.json')), 'task 1 checkpoint kept');
+    assert.ok(!fs.existsSync(checkpointDir(slowRun, 2)), 'no checkpoint for the stopped task 2');
+    assert.strictEqual(isAlive(pid), false, `trainer ${pid} is still alive`);
+    assert.strictEqual(api.training.running, false);
+    assert.deepStrictEqual(treeTasks(slowRun).map((t) => t.label), ['1 · permuted-1']);
+  });
+
+  test('a SIGKILLed trainer is reported as an error and the run stays loadable', async () => {
+    const errors: string[] = [];
+    const originalError = api.log.error;
+    api.log.error = (message: string | Error, ...args: unknown[]) => {
+      errors.push(String(message));
+      originalError.call(api.log, message, ...args);
+    };
+    try {
+      const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
+      const job = vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainNext', slow());
+      const { pid } = await within('the first stage of task 2', task2, 60_000);
+      assert.ok(pid && isAlive(pid));
+      assert.strictEqual(api.training.status.runDir, slowRun, '"Train Next Task" continues the stopped run');
+      process.kill(pid, 'SIGKILL');
+      const outcome = await within('the killed job to end', job, 30_000);
+      assert.strictEqual(outcome, undefined, 'the command resolves to undefined after a crash');
+      assert.ok(errors.some((m) => /trainer process was killed \(SIGKILL\)/.test(m)), `no crash error logged; errors: ${JSON.stringify(errors)}`);
+      assert.strictEqual(isAlive(pid), false);
+      assert.strictEqual(api.training.running, false);
+    } finally {
+      api.log.error = originalError;
+    }
+
+    const entry = readRun(slowRun);
+    assert.strictEqual(entry.problem, null);
+    assert.strictEqual(entry.summary?.tasks.length, 1);
+    const { state, meta } = loadCheckpoint(checkpointDir(slowRun, 1));
+    assert.strictEqual(meta.task, 1);
+    assert.deepStrictEqual(layerSizes(state), entry.summary.tasks[0].units);
+    assert.ok(!fs.existsSync(path.join(checkpointDir(slowRun, 2), 'network.json')), 'no checkpoint of the killed task');
+    // the run continues where it was: the next training is its task 2
+    const lens = (await lensesOf(slow())).find((l) => l.command?.command === 'denLab.trainNext');
+    assert.strictEqual(lens?.command?.title, '▶ Train next task (2 of 2)');
+    assert.deepStrictEqual(treeTasks(slowRun).map((t) => t.label), ['1 · permuted-1']);
+  });
+});

@@ -43,6 +43,8 @@ for (const [what, file] of [['code-server (run scripts/install-code-server.sh)',
   }
 }
 fs.mkdirSync(ARTIFACTS, { recursive: true });
+// this runner's artifacts from an earlier run (other test suites may share the folder)
+for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-server.*\.log)$/.test(f))) fs.rmSync(path.join(ARTIFACTS, f));
 
 // --- a throw-away profile and workspaces ---
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-lab-vscode-'));
@@ -199,6 +201,19 @@ async function inHostTests(browser, origin, testsPath) {
   if (code !== 0 && !counts?.failed) failed += 1; // a crash or timeout before mocha reported
 }
 
+/** Drags the side bar's right edge to `width` pixels. */
+async function widenSideBar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+  await page.mouse.move(box.x + width + 300, y); // off the sash, which is highlighted while hovered
+  await page.waitForTimeout(500);
+}
+
 /** 2. The UI flow on a copy of examples/: palette → Train Next Task → Runs tree rows → screenshot. */
 async function uiFlow(browser, origin, installed, shotName) {
   const host = new URL(origin).host;
@@ -251,6 +266,7 @@ async function uiFlow(browser, origin, installed, shotName) {
       await page.locator('.codelens-decoration', { hasText: 'Train next task (2 of 10)' }).waitFor({ timeout: 30_000 });
     });
     await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
+    await widenSideBar(page, 540).catch(() => {}); // cosmetic: the tree rows' descriptions in full
     await page.screenshot({ path: path.join(ARTIFACTS, shotName) });
     say(`  ui: screenshot ${path.relative(root, path.join(ARTIFACTS, shotName))}`);
     passed += 1;

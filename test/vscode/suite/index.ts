@@ -5,7 +5,7 @@ import * as path from 'path';
 import Mocha = require('mocha');
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec' });
   mocha.addFile(path.join(__dirname, 'extension.test.js'));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

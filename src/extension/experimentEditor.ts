@@ -68,23 +68,23 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
     const top = new vscode.Range(0, 0, 0, 0);
     const lens = (title: string, command: string, args: unknown[] = [], tooltip?: string) => new vscode.CodeLens(top, { title, command, arguments: args, tooltip });
     if (this.training.running) {
-      return [lens(`■ Stop training (${this.training.status.task ? `task ${this.training.status.task}` : 'starting'})`, 'denLab.stop'), lens('Open dashboard', 'denLab.openDashboard')];
+      return [lens(`$(debug-stop) Stop training (${this.training.status.task ? `task ${this.training.status.task}` : 'starting'})`, 'denLab.stop'), lens('Open dashboard', 'denLab.openDashboard')];
     }
     const check = checkExperimentText(doc.getText(), doc.fileName);
-    if (!check.experiment) return [lens('⚠ Fix the errors in this file to train', 'workbench.actions.view.problems')];
+    if (!check.experiment) return [lens('$(warning) Fix the errors in this file to train', 'workbench.actions.view.problems')];
     const next = runToContinue(this.runs.all, doc.fileName, check.experiment);
     const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
     const lenses: vscode.CodeLens[] = [];
     if (next) {
-      lenses.push(lens(`▶ Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, 'denLab.trainNext', [doc.uri], `Continues ${runLabel(next)} with this file's values`));
-      lenses.push(lens('⏩ Train remaining tasks', 'denLab.trainRemaining', [doc.uri]));
+      lenses.push(lens(`$(play) Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, 'denLab.trainNext', [doc.uri], `Continues ${runLabel(next)} with this file's values`));
+      lenses.push(lens('$(run-all) Train remaining tasks', 'denLab.trainRemaining', [doc.uri]));
     } else {
-      lenses.push(lens('▶ Train next task (1, new run)', 'denLab.trainNext', [doc.uri], 'Starts a new run of this experiment'));
+      lenses.push(lens('$(play) Train next task (1, new run)', 'denLab.trainNext', [doc.uri], 'Starts a new run of this experiment'));
     }
     if (latest && completedTasks(latest) > 0) {
       const t = completedTasks(latest);
-      lenses.push(lens(`↻ Retrain task ${t} with these values`, 'denLab.retrainTask', [{ runDir: latest.dir, task: t }], `Loads ${runLabel(latest)} after task ${t - 1} and trains task ${t} into a new branch`));
-      if (t > 1) lenses.push(lens('↻ Retrain task…', 'denLab.retrainTask', [{ runDir: latest.dir }]));
+      lenses.push(lens(`$(history) Retrain task ${t} with these values`, 'denLab.retrainTask', [{ runDir: latest.dir, task: t }], `Loads ${runLabel(latest)} after task ${t - 1} and trains task ${t} into a new branch`));
+      if (t > 1) lenses.push(lens('$(history) Retrain task…', 'denLab.retrainTask', [{ runDir: latest.dir }]));
     }
     lenses.push(lens('Open dashboard', 'denLab.openDashboard'));
     return lenses;

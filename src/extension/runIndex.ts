@@ -82,8 +82,8 @@ export function runToContinue(runs: RunEntry[], experimentFile: string, current:
   );
 }
 
-/** A short label for a run: "permuted-mnist · 20261125-164605" or "… ⑂ task 3". */
+/** A short label for a run: "permuted-mnist · 20261125-164605", or "permuted-mnist · branch task 3 · …". */
 export function runLabel(run: RunEntry): string {
   const stamp = /(\d{8}-\d{6})/.exec(path.basename(run.dir))?.[1] ?? path.basename(run.dir);
-  return run.branchOf ? `${run.name} ⑂ task ${run.branchOf.task} · ${stamp}` : `${run.name} · ${stamp}`;
+  return run.branchOf ? `${run.name} · branch task ${run.branchOf.task} · ${stamp}` : `${run.name} · ${stamp}`;
 }

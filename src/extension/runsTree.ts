@@ -145,7 +145,7 @@ function taskItem(run: RunEntry, t: TaskSummary): vscode.TreeItem {
   const item = new vscode.TreeItem(`${t.index} · ${t.name}`, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `task:${run.dir}:${t.index}`;
   const splits = t.split.reduce((a, b) => a + b, 0);
-  const flags = [t.expanded ? 'expanded' : '', splits ? `⑂${splits}` : ''].filter(Boolean).join(' ');
+  const flags = [t.expanded ? 'expanded' : '', splits ? `split ${splits}` : ''].filter(Boolean).join(' ');
   item.description = `acc ${f4(t.accuracy)} · AUROC ${f4(t.auroc)}${flags ? ` · ${flags}` : ''} · ${t.seconds.toFixed(1)}s`;
   item.iconPath = new vscode.ThemeIcon(splits ? 'git-merge' : t.expanded ? 'add' : 'circle-outline');
   const tip = new vscode.MarkdownString();
@@ -162,9 +162,9 @@ function taskItem(run: RunEntry, t: TaskSummary): vscode.TreeItem {
 
 function layerItem(t: TaskSummary, l: number): vscode.TreeItem {
   const item = new vscode.TreeItem(`layer ${l + 1}: ${t.units[l]} units`, vscode.TreeItemCollapsibleState.Collapsed);
-  const bits = [`+${t.added[l] - t.pruned[l]}`, `−${t.pruned[l]}`, `⑂${t.split[l]}`];
+  const bits = [`+${t.added[l] - t.pruned[l]}`, `−${t.pruned[l]}`, `split ${t.split[l]}`];
   item.description = bits.join(' ');
-  item.tooltip = `Hidden layer ${l + 1} after task ${t.index}: ${t.units[l]} units. +${t.added[l] - t.pruned[l]}: new units kept (of ${t.added[l]} added by the expansion); −${t.pruned[l]}: new units removed because the group lasso zeroed their incoming weights; ⑂${t.split[l]}: units that drifted more than σ and were split.`;
+  item.tooltip = `Hidden layer ${l + 1} after task ${t.index}: ${t.units[l]} units. +${t.added[l] - t.pruned[l]}: new units kept (of ${t.added[l]} added by the expansion); −${t.pruned[l]}: new units removed because the group lasso zeroed their incoming weights; split ${t.split[l]}: units that drifted more than σ and were split.`;
   item.iconPath = new vscode.ThemeIcon(t.split[l] ? 'git-merge' : t.added[l] ? 'add' : 'layers');
   item.contextValue = 'layer';
   return item;

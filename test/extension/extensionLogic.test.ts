@@ -61,7 +61,7 @@ describe('extension logic on a real run', function () {
     assert.equal(runs[0].branches[0].branchOf!.task, 2);
     assert.equal(allRuns(runs).length, 2);
     assert.match(runLabel(runs[0]), /^logic · \d{8}-\d{6}$/);
-    assert.match(runLabel(runs[0].branches[0]), /^logic ⑂ task 2 · /);
+    assert.match(runLabel(runs[0].branches[0]), /^logic · branch task 2 · /);
     assert.equal(runsOfExperiment(runs, file).length, 2);
     const current = withAbsolutePaths(validateExperiment(JSON.parse(JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(runDir, 'experiment.json'), 'utf8')) }))), dir);
     assert.ok(runToContinue(runs, file, current), 'a run with a task left and the same data/tasks/network');

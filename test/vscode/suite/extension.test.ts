@@ -135,7 +135,7 @@ suite('DEN Lab in a real VS Code', () => {
     assert.strictEqual(d.code, 'den.sigma');
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(doc.getText(d.range), '-1', 'the diagnostic underlines the value');
-    assert.deepStrictEqual(await lensTitles(doc.uri), ['⚠ Fix the errors in this file to train']);
+    assert.deepStrictEqual(await lensTitles(doc.uri), ['$(warning) Fix the errors in this file to train']);
 
     // fix it in the editor (not saved): the diagnostic goes away; break it again: it comes back
     const edit = async (text: string) => {
@@ -147,7 +147,7 @@ suite('DEN Lab in a real VS Code', () => {
     };
     await edit('0.05');
     await waitFor('the diagnostic to go away after the fix', () => ours().length === 0, 10_000);
-    assert.ok((await lensTitles(doc.uri)).some((t) => t.startsWith('▶ Train next task')), 'a valid file offers training');
+    assert.ok((await lensTitles(doc.uri)).some((t) => t.startsWith('$(play) Train next task')), 'a valid file offers training');
     await edit('-2');
     const [again] = await waitFor('the diagnostic to come back', () => (ours().length ? ours() : undefined), 10_000);
     assert.match(again.message, /den\.sigma.*got -2/);
@@ -157,7 +157,7 @@ suite('DEN Lab in a real VS Code', () => {
     const lenses = await lensesOf(tiny());
     const train = lenses.find((l) => l.command?.command === 'denLab.trainNext');
     assert.ok(train, `no Train lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
-    assert.strictEqual(train.command!.title, '▶ Train next task (1, new run)');
+    assert.strictEqual(train.command!.title, '$(play) Train next task (1, new run)');
     assert.strictEqual((train.command!.arguments![0] as vscode.Uri).fsPath, tiny().fsPath);
     assert.ok(!lenses.some((l) => l.command?.command === 'denLab.retrainTask'), 'nothing to retrain yet');
   });
@@ -180,7 +180,7 @@ suite('DEN Lab in a real VS Code', () => {
 
     // task 2: run the CodeLens's own command, as a click on it would
     const lens = (await lensesOf(tiny())).find((l) => l.command?.command === 'denLab.trainNext');
-    assert.strictEqual(lens?.command?.title, '▶ Train next task (2 of 2)');
+    assert.strictEqual(lens?.command?.title, '$(play) Train next task (2 of 2)');
     const second = await within('train task 2 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
     assert.ok(second, 'task 2 failed (see the DEN Lab log above)');
     assert.strictEqual(second.runDir, tinyRun, 'task 2 continues the same run');
@@ -215,7 +215,7 @@ suite('DEN Lab in a real VS Code', () => {
 
     const lenses = await lensesOf(doc.uri);
     assert.ok(!lenses.some((l) => l.command?.command === 'denLab.trainNext' && l.command.title.includes('2 of 2')), 'the run is complete');
-    const retrain = lenses.find((l) => l.command?.title === '↻ Retrain task 2 with these values');
+    const retrain = lenses.find((l) => l.command?.title === '$(history) Retrain task 2 with these values');
     assert.ok(retrain, `no retrain lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
     assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
   });
@@ -279,7 +279,7 @@ suite('DEN Lab in a real VS Code', () => {
     assert.ok(!fs.existsSync(path.join(checkpointDir(slowRun, 2), 'network.json')), 'no checkpoint of the killed task');
     // the run continues where it was: the next training is its task 2
     const lens = (await lensesOf(slow())).find((l) => l.command?.command === 'denLab.trainNext');
-    assert.strictEqual(lens?.command?.title, '▶ Train next task (2 of 2)');
+    assert.strictEqual(lens?.command?.title, '$(play) Train next task (2 of 2)');
     assert.deepStrictEqual(treeTasks(slowRun).map((t) => t.label), ['1 · permuted-1']);
   });
 });

@@ -2,7 +2,6 @@
 // of the selected run when it loads or becomes visible and small batches of live events while a
 // task trains. Every message from the webview is validated; the page loads only the extension's
 // own script and style under a strict Content-Security-Policy.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -12,14 +11,17 @@ import { checkWebviewToHost } from '../../protocolGuards';
 import { findRun, runLabel, runsOfExperiment } from '../runIndex';
 import type { TrainingService } from '../training';
 import type { WorkspaceRuns } from '../workspaceRuns';
+import { dashboardHtml } from './dashboardHtml';
 import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits';
 import { metricsCsv } from './metricsExport';
 
 export const DASHBOARD_VIEW_TYPE = 'denLab.dashboard';
 const BATCH_MS = 100;
 
+/** What the webview keeps with setState (webview/vscodeApi.ts ViewState) that the host reads back. */
 interface PanelState {
   runDir?: string;
+  compare?: unknown;
 }
 
 export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vscode.Disposable {
@@ -77,7 +79,8 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
-    if (state?.runDir && fs.existsSync(state.runDir)) this.runDir = state.runDir;
+    if (typeof state?.runDir === 'string' && fs.existsSync(state.runDir)) this.runDir = state.runDir;
+    if (Array.isArray(state?.compare)) this.compare = state.compare.filter((d): d is string => typeof d === 'string' && fs.existsSync(d));
     panel.webview.options = this.webviewOptions();
     this.attach(panel);
   }
@@ -109,31 +112,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'dashboard.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'dashboard.css'));
-    // Nothing but the extension's own script (by nonce), style, images and fonts; no network.
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource} data:`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}" nonce="${nonce}">
-<title>DEN Dashboard</title>
-</head>
-<body>
-<div id="app" aria-live="polite">Loading the DEN dashboard…</div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return dashboardHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'dashboard.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'dashboard.css')).toString(),
+    });
   }
 
   private post(msg: HostToWebview): void {
@@ -240,8 +223,10 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
         await this.setThreshold(msg.field, msg.value);
         break;
       case 'trainNext': {
+        // continue the run on screen (with the experiment file's current values), else the file's
         const file = this.experimentFile();
-        await vscode.commands.executeCommand('denLab.trainNext', file ? vscode.Uri.file(file) : undefined);
+        const run = this.runDir ? findRun(this.runs.all, this.runDir) : undefined;
+        await vscode.commands.executeCommand('denLab.trainNext', run ? { runDir: run.dir } : file ? vscode.Uri.file(file) : undefined);
         break;
       }
       case 'retrainTask':

@@ -59,3 +59,22 @@ for (const e of entries) {
   else await esbuild.build(options);
 }
 if (!watch) fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+
+// The dashboard webview: one browser script (chart.js, @vscode-elements/elements, no eval, no
+// network), loaded by the panel from exactly this path under its CSP.
+if (fs.existsSync(path.join(root, 'webview/main.ts'))) {
+  const options = {
+    entryPoints: [path.join(root, 'webview/main.ts')],
+    outfile: path.join(dist, 'webview', 'dashboard.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  };
+  if (watch) await (await esbuild.context(options)).watch();
+  else await esbuild.build(options);
+}

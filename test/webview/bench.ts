@@ -1,0 +1,77 @@
+// npm run bench:webview: how the dashboard keeps up with a long task. 50,000 loss points stream into
+// the page as the host sends them (batches every 100 ms), then as fast as the page takes them; the
+// page records the interval of every animation frame meanwhile. Printed, not asserted.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import type { DenEvent } from '../../src/protocol';
+import { batches, longTaskEvents } from './fixtures';
+import { launchChromium, openDashboard, settled, startServer } from './harness';
+
+const POINTS = 50_000;
+const BATCH = 500;
+
+interface Stats {
+  ms: number;
+  frames: number[];
+  longTasks: number;
+  drawn: number;
+  points: number;
+}
+
+const streamInPage = fs.readFileSync(path.join(__dirname, 'page', 'stream.js'), 'utf8').replace(/^\/\/.*\n/gm, '');
+
+/** Streams the batches into the page (see page/stream.js). */
+async function stream(page: Page, runDir: string, events: DenEvent[][], interval: number): Promise<Stats> {
+  return (await page.evaluate(`(${streamInPage})(${JSON.stringify({ runDir, batches: events, interval })})`)) as Stats;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const browser = await launchChromium();
+  const rows: string[][] = [];
+  try {
+    for (const [name, interval] of [
+      ['host rate (a batch of 500 every 100 ms)', 100],
+      ['flood (batches back to back)', 0],
+    ] as const) {
+      const { page, host } = await openDashboard(browser, server, { viewport: { width: 1280, height: 900 } });
+      const runDir = host.runDir!;
+      host.training = { running: true, runDir, task: 4 };
+      await host.send(host.snapshot());
+      await settled(page);
+      const s = await stream(page, runDir, batches(longTaskEvents(4, POINTS), BATCH), interval);
+      rows.push([
+        name,
+        s.points.toLocaleString('en-US'),
+        s.drawn.toLocaleString('en-US'),
+        `${(s.ms / 1000).toFixed(2)} s`,
+        Math.round((s.points / s.ms) * 1000).toLocaleString('en-US'),
+        quantile(s.frames, 0.5).toFixed(1),
+        quantile(s.frames, 0.95).toFixed(1),
+        Math.max(...s.frames).toFixed(1),
+        String(s.longTasks),
+      ]);
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  const head = ['stream', 'points', 'drawn', 'time', 'points/s', 'frame median ms', 'frame p95 ms', 'frame max ms', 'long tasks'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`Dashboard: ${POINTS.toLocaleString('en-US')} streamed loss points in batches of ${BATCH}, Chromium headless, 1280×900`);
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,416 @@
+// The built dashboard (dist/webview/dashboard.js) in Chromium, under the panel's own HTML and CSP,
+// talking to a fake extension host (../harness.ts) fed the recorded runs of ../fixtures/.
+// Screenshots of every tab go to test-artifacts/webview/.
+import { strict as assert } from 'node:assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import type { DenEvent, RunSnapshot } from '../../../src/protocol';
+import { batches, eventsOfTask, loadFixture, longTaskEvents } from '../fixtures';
+import { chartData, launchChromium, openDashboard, settled, startServer, type FakeHost, type PageServer } from '../harness';
+
+const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'webview');
+const run02 = loadFixture('sigma-0.02');
+const run05 = loadFixture('sigma-0.05');
+const lossCount = (run: RunSnapshot, task: number) => eventsOfTask(run.events, task).filter((e) => e.type === 'loss').length;
+
+/** Runs in the page (the root project has no DOM types). */
+type PageGlobals = {
+  __den: { posted: { type: string; level?: string; message?: string }[]; errors: string[]; violations: string[]; acquired(): number };
+  __denSetTheme(kind: 'light' | 'dark'): void;
+  sessionStorage: { getItem(k: string): string | null };
+};
+const pageState = (page: Page) => page.evaluate(() => {
+  const g = globalThis as unknown as PageGlobals;
+  return { errors: g.__den.errors.slice(), violations: g.__den.violations.slice(), acquired: g.__den.acquired(), posted: g.__den.posted.slice() };
+});
+
+async function pick(page: Page, select: string, text: string | RegExp): Promise<void> {
+  await page.locator(`#${select}`).click();
+  await page.locator(`#${select} li[role=option]`, { hasText: text }).first().click();
+  await settled(page);
+}
+
+async function showTab(page: Page, tab: string): Promise<void> {
+  await page.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+  await settled(page);
+}
+
+async function snap(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** Waits until a chart's data-* attribute has the value. */
+async function waitForData(page: Page, chart: string, key: string, value: string, timeout = 5000): Promise<void> {
+  const attr = 'data-' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  await page.locator(`canvas[data-chart="${chart}"][${attr}="${value}"]`).waitFor({ state: 'attached', timeout });
+}
+
+describe('dashboard webview in Chromium', function () {
+  this.timeout(60_000);
+  let server: PageServer;
+  let browser: Browser;
+  let page: Page;
+  let host: FakeHost;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    ({ page, host } = await openDashboard(browser, server));
+    await settled(page);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await snap(page, `failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    await page.context().close();
+  });
+
+  it('loads under the panel’s CSP, says ready first, and draws the snapshot without an error', async () => {
+    const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    assert.match(csp!, /^default-src 'none'; script-src 'nonce-[^']+'; style-src http:\/\/127\.0\.0\.1:\d+ 'nonce-[^']+'; img-src http:\/\/127\.0\.0\.1:\d+ data:; font-src http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(host.received[0].type, 'ready');
+    const state = await pageState(page);
+    assert.equal(state.acquired, 1);
+    assert.deepEqual(state.violations, []);
+    assert.deepEqual(state.errors, []);
+    // nothing but the page, its style and its script (and the browser's own favicon probe)
+    assert.deepEqual(
+      [...new Set(server.requests)].filter((r) => r !== '/favicon.ico').sort(),
+      ['/', '/dist/webview/dashboard.js', '/media/dashboard.css'],
+    );
+    assert.equal(await page.locator('.dashboard').getAttribute('data-run'), run02.runDir);
+    assert.match((await page.locator('.status').textContent())!, /3 of 10 tasks trained/);
+    await snap(page, 'loss');
+  });
+
+  it('charts the loss of the selected task, a line per stage, with the τ, expansion, pruning and split markers', async () => {
+    let loss = await chartData(page, 'loss');
+    assert.equal(loss.task, '3', 'shows the last task by default');
+    assert.equal(loss.points, String(lossCount(run02, 3)));
+    assert.equal(loss.drawn, loss.points, 'a short series is drawn whole');
+    assert.equal(loss.stages, 'sparse-head,subnetwork,expansion,retrain');
+    assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
+    assert.equal(loss.markerSteps, '575,720,720,720');
+    assert.equal(loss.tau, '0.01');
+    assert.ok(Number(loss.tauPx) > 0, 'the τ line is drawn');
+
+    await pick(page, 'task-picker', 'task 2');
+    loss = await chartData(page, 'loss');
+    assert.equal(loss.task, '2');
+    assert.equal(loss.points, String(lossCount(run02, 2)));
+    assert.equal(loss.markers, '3');
+    assert.equal(loss.markerKinds, 'tau,expansion,split');
+
+    await pick(page, 'task-picker', 'task 1');
+    loss = await chartData(page, 'loss');
+    assert.equal(loss.points, String(lossCount(run02, 1)));
+    assert.equal(loss.stages, 'task1');
+    assert.equal(loss.markers, '0');
+    assert.match((await page.locator('#loss-chart').getAttribute('aria-label'))!, /^Loss over steps\. Loss of task 1 \(permuted-1\) over \d+ steps/);
+  });
+
+  it('moves the σ line when σ changes and counts the units that would split', async () => {
+    await showTab(page, 'drift');
+    await pick(page, 'task-picker', 'task 2');
+    let drift = await chartData(page, 'drift');
+    const split = run02.events.find((e): e is Extract<DenEvent, { type: 'split' }> => e.type === 'split' && e.task === 2)!;
+    assert.equal(drift.sigma, '0.02');
+    assert.equal(drift.sigmaUsed, '0.02');
+    assert.equal(drift.split, split.splitUnits.map((u) => u.length).join(','));
+    assert.equal(drift.above, drift.split, 'at the trained σ, the units above are those that split');
+    assert.equal(drift.points, String(split.drift.flat().length));
+    const px02 = Number(drift.sigmaPx);
+
+    // the experiment file changes (typed in the editor): the line follows
+    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values: { ...host.thresholds()!, sigma: 0.025 }, problems: [] });
+    await waitForData(page, 'drift', 'sigma', '0.025');
+    drift = await chartData(page, 'drift');
+    const px025 = Number(drift.sigmaPx);
+    assert.ok(px025 > px02, `the line moved right: ${px02} → ${px025}`);
+    const above = drift.above.split(',').map(Number);
+    const expected = split.drift.map((layer) => layer.filter((r) => r > 0.025).length);
+    assert.deepEqual(above, expected);
+    assert.equal(drift.split, split.splitUnits.map((u) => u.length).join(','), 'what split in training does not change');
+
+    // typing a value previews it before anything is written; Escape goes back
+    const field = page.locator('#threshold-sigma input');
+    await field.fill('0.01');
+    await waitForData(page, 'drift', 'sigma', '0.01');
+    assert.ok(Number((await chartData(page, 'drift')).sigmaPx) < px02);
+    assert.ok(!host.received.some((m) => m.type === 'setThreshold'), 'not written while typing');
+    await field.press('Escape');
+    await waitForData(page, 'drift', 'sigma', '0.025');
+    await snap(page, 'drift');
+  });
+
+  it('streams live events into the charts: points, stages, markers, then the task’s results', async () => {
+    const cut = run02.events.findIndex((e) => e.type === 'task-start' && e.task === 3);
+    host.training = { running: true, runDir: run02.runDir, task: 3 };
+    await host.send(host.snapshot({ ...run02, events: run02.events.slice(0, cut + 1), summary: { ...run02.summary!, tasks: run02.summary!.tasks.slice(0, 2), accuracy: run02.summary!.accuracy.slice(0, 2), auroc: run02.summary!.auroc.slice(0, 2) } }));
+    await settled(page);
+    assert.equal((await chartData(page, 'loss')).task, '3', 'follows the task in training');
+    assert.equal((await chartData(page, 'loss')).points, '0');
+    assert.equal((await chartData(page, 'growth')).tasks, '2');
+    let seen = 0;
+    for (const batch of batches(run02.events.slice(cut + 1), 15)) {
+      await host.send({ type: 'events', runDir: run02.runDir, events: batch });
+      seen += batch.filter((e) => e.type === 'loss').length;
+      await waitForData(page, 'loss', 'points', String(seen));
+    }
+    await host.send({ type: 'training', running: false, runDir: null, task: null });
+    await settled(page);
+    const loss = await chartData(page, 'loss');
+    assert.equal(loss.points, String(lossCount(run02, 3)));
+    assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
+    assert.equal(loss.state, 'done');
+    assert.equal((await chartData(page, 'growth')).tasks, '3');
+    assert.equal((await chartData(page, 'forgetting')).points, '6');
+    // events of another run are not this run's
+    await host.send({ type: 'events', runDir: '/elsewhere', events: [{ type: 'loss', task: 3, stage: 'retrain', step: 99_999, loss: 1 }] });
+    await settled(page);
+    assert.equal((await chartData(page, 'loss')).points, String(lossCount(run02, 3)));
+  });
+
+  it('ignores a malformed message, logging the error to the console and the host', async () => {
+    const before = await chartData(page, 'loss');
+    const messages = await page.locator('.dashboard').getAttribute('data-messages');
+    await host.send({ type: 'events', runDir: 7, events: 'lots' });
+    await host.send({ type: 'snapshot', runs: [] });
+    await host.send({ type: 'events', runDir: run02.runDir, events: [{ task: 3 }] });
+    await host.send('not even an object');
+    await settled(page);
+    const logs = host.received.filter((m) => m.type === 'log');
+    assert.equal(logs.length, 4);
+    assert.ok(logs.every((m) => m.type === 'log' && m.level === 'error' && /malformed message/.test(m.message)));
+    assert.match(logs[0].type === 'log' ? logs[0].message : '', /'events': field 'runDir'/);
+    const state = await pageState(page);
+    assert.equal(state.errors.filter((e) => /malformed/.test(e)).length, 4);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-messages'), messages, 'none of them was handled');
+    assert.deepEqual({ ...(await chartData(page, 'loss')), renders: '' }, { ...before, renders: '' });
+    // and the page still works
+    await host.send({ type: 'training', running: true, runDir: run02.runDir, task: 4 });
+    await page.locator('.status', { hasText: 'Training task 4' }).waitFor();
+  });
+
+  it('edits the experiment file through the host, and shows the schema’s message for an invalid value', async () => {
+    const sigma = page.locator('#threshold-sigma input');
+    const help = page.locator('#threshold-sigma-help');
+    await sigma.fill('-1');
+    await sigma.press('Enter');
+    const rejected = await host.waitFor('setThreshold');
+    assert.deepEqual(rejected, { type: 'setThreshold', field: 'sigma', value: -1 });
+    await help.filter({ hasText: 'must be >= 0' }).waitFor();
+    assert.equal((await help.textContent())!.trim(), 'den.sigma [σ (split threshold)]: must be >= 0, got -1 (allowed: ≥ 0)');
+    assert.equal(await page.locator('#threshold-sigma').getAttribute('invalid'), '');
+    assert.equal(await sigma.inputValue(), '-1', 'the rejected text stays for correction');
+    assert.match(host.experimentText, /"sigma": 0\.02/, 'the file is untouched');
+
+    await sigma.fill('abc');
+    await sigma.press('Enter');
+    await help.filter({ hasText: 'is not a number' }).waitFor();
+    assert.equal(host.received.filter((m) => m.type === 'setThreshold').length, 1, 'not sent');
+
+    await sigma.fill('0.03');
+    await sigma.press('Enter');
+    assert.deepEqual(await host.waitFor('setThreshold', 2), { type: 'setThreshold', field: 'sigma', value: 0.03 });
+    await help.filter({ hasText: 'split a unit whose' }).waitFor();
+    assert.match(host.experimentText, /"sigma": 0\.03,/);
+    assert.equal(await page.locator('#threshold-sigma').getAttribute('invalid'), null);
+
+    await page.locator('#threshold-gamma input').fill('0.001, 0.02');
+    await page.locator('#threshold-gamma input').press('Tab');
+    assert.deepEqual(await host.waitFor('setThreshold', 3), { type: 'setThreshold', field: 'gamma', value: [0.001, 0.02] });
+
+    // the file edited elsewhere: the panel follows
+    const values = { tau: 0.5, sigma: 0.03, k: 12, mu: 1e-5, gamma: [0.001, 0.02], lambda: 0.5, epochs: 3, learningRate: 0.002 };
+    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values, problems: [] });
+    await settled(page);
+    assert.equal(await page.locator('#threshold-tau input').inputValue(), '0.5');
+    assert.equal(await page.locator('#threshold-k input').inputValue(), '12');
+    assert.equal(await page.locator('#threshold-learningRate input').inputValue(), '0.002');
+    // τ of the experiment against the τ test of the shown task
+    const loss = await chartData(page, 'loss');
+    assert.equal(loss.tauPreview, '0.5');
+    assert.ok(Number(loss.tauPreviewPx) > 0);
+    assert.match((await page.locator('#loss-chart').getAttribute('aria-label'))!, /τ test|train loss/);
+    await snap(page, 'thresholds');
+  });
+
+  it('trains the next task and retrains the shown one from its buttons, from the keyboard', async () => {
+    const train = page.locator('vscode-button[data-action="train-next"]');
+    const retrain = page.locator('vscode-button[data-action="retrain"]');
+    assert.equal((await retrain.textContent())!.trim(), 'Retrain task 3 with these values');
+    await train.focus();
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await host.waitFor('trainNext'), { type: 'trainNext' });
+    await pick(page, 'task-picker', 'task 2');
+    assert.equal((await retrain.textContent())!.trim(), 'Retrain task 2 with these values');
+    await retrain.focus();
+    await page.keyboard.press(' ');
+    assert.deepEqual(await host.waitFor('retrainTask'), { type: 'retrainTask', task: 2 });
+    // while training, neither can start
+    await host.send({ type: 'training', running: true, runDir: run02.runDir, task: 4 });
+    await settled(page);
+    assert.equal(await train.getAttribute('disabled'), '');
+    assert.equal(await retrain.getAttribute('disabled'), '');
+  });
+
+  it('saves any chart as PNG and exports the metrics as CSV and JSON', async () => {
+    await page.locator('#loss-section vscode-button[data-action="png"]').click();
+    const png = await host.waitFor('savePng');
+    assert.equal(png.chart, 'permuted-mnist-loss-task3');
+    const bytes = Buffer.from(png.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+    assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+    assert.ok(bytes.readUInt32BE(16) > 300 && bytes.readUInt32BE(20) > 200, 'the canvas size');
+    await showTab(page, 'forgetting');
+    await page.locator('#forgetting-section vscode-button[data-action="png"]').click();
+    assert.equal((await host.waitFor('savePng', 2)).chart, 'permuted-mnist-forgetting');
+    await page.locator('vscode-button[data-action="export-csv"]').click();
+    await page.locator('vscode-button[data-action="export-json"]').click();
+    assert.deepEqual(await host.waitFor('exportMetrics', 1), { type: 'exportMetrics', format: 'csv' });
+    assert.deepEqual(await host.waitFor('exportMetrics', 2), { type: 'exportMetrics', format: 'json' });
+  });
+
+  it('names every chart and offers each as a table', async () => {
+    const charts = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'params', 'compare-growth', 'compare-drift', 'compare-accuracy'];
+    for (const id of charts) {
+      const canvas = page.locator(`canvas[data-chart="${id}"]`);
+      assert.equal(await canvas.getAttribute('role'), 'img', id);
+      const label = (await canvas.getAttribute('aria-label')) ?? '';
+      assert.ok(label.length > 30, `${id}: “${label}”`);
+    }
+    const section = page.locator('#loss-section');
+    await section.locator('vscode-checkbox[data-action="table"]').click();
+    const table = section.locator('.chart-table table');
+    await table.waitFor();
+    assert.ok(await section.locator('.chart-canvas').isHidden());
+    assert.equal(await table.locator('tbody tr').count(), 4 + 4, '4 stages + 4 markers');
+    assert.match((await table.locator('caption').textContent())!, /Loss of task 3/);
+    assert.equal(await table.locator('thead th').first().textContent(), 'stage / marker');
+
+    await showTab(page, 'forgetting');
+    await page.locator('#forgetting-section vscode-checkbox[data-action="table"]').click();
+    const r = page.locator('#forgetting-section table');
+    assert.equal(await r.locator('tbody tr').count(), 3);
+    assert.equal((await r.locator('tbody tr').nth(2).locator('td').first().textContent())!, run02.summary!.accuracy[2][0].toPrecision(4));
+    await showTab(page, 'drift');
+    await page.locator('#drift-section vscode-checkbox[data-action="table"]').click();
+    const d = page.locator('#drift-section table');
+    assert.equal(await d.locator('tbody tr').count(), 2, 'one row per layer');
+    await snap(page, 'drift-table');
+  });
+
+  it('works from the keyboard: tabs with the arrow keys, pickers, checkboxes', async () => {
+    const first = page.locator('vscode-tab-header[data-tab="loss"]');
+    await first.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await settled(page);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-tab'), 'drift');
+    assert.ok(await page.locator('#drift-section').isVisible());
+
+    // the task picker: open with Enter, move with the arrows, choose with Enter
+    await page.locator('#task-picker').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await settled(page);
+    assert.equal((await chartData(page, 'drift')).task, '2');
+
+    // a table toggle with Space
+    await page.locator('#drift-section vscode-checkbox[data-action="table"]').focus();
+    await page.keyboard.press(' ');
+    await page.locator('#drift-section table').waitFor();
+
+    // Tab reaches every kind of control
+    await page.locator('#run-picker').focus();
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(
+        await page.evaluate(() => {
+          let el = (globalThis as unknown as { document: { activeElement: { tagName: string; id: string; dataset: Record<string, string>; shadowRoot: unknown } | null } }).document.activeElement;
+          return el ? `${el.tagName.toLowerCase()}${el.dataset.action ? `[${el.dataset.action}]` : ''}${el.id ? `#${el.id}` : ''}` : '';
+        }),
+      );
+    }
+    for (const expected of ['vscode-single-select[task]#task-picker', 'vscode-button[export-csv]', 'vscode-tab-header', 'vscode-checkbox[table]', 'vscode-button[png]', 'vscode-button[train-next]', 'vscode-textfield#threshold-sigma']) {
+      assert.ok([...reached].some((r) => r.startsWith(expected)), `Tab reaches ${expected}: ${[...reached].join(' ')}`);
+    }
+  });
+
+  it('comes back after a reload with its view and the same data', async () => {
+    await pick(page, 'task-picker', 'task 2');
+    await showTab(page, 'growth');
+    await page.locator('#growth-section vscode-checkbox[data-action="table"]').click();
+    await pick(page, 'score-picker', 'AUROC');
+    const before = { loss: await chartData(page, 'loss'), growth: await chartData(page, 'growth'), forgetting: await chartData(page, 'forgetting') };
+    const stored = JSON.parse((await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('den-state')))!);
+    assert.equal(stored.runDir, run02.runDir, 'the serializer gets the run');
+
+    await page.reload();
+    await host.waitFor('ready', 2);
+    await page.waitForSelector('.dashboard[data-messages="1"]');
+    await settled(page);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-tab'), 'growth');
+    assert.ok(await page.locator('#growth-section table').isVisible());
+    const strip = (d: Record<string, string>) => ({ ...d, renders: '', tauPx: '', tauPreviewPx: '', sigmaPx: '' });
+    assert.deepEqual(strip(await chartData(page, 'loss')), strip(before.loss));
+    assert.equal((await chartData(page, 'loss')).task, '2');
+    assert.deepEqual(strip(await chartData(page, 'growth')), strip(before.growth));
+    assert.deepEqual(strip(await chartData(page, 'forgetting')), strip(before.forgetting));
+    assert.equal((await chartData(page, 'forgetting')).score, 'auroc');
+  });
+
+  it('follows the VS Code theme when it changes', async () => {
+    assert.equal(await page.locator('.dashboard').getAttribute('data-theme'), 'dark');
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__denSetTheme('light'));
+    await page.locator('.dashboard[data-theme="light"]').waitFor();
+    await settled(page);
+    for (const id of ['loss', 'growth', 'drift', 'forgetting']) assert.equal((await chartData(page, id)).theme, 'light', id);
+    await snap(page, 'light');
+  });
+
+  it('overlays two runs (σ 0.02 and σ 0.05) on growth, drift and accuracy', async () => {
+    await showTab(page, 'compare');
+    assert.equal((await chartData(page, 'compare-growth')).runs, '0');
+    await page.locator('#compare-picker').click();
+    await page.locator('#compare-picker li[role=option]', { hasText: 'sigma-0.02' }).click();
+    await page.locator('#compare-picker li[role=option]', { hasText: 'sigma-0.05' }).click();
+    await page.keyboard.press('Escape');
+    const asked = await host.waitFor('compareRuns');
+    assert.deepEqual(asked.runDirs.sort(), [run02.runDir, run05.runDir].sort());
+    await waitForData(page, 'compare-growth', 'runs', '2');
+    await pick(page, 'task-picker', 'task 2');
+    const drift = await chartData(page, 'compare-drift');
+    assert.equal(drift.shown, '2');
+    assert.deepEqual(drift.sigmas.split(',').sort(), ['0.02', '0.05']);
+    assert.equal((await chartData(page, 'compare-accuracy')).points, '6');
+    assert.equal(host.received.filter((m) => m.type === 'compareRuns').length, 1, 'one request for the whole choice');
+    assert.match((await page.locator('#compare-growth-chart').getAttribute('aria-label'))!, /σ 0\.02.*σ 0\.05|σ 0\.05.*σ 0\.02/);
+    await snap(page, 'compare');
+  });
+
+  it('keeps 50,000 streamed loss points and draws them decimated', async () => {
+    host.training = { running: true, runDir: run02.runDir, task: 4 };
+    await host.send(host.snapshot());
+    const stream = longTaskEvents(4, 50_000);
+    for (const batch of batches(stream, 1000)) await host.send({ type: 'events', runDir: run02.runDir, events: batch });
+    await waitForData(page, 'loss', 'points', '50000', 20_000);
+    const loss = await chartData(page, 'loss');
+    assert.equal(loss.task, '4');
+    const width = await page.locator('#loss-chart').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+    assert.ok(Number(loss.drawn) <= 4 * Math.max(200, width) + 16, `drawn ${loss.drawn} for ${width} px`);
+    assert.ok(Number(loss.drawn) >= Math.max(200, width), `drawn ${loss.drawn}`);
+    assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
+    assert.deepEqual((await pageState(page)).errors, []);
+  });
+});

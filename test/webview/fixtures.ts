@@ -1,0 +1,73 @@
+// Recorded runs for the dashboard tests, and synthetic event streams built from them.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DenEvent, RunSnapshot, RunSummary } from '../../src/protocol';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/**
+ * Two real 3-task runs of examples/permuted-mnist.den.json (`den-lab train … --tasks 3`), their
+ * paths rewritten to /workspace: σ = 0.02 with γ = 0.01 (splits in tasks 2 and 3, one unit pruned
+ * in task 3) and the file's σ = 0.05 (no split).
+ */
+export const FIXTURES = ['sigma-0.02', 'sigma-0.05'] as const;
+export type FixtureName = (typeof FIXTURES)[number];
+
+export function loadFixture(name: FixtureName): RunSnapshot {
+  const dir = path.join(__dirname, 'fixtures', name);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const events = fs
+    .readFileSync(path.join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as DenEvent);
+  const runStart = events.find((e): e is Extract<DenEvent, { type: 'run-start' }> => e.type === 'run-start')!;
+  return { runDir: runStart.runDir, label: `${summary.name} · ${name}`, summary, events };
+}
+
+/** The experiment file of the σ = 0.02 run (what the fake host's editor holds). */
+export function fixtureExperimentText(): string {
+  return fs
+    .readFileSync(path.join(root, 'examples', 'permuted-mnist.den.json'), 'utf8')
+    .replace('"sigma": 0.05', '"sigma": 0.02')
+    .replace('"gamma": 1e-3', '"gamma": 1e-2');
+}
+
+export const eventsOfTask = (events: DenEvent[], task: number) => events.filter((e) => 'task' in e && e.task === task);
+
+/** Splits `xs` into batches of `size`. */
+export function batches<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/**
+ * A long task as the trainer would stream it: task-start, then `points` loss events spread over
+ * the five DEN stages (noisy decaying curves), with the τ test, expansion and split at their steps.
+ */
+export function longTaskEvents(task: number, points: number, seed = 1): DenEvent[] {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const stages = ['sparse-head', 'subnetwork', 'expansion', 'retrain'] as const;
+  const per = Math.ceil(points / stages.length);
+  const out: DenEvent[] = [{ type: 'task-start', task, name: `permuted-${task}`, units: [312, 128] }];
+  let step = 0;
+  let emitted = 0;
+  for (const stage of stages) {
+    const n = Math.min(per, points - emitted);
+    out.push({ type: 'stage-start', task, stage, steps: n, step });
+    for (let i = 0; i < n; i++) {
+      step++;
+      out.push({ type: 'loss', task, stage, step, loss: 0.05 + 0.5 * Math.exp(-i / (n / 4)) + 0.03 * rand() });
+    }
+    emitted += n;
+    out.push({ type: 'stage-end', task, stage, steps: n, seconds: 1, loss: 0.06, step });
+    if (stage === 'subnetwork') out.push({ type: 'tau-test', task, statistic: 'train', value: 0.2, tau: 0.01, expand: true, step });
+    if (stage === 'expansion') {
+      out.push({ type: 'expansion', task, added: [10, 10], kept: [10, 9], pruned: [0, 1], units: [322, 137], step });
+      out.push({ type: 'split', task, sigma: 0.02, drift: [[0.01, 0.03], [0.025]], splitUnits: [[1], [0]], units: [323, 138], skipped: null, step });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,324 @@
+// The dashboard's DOM-free parts in Node: the fold of a snapshot and live events into chart data,
+// decimation, threshold parsing, view-state sanitising and message validation.
+import { strict as assert } from 'node:assert';
+import type { DenEvent } from '../../src/protocol';
+import { decimateMinMax } from '../../webview/decimate';
+import { messageHandler } from '../../webview/messages';
+import {
+  applyEvents,
+  averageScores,
+  compareLabels,
+  emptyRun,
+  histogram,
+  knownTasks,
+  markersOf,
+  runFromSnapshot,
+  scores,
+  settle,
+  shownTask,
+  unitsAbove,
+  type RunModel,
+} from '../../webview/model';
+import { parseThreshold, sameValue } from '../../webview/thresholdFields';
+import { DEFAULT_VIEW, sanitizeViewState } from '../../webview/vscodeApi';
+import { batches, eventsOfTask, loadFixture, longTaskEvents } from './fixtures';
+
+const run02 = loadFixture('sigma-0.02');
+const run05 = loadFixture('sigma-0.05');
+
+/** The model's data without object identity, for deep comparison. */
+const plain = (m: RunModel) => JSON.parse(JSON.stringify({ ...m, traces: [...m.traces.entries()] }));
+
+describe('webview model: a recorded run', () => {
+  const model = runFromSnapshot(run02);
+
+  it('has a trace per task with every loss point, by stage, in order', () => {
+    assert.deepEqual(knownTasks(model), [1, 2, 3]);
+    for (const task of [1, 2, 3]) {
+      const losses = eventsOfTask(run02.events, task).filter((e) => e.type === 'loss');
+      const trace = model.traces.get(task)!;
+      assert.equal(trace.points, losses.length, `task ${task} points`);
+      assert.deepEqual(
+        trace.segments.flatMap((s) => s.x),
+        losses.map((e) => (e as Extract<DenEvent, { type: 'loss' }>).step),
+      );
+      assert.equal(trace.state, 'done');
+    }
+    assert.deepEqual(
+      model.traces.get(1)!.segments.map((s) => s.stage),
+      ['task1'],
+    );
+    assert.deepEqual(
+      model.traces.get(3)!.segments.map((s) => s.stage),
+      ['sparse-head', 'subnetwork', 'expansion', 'retrain'],
+    );
+    assert.ok(model.traces.get(3)!.stages.every((s) => s.end !== null));
+  });
+
+  it('marks the τ test, expansion, pruning and splits where they happened', () => {
+    assert.deepEqual(markersOf(model.traces.get(1)!), []);
+    assert.deepEqual(
+      markersOf(model.traces.get(2)!).map((m) => [m.kind, m.step]),
+      [
+        ['tau', 575],
+        ['expansion', 720],
+        ['split', 720],
+      ],
+    );
+    const task3 = markersOf(model.traces.get(3)!);
+    assert.deepEqual(
+      task3.map((m) => m.kind),
+      ['tau', 'expansion', 'prune', 'split'],
+    );
+    assert.match(task3[2].label, /pruned −\[0, 1\]/);
+    assert.match(task3[3].label, /split \[24, 4\]/);
+    // the default σ run expanded but split nothing
+    assert.deepEqual(
+      markersOf(runFromSnapshot(run05).traces.get(2)!).map((m) => m.kind),
+      ['tau', 'expansion'],
+    );
+  });
+
+  it('counts the units above σ: at the trained σ exactly the units that split, fewer at a larger σ', () => {
+    for (const task of [2, 3]) {
+      const split = model.traces.get(task)!.split!;
+      const at = unitsAbove(split, split.sigma);
+      assert.deepEqual(at.units, split.splitUnits, `task ${task}`);
+      const larger = unitsAbove(split, split.sigma * 1.25);
+      larger.count.forEach((n, l) => assert.ok(n <= at.count[l]));
+      assert.ok(larger.count.reduce((a, b) => a + b) < at.count.reduce((a, b) => a + b));
+      assert.deepEqual(unitsAbove(split, 0).count, split.drift.map((l) => l.filter((r) => r > 0).length));
+    }
+  });
+
+  it('computes ACC, BWT, FWT and forgetting as summary.json has them', () => {
+    const s = run02.summary!;
+    const acc = scores(model, 'accuracy');
+    for (const k of ['acc', 'bwt', 'fwt', 'forgetting'] as const) assert.ok(Math.abs(acc[k]! - s[k]!) < 1e-12, `${k}: ${acc[k]} vs ${s[k]}`);
+    const auc = scores(model, 'auroc');
+    for (const k of ['acc', 'bwt', 'fwt', 'forgetting'] as const) assert.ok(Math.abs(auc[k]! - s.aurocMetrics[k]!) < 1e-12, `auroc ${k}`);
+    averageScores(model, 'accuracy').forEach((a, i) => assert.ok(Math.abs(a! - s.averageAccuracy[i]) < 1e-12));
+  });
+
+  it('bins the drifts of every unit', () => {
+    const split = model.traces.get(2)!.split!;
+    const { centers, counts } = histogram(split.drift, 0.04, 20);
+    assert.equal(centers.length, 20);
+    counts.forEach((c, l) => assert.equal(c.reduce((a, b) => a + b), split.drift[l].length));
+    assert.deepEqual(histogram([[0, 0.5, 1, 2]], 1, 2).counts, [[1, 3]]);
+  });
+
+  it('labels compared runs with the hyperparameters that differ', () => {
+    const labels = compareLabels([model, runFromSnapshot(run05)]);
+    assert.match(labels[0], /σ 0\.02/);
+    assert.match(labels[1], /σ 0\.05/);
+    assert.match(labels[0], /γ 0\.01/);
+    assert.doesNotMatch(labels[0], /τ/);
+    assert.deepEqual(compareLabels([model]), [model.label]);
+  });
+});
+
+describe('webview model: live events', () => {
+  it('folds a stream in any batching to the same model as the whole file', () => {
+    const whole = plain(runFromSnapshot(run02));
+    for (const size of [1, 7, 100]) {
+      const model = emptyRun(run02.runDir, run02.label, null);
+      for (const batch of batches(run02.events, size)) applyEvents(model, batch);
+      model.summary = run02.summary;
+      assert.deepEqual(plain(model), whole, `batches of ${size}`);
+    }
+  });
+
+  it('ignores the events a snapshot and the first live batch both carry', () => {
+    const cut = run02.events.findIndex((e) => e.type === 'split' && e.task === 3);
+    const model = runFromSnapshot({ ...run02, events: run02.events.slice(0, cut) });
+    assert.equal(model.current, 3);
+    // the host's queue starts a little before the file's end
+    const changes = applyEvents(model, run02.events.slice(cut - 12));
+    assert.ok(changes.traces.has(3) && changes.tasks);
+    assert.deepEqual(plain(model), plain(runFromSnapshot(run02)));
+  });
+
+  it('reports which tasks changed, and when the task list changed', () => {
+    const model = runFromSnapshot({ ...run02, events: run02.events.filter((e) => !('task' in e) || (e.task ?? 0) < 3), summary: null });
+    const start = run02.events.findIndex((e) => e.type === 'task-start' && e.task === 3);
+    const first = applyEvents(model, run02.events.slice(start, start + 3));
+    assert.ok(first.taskList && first.traces.has(3) && !first.tasks);
+    assert.equal(shownTask(model, null), 3, 'follows the task in training');
+    assert.equal(shownTask(model, 2), 2);
+    const loss = applyEvents(model, [{ type: 'loss', task: 3, stage: 'sparse-head', step: 5000, loss: 0.1 }]);
+    assert.ok(!loss.taskList && !loss.tasks && loss.traces.has(3));
+  });
+
+  it('settles a task that stopped without a word (killed process) unless it is training', () => {
+    const cut = run02.events.findIndex((e) => e.type === 'tau-test' && e.task === 3);
+    const model = runFromSnapshot({ ...run02, events: run02.events.slice(0, cut) });
+    assert.equal(settle(model, { running: true, runDir: run02.runDir }), false);
+    assert.equal(model.traces.get(3)!.state, 'running');
+    assert.equal(settle(model, { running: false, runDir: null }), true);
+    assert.equal(model.traces.get(3)!.state, 'cancelled');
+    assert.equal(model.current, null);
+  });
+
+  it('starts a task over when a new invocation trains it again', () => {
+    const cut = run02.events.findIndex((e) => e.type === 'tau-test' && e.task === 3);
+    const model = runFromSnapshot({ ...run02, events: run02.events.slice(0, cut) });
+    const before = model.traces.get(3)!.points;
+    assert.ok(before > 0);
+    const restart = run02.events.filter((e) => e.type === 'run-start' || ('task' in e && e.task === 3));
+    applyEvents(model, restart);
+    assert.equal(model.traces.get(3)!.points, eventsOfTask(run02.events, 3).filter((e) => e.type === 'loss').length);
+    assert.equal(model.traces.get(3)!.state, 'done');
+  });
+
+  it('records an error and a cancel on the running task', () => {
+    const model = emptyRun('/r', 'r');
+    applyEvents(model, longTaskEvents(1, 40).slice(0, 10));
+    applyEvents(model, [{ type: 'error', message: 'loss became NaN', task: 1, stage: 'sparse-head' }]);
+    assert.equal(model.traces.get(1)!.state, 'failed');
+    assert.equal(model.error, 'loss became NaN');
+    assert.equal(model.current, null);
+    const other = emptyRun('/r', 'r');
+    applyEvents(other, longTaskEvents(1, 40).slice(0, 10));
+    applyEvents(other, [{ type: 'cancelled', task: 1, lastCompletedTask: 0 }]);
+    assert.equal(other.traces.get(1)!.state, 'cancelled');
+  });
+
+  it('keeps 50,000 streamed loss points', () => {
+    const model = emptyRun('/r', 'r');
+    for (const batch of batches(longTaskEvents(1, 50_000), 500)) applyEvents(model, batch);
+    assert.equal(model.traces.get(1)!.points, 50_000);
+    assert.deepEqual(
+      markersOf(model.traces.get(1)!).map((m) => m.kind),
+      ['tau', 'expansion', 'prune', 'split'],
+    );
+  });
+});
+
+describe('webview: min/max decimation', () => {
+  it('returns a short series whole', () => {
+    assert.deepEqual(decimateMinMax([1, 2, 3], [5, 4, 6], 10), [
+      { x: 1, y: 5 },
+      { x: 2, y: 4 },
+      { x: 3, y: 6 },
+    ]);
+  });
+
+  it('keeps at most four points per bucket, in x order, with every extreme, the first and the last', () => {
+    const n = 50_000;
+    const xs = Array.from({ length: n }, (_, i) => i + 1);
+    const ys = xs.map((x) => Math.sin(x / 300) + (x === 31_337 ? 5 : 0) + (x === 777 ? -5 : 0));
+    const out = decimateMinMax(xs, ys, 500);
+    assert.ok(out.length <= 4 * 500, `${out.length} points`);
+    assert.ok(out.length >= 2 * 500);
+    for (let i = 1; i < out.length; i++) assert.ok(out[i].x > out[i - 1].x);
+    assert.deepEqual(out[0], { x: 1, y: ys[0] });
+    assert.deepEqual(out[out.length - 1], { x: n, y: ys[n - 1] });
+    assert.ok(out.some((p) => p.x === 31_337));
+    assert.ok(out.some((p) => p.x === 777));
+  });
+});
+
+describe('webview: threshold fields', () => {
+  it('parses numbers, and γ as one number or one per layer', () => {
+    assert.deepEqual(parseThreshold('sigma', ' 0.03 '), { value: 0.03 });
+    assert.deepEqual(parseThreshold('tau', '1e-2'), { value: 0.01 });
+    assert.deepEqual(parseThreshold('gamma', '0.001, 0.01'), { value: [0.001, 0.01] });
+    assert.deepEqual(parseThreshold('gamma', '0.001'), { value: 0.001 });
+  });
+
+  it('says what is wrong with text that is not a value (ranges are the schema’s business)', () => {
+    assert.match((parseThreshold('sigma', 'abc') as { error: string }).error, /^den\.sigma \[σ \(sigma\)\]: “abc” is not a number$/);
+    assert.match((parseThreshold('k', '') as { error: string }).error, /enter a value/);
+    assert.match((parseThreshold('tau', '0.1 0.2') as { error: string }).error, /one number/);
+    assert.deepEqual(parseThreshold('sigma', '-1'), { value: -1 });
+  });
+
+  it('knows when typed text is the file’s value', () => {
+    assert.ok(sameValue('sigma', '0.020', 0.02));
+    assert.ok(sameValue('gamma', '1e-3,0.01', [0.001, 0.01]));
+    assert.ok(!sameValue('sigma', '0.03', 0.02));
+  });
+});
+
+describe('webview: view state', () => {
+  it('is made safe whatever was stored', () => {
+    assert.deepEqual(sanitizeViewState(undefined), { ...DEFAULT_VIEW, runDir: undefined });
+    assert.deepEqual(sanitizeViewState('junk'), { ...DEFAULT_VIEW, runDir: undefined });
+    assert.deepEqual(sanitizeViewState({ runDir: '/r', compare: ['/a', 3], tab: 'drift', task: 2, tables: ['loss'], score: 'auroc', logLoss: true }), {
+      runDir: '/r',
+      compare: ['/a'],
+      tab: 'drift',
+      task: 2,
+      tables: ['loss'],
+      score: 'auroc',
+      logLoss: true,
+    });
+    assert.equal(sanitizeViewState({ tab: 'nope', task: 0 }).tab, 'loss');
+    assert.equal(sanitizeViewState({ task: 1.5 }).task, null);
+  });
+});
+
+describe('webview: messages from the host', () => {
+  const silence = <T>(fn: () => T): { result: T; errors: string[] } => {
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    try {
+      return { result: fn(), errors };
+    } finally {
+      console.error = original;
+    }
+  };
+
+  it('dispatches a valid message by type', () => {
+    const seen: string[] = [];
+    const posted: unknown[] = [];
+    const handle = messageHandler(
+      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      (m) => posted.push(m),
+    );
+    handle({ data: { type: 'events', runDir: '/r', events: [{ type: 'loss', task: 1, stage: 'task1', step: 1, loss: 1 }] } });
+    handle({ data: { type: 'training', running: false, runDir: null, task: null } });
+    assert.deepEqual(seen, ['events 1', 'training']);
+    assert.deepEqual(posted, []);
+  });
+
+  it('drops a malformed message and logs why, to the console and to the host', () => {
+    const seen: string[] = [];
+    const posted: { type: string; level?: string; message?: string }[] = [];
+    const handle = messageHandler(
+      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      (m) => posted.push(m),
+    );
+    const { errors } = silence(() => {
+      handle({ data: { type: 'events', runDir: 42, events: [] } });
+      handle({ data: { type: 'explode' } });
+      handle({ data: 'snapshot' });
+    });
+    assert.deepEqual(seen, []);
+    assert.equal(posted.length, 3);
+    assert.ok(posted.every((m) => m.type === 'log' && m.level === 'error'));
+    assert.match(posted[0].message!, /'events': field 'runDir' is missing or malformed/);
+    assert.match(posted[1].message!, /unknown message type 'explode'/);
+    assert.equal(errors.length, 3);
+  });
+
+  it('reports a handler that fails instead of dying silently', () => {
+    const posted: { type: string; message?: string }[] = [];
+    const handle = messageHandler(
+      {
+        snapshot: () => undefined,
+        events: () => undefined,
+        thresholds: () => undefined,
+        training: () => {
+          throw new Error('boom');
+        },
+      },
+      (m) => posted.push(m),
+    );
+    const { errors } = silence(() => handle({ data: { type: 'training', running: true, runDir: '/r', task: 1 } }));
+    assert.match(posted[0].message!, /failed to handle 'training': Error: boom/);
+    assert.equal(errors.length, 1);
+  });
+});

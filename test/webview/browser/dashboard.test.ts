@@ -399,6 +399,18 @@ describe('dashboard webview in Chromium', function () {
     await snap(page, 'compare');
   });
 
+  it('says what is missing in a workspace without runs or experiment file', async () => {
+    await host.send({ type: 'snapshot', runs: [], run: null, compare: [], experimentFile: null, thresholds: null, training: { running: false, runDir: null, task: null } });
+    await settled(page);
+    assert.equal((await chartData(page, 'loss')).points, '0');
+    assert.match((await page.locator('#loss-note').textContent())!, /No run selected/);
+    assert.match((await page.locator('.status').textContent())!, /No run yet/);
+    assert.match((await page.locator('.experiment-file').textContent())!, /No experiment file/);
+    assert.equal(await page.locator('vscode-button[data-action="train-next"]').getAttribute('disabled'), '');
+    assert.equal(await page.locator('#threshold-sigma').getAttribute('disabled'), '');
+    assert.deepEqual((await pageState(page)).errors, []);
+  });
+
   it('keeps 50,000 streamed loss points and draws them decimated', async () => {
     host.training = { running: true, runDir: run02.runDir, task: 4 };
     await host.send(host.snapshot());

@@ -50,7 +50,8 @@ export function readTheme(): Theme {
     fontSize: parseFloat(v('--vscode-font-size', '13px')) || 13,
     series: [blue, orange, green, purple, red, yellow],
     layers: [blue, yellow, foreground, red, green],
-    stage: { task1: blue, 'sparse-head': purple, subnetwork: green, expansion: orange, retrain: yellow, train: blue },
+    // task1 and retrain never share a task's chart, so they may share blue; retrain must differ from expansion
+    stage: { task1: blue, 'sparse-head': purple, subnetwork: green, expansion: orange, retrain: blue, train: blue },
     marker: { tau: red, expansion: orange, prune: purple, split: green, sigma: red },
   };
 }

@@ -5,7 +5,9 @@
 //   node test/vscode/run.mjs            1. the mocha suite test/vscode/suite/ INSIDE the extension
 //                                          host (the extension loaded from this folder);
 //                                       2. the UI flow: palette "DEN: Train Next Task" on a copy of
-//                                          examples/, the Runs tree rows, a screenshot.
+//                                          examples/, the Runs tree rows, a screenshot;
+//                                       3. the dashboard: two tasks trained, the loss chart's points
+//                                          and expansion/split markers, the same after a window reload.
 //   node test/vscode/run.mjs --vsix     also: `npm run package`, install den-lab.vsix into code-server,
 //                                       check what it holds (no node_modules) and run the UI flow
 //                                       again against the installed copy.
@@ -279,6 +281,83 @@ async function uiFlow(browser, origin, installed, shotName) {
   }
 }
 
+/** What the dashboard's loss chart shows, read from its canvas's data attributes. */
+async function lossChartState(web) {
+  const canvas = web.locator('canvas#loss-chart');
+  const get = async (name) => canvas.getAttribute(`data-${name}`);
+  return { task: await get('task'), points: Number(await get('points')), markers: Number(await get('markers')), kinds: await get('marker-kinds') };
+}
+
+/**
+ * 3. The dashboard in the real VS Code: train two tasks, open the dashboard, check the loss chart's
+ * points and its expansion/split markers, reload the window, and check the restored panel shows
+ * the same.
+ */
+async function dashboardFlow(browser, origin) {
+  const host = new URL(origin).host;
+  const folder = path.join(tmp, 'dashboard');
+  fs.cpSync(path.join(root, 'test/vscode/dashboard-workspace'), folder, { recursive: true });
+  say('dashboard flow:');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    const t = Date.now();
+    const result = await fn();
+    say(`  dashboard: ${what} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    return result;
+  };
+  const palette = async (title) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  const web = page.frameLocator('iframe.webview.ready[src*="extensionId=den-lab.den-lab"]').frameLocator('#active-frame');
+  try {
+    await step('workbench loaded', () =>
+      page.goto(workbenchUrl(origin, folder, [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]])).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })),
+    );
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+    await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+    await step('palette: DEN: Train Remaining Tasks, two tasks trained', async () => {
+      await view.getByText('No runs yet').waitFor({ timeout: 60_000 });
+      await palette('DEN: Train Remaining Tasks');
+      await view.locator('.monaco-list-row', { hasText: /dash · \d{8}-\d{6}.*2\/2 tasks(?!.*training)/ }).waitFor({ timeout: 300_000 });
+    });
+    const before = await step('palette: DEN: Open Dashboard, loss chart of task 2 with its markers', async () => {
+      await palette('DEN: Open Dashboard');
+      await web.locator('canvas#loss-chart[data-task="2"][data-points]').waitFor({ timeout: 60_000 });
+      const state = await lossChartState(web);
+      if (!(state.points > 10)) throw new Error(`the loss chart has ${state.points} points`);
+      for (const kind of ['tau', 'expansion', 'split']) {
+        if (!state.kinds?.split(',').includes(kind)) throw new Error(`no ${kind} marker on the loss chart (markers: ${state.kinds})`);
+      }
+      return state;
+    });
+    await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-dashboard.png') });
+    say(`  dashboard: screenshot test-artifacts/vscode-dashboard.png (${before.points} loss points, markers ${before.kinds})`);
+    await step('window reloaded: the panel comes back with the same data', async () => {
+      // as a user does: the command flushes the workbench state (open editors) before reloading
+      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+      await palette('Developer: Reload Window');
+      await reloaded;
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+      await web.locator('canvas#loss-chart[data-task="2"][data-points]').waitFor({ timeout: 60_000 });
+      const after = await lossChartState(web);
+      if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`after the reload the loss chart shows ${JSON.stringify(after)}, before ${JSON.stringify(before)}`);
+    });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-dashboard-reloaded.png') });
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`dashboard flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-dashboard-failure.png') }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
 let server;
 let browser;
 try {
@@ -294,6 +373,7 @@ try {
   });
   await inHostTests(browser, server.origin, testsPath);
   await uiFlow(browser, server.origin, false, 'vscode-ui.png');
+  await dashboardFlow(browser, server.origin);
   if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
 } catch (err) {
   failed += 1;

@@ -21,7 +21,7 @@ export const STAGE_LABELS: Record<string, string> = {
   'sparse-head': 'sparse head',
   subnetwork: 'subnetwork retraining',
   expansion: 'expansion',
-  retrain: 'split retraining',
+  retrain: 'retraining (new units, copies)',
   train: 'training',
 };
 

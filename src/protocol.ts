@@ -20,7 +20,7 @@ export type StageName =
   | 'subnetwork' // selective retraining step 2 (Eq. 4): the selected subnetwork, drift L2
   | 'expansion' // new units, L1 + group lasso (Eq. 5)
   | 'retrain' // the units this task owns, after expansion/split
-  | 'train'; // a baseline method's training
+  | 'train'; // a baseline method's training (finetune, l2, ewc, stl, joint)
 
 /** Per-task record in summary.json; see the README for every field. */
 export interface TaskSummary {
@@ -48,7 +48,10 @@ export interface TaskSummary {
   /** Test accuracy and AUROC of this task right after learning it. */
   accuracy: number;
   auroc: number | null;
-  stages: { stage: StageName; steps: number; seconds: number; loss: number | null }[];
+  /** `samples`: examples through forward and backward passes (joint: over all its tasks' batches); absent in older runs. */
+  stages: { stage: StageName; steps: number; samples?: number; seconds: number; loss: number | null }[];
+  /** λ of the l2 / ewc penalty this task was trained with (null for the other methods; absent in older runs). */
+  penalty?: number | null;
   /** The DEN hyperparameters this task was trained with. */
   hyper: { tau: number; sigma: number; k: number; mu: number; gamma: number | number[]; lambda: number; epochs: number; learningRate: number };
 }
@@ -134,7 +137,10 @@ export interface RunSummary extends ContinualScores {
   /** Average accuracy over the tasks seen so far, after each task (A_k). */
   averageAccuracy: number[];
   params: { total: number; nonZero: number; sparsity: number };
+  /** Hidden units per layer (stl: summed over its networks). */
   units: number[];
+  /** Separate networks in the model: 1, or one per task for stl (absent in older runs: 1). */
+  networks?: number;
   seconds: number;
   /** Set when this run is a branch: the run it came from and the last task it shares with it. */
   branch: { parent: string; baseTask: number } | null;

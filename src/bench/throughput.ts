@@ -69,9 +69,7 @@ async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promis
   const spec = {
     task: 1,
     stage: 'subnetwork' as const,
-    data: task.train,
-    forward: (x: tf.Tensor2D) => net.logits(x, 1),
-    loss: exp.network.loss,
+    sources: [{ data: task.train, forward: (x: tf.Tensor2D) => net.logits(x, 1), loss: exp.network.loss }],
     params,
     batchSize: exp.training.batchSize,
     learningRate: exp.training.learningRate,

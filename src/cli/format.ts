@@ -18,7 +18,7 @@ export function eventLine(e: DenEvent, tasksTotal: number): string | null {
     case 'selection':
       return `${at(e.task)} selection   units [${list(e.selected)}] of [${list(e.total)}], inputs ${e.inputsSelected}/${e.inputsTotal}`;
     case 'tau-test':
-      return `${at(e.task)} τ test      ${e.statistic} loss ${f4(e.value)} ${e.expand ? '>' : '≤'} τ ${e.tau} → ${e.expand ? 'expand' : 'no expansion'}`;
+      return `${at(e.task)} τ test      ${e.statistic} loss ${f4(e.value)} ${e.value > e.tau ? '>' : '≤'} τ ${e.tau} → ${e.expand ? 'expand' : 'no expansion'}`;
     case 'expansion':
       return `${at(e.task)} expansion   added [${list(e.added)}] kept [${list(e.kept)}] pruned [${list(e.pruned)}] → units [${list(e.units)}]`;
     case 'split': {
@@ -68,10 +68,10 @@ export function summaryReport(s: RunSummary, runDir: string): string {
   const header = ['task', 'name', 'acc now', 'acc', 'auroc', 'units', '+added', '-pruned', 'split', 'τ stat', 'seconds'];
   const metrics = [
     `ACC ${f4(s.acc)}   BWT ${signed(s.bwt)}   FWT ${signed(s.fwt)}   forgetting ${f4(s.forgetting)}   mean AUROC ${f4(s.aurocMetrics.acc)}`,
-    `parameters ${s.params.total.toLocaleString('en-US')} (non-zero ${s.params.nonZero.toLocaleString('en-US')}, sparsity ${(100 * s.params.sparsity).toFixed(1)}%)   units [${list(s.units)}]   ${s.seconds.toFixed(1)}s   backend ${s.backend.name}`,
+    `parameters ${s.params.total.toLocaleString('en-US')} (non-zero ${s.params.nonZero.toLocaleString('en-US')}, sparsity ${(100 * s.params.sparsity).toFixed(1)}%)   units [${list(s.units)}]${(s.networks ?? 1) > 1 ? ` over ${s.networks} networks` : ''}   ${s.seconds.toFixed(1)}s   backend ${s.backend.name}`,
     `summary: ${runDir}/summary.json`,
   ];
-  return `${table(header, rows)}\n\n'acc' = accuracy right after learning the task, 'acc now' = after the last task.\n${metrics.join('\n')}`;
+  return `method ${s.method}\n${table(header, rows)}\n\n'acc' = accuracy right after learning the task, 'acc now' = after the last task.\n${metrics.join('\n')}`;
 }
 
 /** The R matrix as text, for `den-lab eval`. */

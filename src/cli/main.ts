@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // den-lab: the command-line face of the DEN Lab engine.
-//   den-lab train <experiment> [--tasks N] [--from <run> [--task t]] [--out dir] [--backend b] [--json]
+//   den-lab train <experiment> [--tasks N] [--from <run> [--task t]] [--out dir] [--method m] [--backend b] [--json]
 //   den-lab eval <run> [--backend b] [--json]
 import { parseArgs } from 'util';
-import { BackendChoice } from '../engine/experiment';
+import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
 import type { DenEvent } from '../protocol';
@@ -15,6 +15,7 @@ const USAGE = `Usage:
       --from <run>     continue this run folder after its last completed task
       --task t         with --from: retrain task t into a new branch of the run
       --out <dir>      where new run folders go (default: runs/ next to the experiment)
+      --method m       overrides the experiment's method: ${METHODS.join(' | ')}
       --backend b      auto | tensorflow-gpu | tensorflow | wasm | cpu
       --json           print every event as one JSON line (machine-readable)
   den-lab eval <run> [--backend b] [--json]      re-evaluate every checkpoint of a run
@@ -34,6 +35,11 @@ function positiveInt(name: string, value: string | undefined): number | undefine
 function backendOf(value: string | undefined): BackendChoice | undefined {
   if (value !== undefined && !BACKENDS.includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${value}'`);
   return value as BackendChoice | undefined;
+}
+
+function methodOf(value: string | undefined): MethodName | undefined {
+  if (value !== undefined && !(METHODS as readonly string[]).includes(value)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got '${value}'`);
+  return value as MethodName | undefined;
 }
 
 /** Prints events: JSON lines, or readable lines plus a live loss status on a terminal. */
@@ -71,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       from: { type: 'string' },
       task: { type: 'string' },
       out: { type: 'string' },
+      method: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -89,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const json = values.json === true;
   const backend = backendOf(values.backend);
+  const method = methodOf(values.method);
 
   if (command === 'train') {
     if (!target) throw new UsageError('train needs an experiment file');
@@ -110,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         tasks: positiveInt('--tasks', values.tasks),
         runsDir: values.out,
         backend,
+        method,
         emit: printer(json),
         signal: abort.signal,
       });
@@ -122,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'eval') {
     if (!target) throw new UsageError('eval needs a run folder');
+    if (method) throw new UsageError('--method is for train; eval uses the run\'s own method');
     const ev = await evaluateRun(target, backend);
     if (json) {
       process.stdout.write(JSON.stringify({ type: 'evaluation', ...ev, summary: undefined }) + '\n');

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from './experiment';
 import type { TaskData } from './data/tasks';
 import { accuracy, meanAuroc } from './metrics';
+import type { TaskLogits } from './network/model';
 import type { Network } from './network/network';
 import { dataLoss } from './training';
 
@@ -21,7 +22,7 @@ function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start:
 }
 
 /** Output probabilities (sigmoid per output, or softmax for softmax-CE heads), n × outputs. */
-export function predict(net: Network, task: number, data: TaskData, loss: LossKind): Float32Array {
+export function predict(net: TaskLogits, task: number, data: TaskData, loss: LossKind): Float32Array {
   const out = new Float32Array(data.count * data.outputs);
   forChunks(data, (xs, _ys, start) => {
     const logits = net.logits(xs, task);
@@ -32,7 +33,7 @@ export function predict(net: Network, task: number, data: TaskData, loss: LossKi
 }
 
 /** Mean data loss (no regularisers) over the whole part. */
-export function meanLoss(net: Network, task: number, data: TaskData, loss: LossKind): number {
+export function meanLoss(net: TaskLogits, task: number, data: TaskData, loss: LossKind): number {
   let sum = 0;
   forChunks(data, (xs, ys, _start, n) => {
     sum += dataLoss(loss, data.outputs, ys, net.logits(xs, task)).dataSync()[0] * n;
@@ -72,7 +73,7 @@ export interface TaskScore {
   auroc: number | null;
 }
 
-export function scoreTask(net: Network, task: number, data: TaskData, loss: LossKind): TaskScore {
+export function scoreTask(net: TaskLogits, task: number, data: TaskData, loss: LossKind): TaskScore {
   const probs = predict(net, task, data, loss);
   return { accuracy: accuracy(probs, data.targets, data.outputs), auroc: meanAuroc(probs, data.targets, data.outputs) };
 }

@@ -1,10 +1,10 @@
 // Re-evaluation of a run: every completed task's checkpoint is loaded again and scored on the
 // test sets of the tasks seen so far, giving the R matrices afresh to compare with summary.json.
 import { initBackend } from './backend';
-import { headLoss } from './den/learnTask';
 import { scoreTask } from './evaluate';
 import { BackendChoice, validateExperiment } from './experiment';
-import { Network } from './network/network';
+import { headLoss } from './methods/method';
+import { Model } from './network/model';
 import { loadCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
 import { prepareTasks } from './session';
@@ -31,7 +31,7 @@ export async function evaluateRun(runDir: string, backendChoice?: BackendChoice)
   const auroc: (number | null)[][] = [];
   let maxDifference = 0;
   for (let i = 1; i <= summary.tasks.length; i++) {
-    const net = new Network(loadCheckpoint(run.checkpointDir(i)).state);
+    const net = new Model(loadCheckpoint(run.checkpointDir(i)).model);
     try {
       const scores = tasks.slice(0, i).map((t) => scoreTask(net, t.index, t.test, headLoss(exp, t.outputs)));
       accuracy.push(scores.map((s) => s.accuracy));

@@ -58,6 +58,16 @@ export interface DenConfig {
   retrainEpochs: number | null;
 }
 
+export interface BaselinesConfig {
+  l2Lambda: number;
+  ewcLambda: number;
+  fisherSamples: number;
+}
+
+/** Every learning method, as named in the experiment's `method` and the CLI's --method. */
+export const METHODS = ['den', 'den-no-timestamps', 'den-constant', 'den-no-split', 'finetune', 'l2', 'ewc', 'stl', 'joint'] as const;
+export type MethodName = (typeof METHODS)[number];
+
 export interface TrainingConfig {
   epochs: number;
   steps: number | null;
@@ -71,12 +81,13 @@ export interface TrainingConfig {
 /** A validated experiment with every default filled in. */
 export interface Experiment {
   name: string;
-  method: 'den';
+  method: MethodName;
   backend: BackendChoice;
   data: DataConfig;
   tasks: TaskStreamConfig;
   network: { hidden: number[]; loss: LossKind };
   den: DenConfig;
+  baselines: BaselinesConfig;
   training: TrainingConfig;
 }
 

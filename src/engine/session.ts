@@ -6,13 +6,13 @@ import * as path from 'path';
 import { initBackend } from './backend';
 import { buildTasks, Task } from './data/tasks';
 import { loadData } from './data/load';
-import { headLoss, learnTask } from './den/learnTask';
 import { scoreTask } from './evaluate';
-import { BackendChoice, Experiment, ExperimentError, incompatibilities, loadExperiment, validateExperiment, withAbsolutePaths } from './experiment';
-import { initialState, newHead } from './network/init';
+import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, validateExperiment, withAbsolutePaths } from './experiment';
+import { methodOf, TaskReport } from './methods';
+import { headLoss, headRng, initialNetwork } from './methods/method';
+import { newHead } from './network/init';
+import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
 import { Network } from './network/network';
-import { NetworkState, paramCounts } from './network/state';
-import { Rng } from './random';
 import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
 import { addTask, emptySummary, truncateSummary } from './run/summary';
@@ -31,6 +31,8 @@ export interface TrainRequest {
   runsDir?: string;
   /** Overrides the experiment's backend. */
   backend?: BackendChoice;
+  /** Overrides the experiment's method (a run keeps its method: continuing with another one is refused). */
+  method?: MethodName;
   emit?: EventSink;
   signal?: AbortSignal;
 }
@@ -46,13 +48,9 @@ export function prepareTasks(exp: Experiment, dir: string): Task[] {
   return buildTasks(exp.tasks, loadData(exp.data, dir), exp.data.seed);
 }
 
-const initRng = (exp: Experiment) => new Rng(exp.training.seed).fork('init');
-const headRng = (exp: Experiment, task: number) => new Rng(exp.training.seed).fork(`head-${task}`);
-
-/** Scores of the randomly initialised network on every task (FWT's baseline). */
+/** Scores of the randomly initialised network on every task (FWT's baseline; the same for every method). */
 function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] {
-  const state = initialState(tasks[0].train.features, exp.network.hidden, initRng(exp));
-  const net = new Network(state);
+  const net = new Network(initialNetwork(exp, tasks[0].train.features));
   try {
     const scores = tasks.map((task) => {
       net.setHead(task.index, newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, headRng(exp, task.index)));
@@ -66,9 +64,9 @@ function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] 
 
 /** Opens the run to continue or branch from, and the network and summary to start with. */
 function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: BackendInfo, experimentFile: string) {
-  const fresh = (run: RunFolder): { run: RunFolder; state: NetworkState; summary: RunSummary; first: number } => ({
+  const fresh = (run: RunFolder): { run: RunFolder; state: ModelState; summary: RunSummary; first: number } => ({
     run,
-    state: initialState(tasks[0].train.features, exp.network.hidden, initRng(exp)),
+    state: methodOf(exp.method).initialModel(exp, tasks[0].train.features),
     summary: emptySummary({
       name: exp.name,
       method: exp.method,
@@ -106,8 +104,8 @@ function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: Bac
     started.summary.branch = run === parent ? null : { parent: parent.dir, baseTask: 0 };
     return started;
   }
-  const { state } = loadCheckpoint(parent.checkpointDir(base));
-  const summary = truncateSummary({ ...parentSummary, experimentFile }, base);
+  const { model: state } = loadCheckpoint(parent.checkpointDir(base));
+  const summary = { ...truncateSummary({ ...parentSummary, experimentFile }, base), networks: state.networks.length };
   if (run !== parent) summary.branch = { parent: parent.dir, baseTask: base };
   return { run, state, summary, first: base + 1 };
 }
@@ -116,17 +114,17 @@ function taskRecord(
   task: Task,
   exp: Experiment,
   seconds: number,
-  state: NetworkState,
-  report: Awaited<ReturnType<typeof learnTask>>,
+  state: ModelState,
+  report: TaskReport,
   score: { accuracy: number; auroc: number | null },
 ): TaskSummary {
-  const counts = paramCounts(state);
+  const counts = modelParamCounts(state);
   const d = exp.den;
   return {
     index: task.index,
     name: task.name,
     seconds,
-    units: state.layers.map((l) => l.b.length),
+    units: modelUnits(state),
     added: report.added,
     pruned: report.pruned,
     split: report.split,
@@ -142,6 +140,7 @@ function taskRecord(
     accuracy: score.accuracy,
     auroc: score.auroc,
     stages: report.stages,
+    penalty: report.penalty ?? null,
     hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
@@ -150,7 +149,8 @@ function taskRecord(
 export async function train(req: TrainRequest): Promise<TrainResult> {
   const started = Date.now();
   const loaded = loadExperiment(req.experimentFile);
-  const exp = withAbsolutePaths(loaded.experiment, loaded.dir);
+  const exp = withAbsolutePaths({ ...loaded.experiment, method: req.method ?? loaded.experiment.method }, loaded.dir);
+  const method = methodOf(exp.method);
   const backend = await initBackend(req.backend ?? exp.backend);
   const tasks = prepareTasks(exp, loaded.dir);
   const { run, state, summary: initial, first } = openRun(req, exp, tasks, backend, loaded.file);
@@ -171,32 +171,33 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
     taskNames: tasks.map((t) => t.name),
     fromTask: first,
     toTask: last,
-    hidden: state.layers.map((l) => l.b.length),
+    hidden: modelUnits(state),
     time: new Date().toISOString(),
   });
 
-  const net = new Network(state);
+  const model = new Model(state);
   try {
     for (let t = first; t <= last; t++) {
       const task = tasks[t - 1];
-      const snapshot = net.toState();
+      const snapshot = model.toState();
       const taskStart = Date.now();
       try {
-        emit({ type: 'task-start', task: t, name: task.name, units: net.sizes() });
-        net.setHead(t, newHead(net.sizes()[net.sizes().length - 1], task.outputs, headRng(exp, t)));
-        const before = scoreTask(net, t, task.test, headLoss(exp, task.outputs));
-        const report = await learnTask(net, task, { experiment: exp, emit, signal: req.signal });
-        const scores = tasks.slice(0, t).map((j) => scoreTask(net, j.index, j.test, headLoss(exp, j.outputs)));
-        const finalState = net.toState();
+        emit({ type: 'task-start', task: t, name: task.name, units: model.sizes() });
+        method.beginTask(model, task, exp);
+        const before = scoreTask(model, t, task.test, headLoss(exp, task.outputs));
+        const report = await method.learnTask(model, task, { experiment: exp, emit, signal: req.signal, tasks });
+        const scores = tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs)));
+        const finalState = model.toState();
         const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
         const checkpoint = run.ownCheckpointDir(t);
         saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(exp, null, 2) + '\n' });
         summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend);
+        summary.networks = finalState.networks.length;
         run.writeSummary(summary);
         emit({ type: 'checkpoint', task: t, dir: checkpoint });
         emit({ type: 'task-end', task: t, summary: record, accuracyRow: summary.accuracy[t - 1], aurocRow: summary.auroc[t - 1] });
       } catch (err) {
-        net.setState(snapshot);
+        model.setState(snapshot);
         if (err instanceof CancelledError) {
           emit({ type: 'cancelled', task: t, lastCompletedTask: t - 1 });
           return { runDir: run.dir, summary, cancelled: true };
@@ -206,7 +207,7 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
       }
     }
   } finally {
-    net.dispose();
+    model.dispose();
   }
   emit({ type: 'run-end', runDir: run.dir, seconds: (Date.now() - started) / 1000, completedTasks: summary.tasks.length });
   return { runDir: run.dir, summary, cancelled: false };

@@ -1,7 +1,10 @@
 // One training stage: mini-batch Adam on chosen variables, with per-entry masks (what may train),
-// weight decay, the drift penalty λ·½‖θ − θ(t−1)‖², and proximal steps after every update (L1
-// soft-threshold μ, group lasso γ on chosen columns). Regulariser gradients are added analytically,
-// so only the data loss goes through autodiff. The loss is read back only every `lossEvery` steps.
+// weight decay, the drift penalty λ·½‖θ − θ(t−1)‖² (optionally weighted per entry, as EWC's
+// λ·½·F⊙(θ − θ*)²), and proximal steps after every update (L1 soft-threshold μ, group lasso γ on
+// chosen columns). Regulariser gradients are added analytically, so only the data loss goes
+// through autodiff. A stage may learn from several sources at once (joint training): every step
+// takes one mini-batch from each and averages their losses. The loss is read back only every
+// `lossEvery` steps.
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients of the core ops are registered separately from the ops themselves.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -39,18 +42,26 @@ export interface TrainableParam {
   isWeight: boolean;
   /** θ(t−1) for the drift penalty (same shape); absent = no drift penalty. */
   anchor?: Float32Array;
+  /** Per-entry weight of the drift penalty (EWC's Fisher diagonal); absent = 1 everywhere. */
+  anchorWeight?: Float32Array;
   /** 1 for columns (units) whose incoming weights form a group for the group-lasso prox. */
   groupColumns?: Float32Array;
   groupThreshold?: number;
 }
 
+/** Where a stage's mini-batches come from: a task's data, its logits and its loss. */
+export interface StageSource {
+  data: TaskData;
+  /** Logits of the task this data belongs to. */
+  forward: (x: tf.Tensor2D) => tf.Tensor2D;
+  loss: LossKind;
+}
+
 export interface StageSpec {
   task: number;
   stage: StageName;
-  data: TaskData;
-  /** Logits of the task being trained. */
-  forward: (x: tf.Tensor2D) => tf.Tensor2D;
-  loss: LossKind;
+  /** One source, or several whose losses are averaged every step (an epoch = a pass over the largest). */
+  sources: StageSource[];
   params: TrainableParam[];
   steps: number;
   batchSize: number;
@@ -72,6 +83,8 @@ export interface StageSpec {
 
 export interface StageResult {
   steps: number;
+  /** Examples that went through the forward and backward pass (over all sources). */
+  samples: number;
   seconds: number;
   /** The last loss read back (data loss of a mini-batch), or null when no step ran. */
   loss: number | null;
@@ -97,10 +110,9 @@ export function stepsForEpochs(epochs: number, count: number, batchSize: number)
 
 export async function trainStage(spec: StageSpec): Promise<StageResult> {
   const start = Date.now();
-  const { data, params } = spec;
-  const features = data.features;
-  const outputs = data.outputs;
-  const stepsPerEpoch = Math.max(1, Math.ceil(data.count / spec.batchSize));
+  const { params } = spec;
+  if (spec.sources.length === 0) throw new Error('a training stage needs at least one source');
+  const stepsPerEpoch = Math.max(...spec.sources.map((s) => Math.max(1, Math.ceil(s.data.count / spec.batchSize))));
   spec.emit({ type: 'stage-start', task: spec.task, stage: spec.stage, steps: spec.steps, step: spec.stepOffset });
 
   // Per-stage tensors: masks, anchors and Adam moments. Adam restarts every stage (reference code).
@@ -110,26 +122,39 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
       p,
       mask: p.mask ? tf.tensor(p.mask, shape) : null,
       anchor: p.anchor ? tf.tensor(p.anchor, shape) : null,
+      anchorWeight: p.anchor && p.anchorWeight ? tf.tensor(p.anchorWeight, shape) : null,
       group: p.groupColumns && (p.groupThreshold ?? 0) > 0 ? tf.tensor1d(p.groupColumns) : null,
       m: variableOf(tf.zeros(shape), false),
       v: variableOf(tf.zeros(shape), false),
     };
   });
   const vars = params.map((p) => p.variable);
-  const xBuf = new Float32Array(spec.batchSize * features);
-  const yBuf = new Float32Array(spec.batchSize * outputs);
-  const order = new Int32Array(data.count).map((_, i) => i);
+  // Every source cycles through its own shuffled order; with one source this is plain epochs.
+  const feeds = spec.sources.map((source) => ({
+    source,
+    x: new Float32Array(spec.batchSize * source.data.features),
+    y: new Float32Array(spec.batchSize * source.data.outputs),
+    order: new Int32Array(source.data.count).map((_, i) => i),
+    perEpoch: Math.max(1, Math.ceil(source.data.count / spec.batchSize)),
+  }));
   let lastLoss: number | null = null;
+  let samples = 0;
 
-  const update = (xs: tf.Tensor2D, ys: tf.Tensor2D, t: number, lr: number): tf.Scalar =>
+  const update = (batches: { xs: tf.Tensor2D; ys: tf.Tensor2D; source: StageSource }[], t: number, lr: number): tf.Scalar =>
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => dataLoss(spec.loss, outputs, ys, spec.forward(xs)), vars);
+      const { value, grads } = tf.variableGrads(() => {
+        const losses = batches.map((b) => dataLoss(b.source.loss, b.source.data.outputs, b.ys, b.source.forward(b.xs)));
+        return (losses.length === 1 ? losses[0] : tf.div(tf.addN(losses), losses.length)) as tf.Scalar;
+      }, vars);
       const lrT = lr * (Math.sqrt(1 - BETA2 ** t) / (1 - BETA1 ** t));
       for (const s of state) {
         const W = s.p.variable;
         let g: tf.Tensor = grads[W.name];
         if (s.p.isWeight && spec.weightDecay > 0) g = tf.add(g, tf.mul(W, spec.weightDecay));
-        if (s.anchor && spec.lambda > 0) g = tf.add(g, tf.mul(tf.sub(W, s.anchor), spec.lambda));
+        if (s.anchor && spec.lambda > 0) {
+          const pull = tf.mul(tf.sub(W, s.anchor), spec.lambda);
+          g = tf.add(g, s.anchorWeight ? tf.mul(pull, s.anchorWeight) : pull);
+        }
         if (s.mask) g = tf.mul(g, s.mask);
         const m = tf.add(tf.mul(s.m, BETA1), tf.mul(g, 1 - BETA1));
         const v = tf.add(tf.mul(s.v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
@@ -157,18 +182,25 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
     for (let step = 0; step < spec.steps; step++) {
       if (spec.signal?.aborted) throw new CancelledError();
       const epoch = Math.floor(step / stepsPerEpoch);
-      const pos = (step % stepsPerEpoch) * spec.batchSize;
-      if (pos === 0) shuffleInPlace(order, spec.rng);
-      const n = Math.min(spec.batchSize, data.count - pos);
-      data.fill(order, pos, pos + n, xBuf, yBuf);
       const lr = spec.learningRate * spec.lrDecay ** epoch;
-      const xs = tf.tensor2d(xBuf.subarray(0, n * features), [n, features]);
-      const ys = tf.tensor2d(yBuf.subarray(0, n * outputs), [n, outputs]);
+      const batches = feeds.map((f) => {
+        const { data } = f.source;
+        const pos = (step % f.perEpoch) * spec.batchSize;
+        if (pos === 0) shuffleInPlace(f.order, spec.rng);
+        const n = Math.min(spec.batchSize, data.count - pos);
+        data.fill(f.order, pos, pos + n, f.x, f.y);
+        samples += n;
+        return {
+          source: f.source,
+          xs: tf.tensor2d(f.x.subarray(0, n * data.features), [n, data.features]),
+          ys: tf.tensor2d(f.y.subarray(0, n * data.outputs), [n, data.outputs]),
+        };
+      });
       let lossTensor: tf.Scalar;
       try {
-        lossTensor = update(xs, ys, step + 1, lr);
+        lossTensor = update(batches, step + 1, lr);
       } finally {
-        tf.dispose([xs, ys]);
+        tf.dispose(batches.flatMap((b) => [b.xs, b.ys]));
       }
       const report = (step + 1) % spec.lossEvery === 0 || step === spec.steps - 1;
       if (report) {
@@ -183,9 +215,9 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
       await yieldToEventLoop();
     }
   } finally {
-    for (const s of state) tf.dispose([s.mask, s.anchor, s.group, s.m, s.v].filter((t): t is tf.Tensor => t !== null));
+    for (const s of state) tf.dispose([s.mask, s.anchor, s.anchorWeight, s.group, s.m, s.v].filter((t): t is tf.Tensor => t !== null));
   }
   const seconds = (Date.now() - start) / 1000;
   spec.emit({ type: 'stage-end', task: spec.task, stage: spec.stage, steps: spec.steps, seconds, loss: lastLoss, step: spec.stepOffset + spec.steps });
-  return { steps: spec.steps, seconds, loss: lastLoss };
+  return { steps: spec.steps, samples, seconds, loss: lastLoss };
 }

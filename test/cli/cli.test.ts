@@ -106,6 +106,24 @@ describe('den-lab CLI', function () {
     assert.equal(b.summary.tasks.length, 2);
   });
 
+  it('--method trains a baseline into the same kind of run folder, and eval matches it', () => {
+    const file = write('method.den.json', small({ name: 'cli-method' }));
+    const r = run(['train', file, '--tasks', '2', '--method', 'ewc', '--out', path.join(dir, 'method-runs')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /method ewc/);
+    assert.match(r.stdout, /task 2\/3 train\s+\d+ steps/);
+    assert.match(r.stdout, /ewc: diagonal Fisher of task 2 from 256 examples/);
+    assert.match(r.stdout, /^method ewc$/m, 'the table names the method');
+    const runDir = path.join(dir, 'method-runs', fs.readdirSync(path.join(dir, 'method-runs'))[0]);
+    assert.equal(RunFolder.open(runDir).readSummary()!.method, 'ewc');
+    const ev = run(['eval', runDir]);
+    assert.equal(ev.code, 0, ev.stderr);
+    assert.match(ev.stdout, /largest difference from summary\.json: .* \(matches\)/);
+    const bad = run(['train', file, '--method', 'progressive']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--method must be one of den, den-no-timestamps, den-constant, den-no-split, finetune, l2, ewc, stl, joint, got 'progressive'/);
+  });
+
   it('bad input exits with status 2 and a message naming the file or field', () => {
     const missing = run(['train', path.join(dir, 'nope.den.json')]);
     assert.equal(missing.code, 2);
@@ -156,7 +174,7 @@ describe('den-lab CLI', function () {
     const runDir = (events[0] as Extract<DenEvent, { type: 'run-start' }>).runDir;
     const folder = RunFolder.open(runDir);
     assert.equal(folder.readSummary()!.tasks.length, 1);
-    assert.equal(loadCheckpoint(folder.checkpointDir(1)).state.heads.length, 1);
+    assert.equal(loadCheckpoint(folder.checkpointDir(1)).model.networks[0].heads.length, 1);
     const cont = run(['train', write('kill-short.den.json', small({ name: 'cli-kill' })), '--from', runDir, '--tasks', '1']);
     assert.equal(cont.code, 0, cont.stderr);
     assert.equal(folder.readSummary()!.tasks.length, 2);

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../src/engine/random';
 import { NetworkState, checkState, matrix } from '../../src/engine/network/state';
+import { ModelState, sharedModel } from '../../src/engine/network/model';
+import { initialState } from '../../src/engine/network/init';
 import { expandState } from '../../src/engine/network/structure';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/engine/run/checkpoint';
 
@@ -71,6 +73,23 @@ function assertBitIdentical(actual: NetworkState, expected: NetworkState): void 
   });
 }
 
+function assertModelBitIdentical(actual: ModelState, expected: ModelState): void {
+  assert.equal(actual.routing, expected.routing);
+  assert.equal(actual.timestamps, expected.timestamps);
+  assert.equal(actual.networks.length, expected.networks.length);
+  expected.networks.forEach((n, i) => assertBitIdentical(actual.networks[i], n));
+  assert.deepEqual(Object.keys(actual.aux), Object.keys(expected.aux));
+  for (const [name, layers] of Object.entries(expected.aux)) {
+    layers.forEach((a, l) => {
+      assert.ok(actual.aux[name][l].W instanceof Float32Array);
+      assert.deepEqual(bits(actual.aux[name][l].W), bits(a.W), `aux ${name} layer ${l + 1} W`);
+      assert.deepEqual(bits(actual.aux[name][l].b), bits(a.b), `aux ${name} layer ${l + 1} b`);
+    });
+  }
+}
+
+const grownModel = (): ModelState => sharedModel(grownState());
+
 /** Runs `fn`, expects a CheckpointError naming the folder, and returns its message. */
 function rejects(dir: string, fn: () => unknown, ...parts: RegExp[]): string {
   let result: unknown;
@@ -90,7 +109,7 @@ function rejects(dir: string, fn: () => unknown, ...parts: RegExp[]): string {
 
 function savedCopy(name: string): string {
   const dir = freshPath(name);
-  saveCheckpoint(dir, grownState(), { task: 2 });
+  saveCheckpoint(dir, grownModel(), { task: 2 });
   return dir;
 }
 
@@ -108,7 +127,7 @@ describe('checkpoint: round trip', () => {
     const state = grownState();
     const dir = freshPath('roundtrip');
     const meta = { task: 2, name: 'task 2', method: 'den', nested: { list: [1, 2.5, null], flag: true } };
-    saveCheckpoint(dir, state, meta, { 'experiment.json': '{"name":"x"}\n', 'notes.txt': 'ünïcode ✓\n' });
+    saveCheckpoint(dir, sharedModel(state), meta, { 'experiment.json': '{"name":"x"}\n', 'notes.txt': 'ünïcode ✓\n' });
 
     assert.deepEqual(fs.readdirSync(dir).sort(), ['experiment.json', 'network.json', 'notes.txt', 'weights.bin']);
     assert.equal(fs.readFileSync(path.join(dir, 'experiment.json'), 'utf8'), '{"name":"x"}\n');
@@ -118,8 +137,10 @@ describe('checkpoint: round trip', () => {
     assert.equal(json.format, CHECKPOINT_FORMAT);
     assert.equal(json.formatVersion, CHECKPOINT_VERSION);
     assert.equal(json.inputDim, 5);
-    assert.equal(json.hiddenLayers, 2);
-    assert.equal(json.tasks, 2);
+    assert.equal(json.routing, 'shared');
+    assert.equal(json.timestamps, true);
+    assert.deepEqual(json.networks, [{ hiddenLayers: 2, tasks: 2 }]);
+    assert.deepEqual(json.aux, []);
     assert.deepEqual(json.meta, meta);
     // weights: 5·6 + 6 + 6 + 6·4 + 4 + 4 (layers) + 3 + 1 + 12 + 3 (heads) values of 4 bytes
     const values = 30 + 6 + 6 + 24 + 4 + 4 + 3 + 1 + 12 + 3;
@@ -128,22 +149,23 @@ describe('checkpoint: round trip', () => {
     assert.match(json.weightsSha256, /^[0-9a-f]{64}$/);
 
     const loaded = loadCheckpoint(dir);
-    assertBitIdentical(loaded.state, state);
+    const net = loaded.model.networks[0];
+    assertBitIdentical(net, state);
     assert.deepEqual(loaded.meta, meta);
-    assert.doesNotThrow(() => checkState(loaded.state));
+    assert.doesNotThrow(() => checkState(net));
     // specifically the awkward values
-    assert.ok(Object.is(loaded.state.layers[0].W.data[3], -0));
-    assert.equal(loaded.state.layers[0].W.data[4], 2 ** -149);
-    assert.ok(Object.is(loaded.state.heads[0]!.b[0], -0));
+    assert.ok(Object.is(net.layers[0].W.data[3], -0));
+    assert.equal(net.layers[0].W.data[4], 2 ** -149);
+    assert.ok(Object.is(net.heads[0]!.b[0], -0));
     // the loaded arrays do not alias each other or the file buffer in a way that leaks writes
-    loaded.state.layers[0].b[0] = 123;
-    assert.notEqual(loaded.state.layers[0].W.data[0], 123);
-    assertBitIdentical(loadCheckpoint(dir).state, state);
+    net.layers[0].b[0] = 123;
+    assert.notEqual(net.layers[0].W.data[0], 123);
+    assertBitIdentical(loadCheckpoint(dir).model.networks[0], state);
   });
 
   it('writes an empty meta object by default and loads it back', () => {
     const dir = freshPath('nometa');
-    saveCheckpoint(dir, grownState());
+    saveCheckpoint(dir, grownModel());
     assert.deepEqual(loadCheckpoint(dir).meta, {});
     assert.deepEqual(fs.readdirSync(dir).sort(), ['network.json', 'weights.bin']);
   });
@@ -152,11 +174,11 @@ describe('checkpoint: round trip', () => {
     const bad = grownState();
     bad.layers[1].born = Int32Array.of(1, 2, 1, 2);
     const dir = freshPath('bad');
-    assert.throws(() => saveCheckpoint(dir, bad), /layer 2/);
+    assert.throws(() => saveCheckpoint(dir, sharedModel(bad)), /layer 2/);
     const noHead = grownState();
     noHead.heads = [undefined, noHead.heads[1]];
     const dir2 = freshPath('nohead');
-    assert.throws(() => saveCheckpoint(dir2, noHead), /task 1 has no head/);
+    assert.throws(() => saveCheckpoint(dir2, sharedModel(noHead)), /task 1 has no head/);
     assert.ok(!fs.existsSync(dir) && !fs.existsSync(dir2));
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-')), []);
   });
@@ -165,8 +187,8 @@ describe('checkpoint: round trip', () => {
 describe('checkpoint: atomic folder', () => {
   it('leaves no temporary folder next to the checkpoint', () => {
     const parent = fs.mkdtempSync(path.join(tmp, 'parent-'));
-    saveCheckpoint(path.join(parent, 'task-001'), grownState());
-    saveCheckpoint(path.join(parent, 'nested', 'task-002'), grownState());
+    saveCheckpoint(path.join(parent, 'task-001'), grownModel());
+    saveCheckpoint(path.join(parent, 'nested', 'task-002'), grownModel());
     assert.deepEqual(fs.readdirSync(parent).sort(), ['nested', 'task-001']);
     assert.deepEqual(fs.readdirSync(path.join(parent, 'nested')), ['task-002']);
   });
@@ -176,25 +198,25 @@ describe('checkpoint: atomic folder', () => {
     const dir = path.join(parent, 'task-001');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine');
-    assert.throws(() => saveCheckpoint(dir, grownState()));
+    assert.throws(() => saveCheckpoint(dir, grownModel()));
     assert.deepEqual(fs.readdirSync(dir), ['keep.txt']);
     assert.equal(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'mine');
     assert.deepEqual(fs.readdirSync(parent), ['task-001']);
 
     // an existing checkpoint is not overwritten either
     const first = path.join(parent, 'task-002');
-    saveCheckpoint(first, grownState(), { which: 'first' });
+    saveCheckpoint(first, grownModel(), { which: 'first' });
     const before = fs.readFileSync(weightsBin(first));
     const other = grownState();
     other.layers[0].W.data[0] = 42;
-    assert.throws(() => saveCheckpoint(first, other, { which: 'second' }));
+    assert.throws(() => saveCheckpoint(first, sharedModel(other), { which: 'second' }));
     assert.deepEqual(loadCheckpoint(first).meta, { which: 'first' });
     assert.ok(fs.readFileSync(weightsBin(first)).equals(before));
 
     // nor an empty folder (rename(2) would silently replace an empty directory)
     const empty = path.join(parent, 'task-003');
     fs.mkdirSync(empty);
-    assert.throws(() => saveCheckpoint(empty, grownState()), /exists/);
+    assert.throws(() => saveCheckpoint(empty, grownModel()), /exists/);
     assert.deepEqual(fs.readdirSync(empty), []);
     assert.deepEqual(fs.readdirSync(parent).sort(), ['task-001', 'task-002', 'task-003']);
   });
@@ -254,7 +276,7 @@ describe('checkpoint: rejected folders', () => {
     // layer 1 is 5×6: declaring it 6×5 keeps the byte count, so only the structure check can see it
     const dir = savedCopy('transposed');
     editJson(dir, (j) => {
-      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'layer1/W');
+      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'net1/layer1/W');
       assert.deepEqual(w.shape, [5, 6]);
       w.shape = [6, 5];
     });
@@ -265,7 +287,7 @@ describe('checkpoint: rejected folders', () => {
     // task 1 sees 3 top units (the 4th was born at task 2); a head declared 1×3 has the same bytes
     const dir = savedCopy('headrows');
     editJson(dir, (j) => {
-      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'head1/W');
+      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'net1/head1/W');
       assert.deepEqual(w.shape, [3, 1]);
       w.shape = [1, 3];
     });
@@ -274,10 +296,10 @@ describe('checkpoint: rejected folders', () => {
 
   it('a manifest that describes more or fewer bytes than weights.bin holds', () => {
     const bigger = savedCopy('bigger');
-    editJson(bigger, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'layer1/W').shape = [6, 6]));
+    editJson(bigger, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'net1/layer1/W').shape = [6, 6]));
     rejects(bigger, () => loadCheckpoint(bigger), /does not fit in weights\.bin/);
     const smaller = savedCopy('smaller');
-    editJson(smaller, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'head2/b').shape = [2]));
+    editJson(smaller, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'net1/head2/b').shape = [2]));
     rejects(smaller, () => loadCheckpoint(smaller), /4 bytes that no weight describes/);
     const noManifest = savedCopy('nomanifest');
     editJson(noManifest, (j) => delete j.weightsManifest);
@@ -286,10 +308,96 @@ describe('checkpoint: rejected folders', () => {
 
   it('a manifest that lost a weight, or declares more tasks than it has heads', () => {
     const dir = savedCopy('lostweight');
-    editJson(dir, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'layer2/born').name = 'layer2/bornx'));
-    rejects(dir, () => loadCheckpoint(dir), /layer2\/born is missing/);
+    editJson(dir, (j) => (j.weightsManifest[0].weights.find((s: any) => s.name === 'net1/layer2/born').name = 'net1/layer2/bornx'));
+    rejects(dir, () => loadCheckpoint(dir), /net1\/layer2\/born is missing/);
     const tasks = savedCopy('moretasks');
-    editJson(tasks, (j) => (j.tasks = 3));
-    rejects(tasks, () => loadCheckpoint(tasks), /head3\/W is missing/);
+    editJson(tasks, (j) => (j.networks[0].tasks = 3));
+    rejects(tasks, () => loadCheckpoint(tasks), /net1\/head3\/W is missing/);
+    const fewer = savedCopy('fewertasks');
+    editJson(fewer, (j) => (j.networks[0].tasks = 1));
+    rejects(fewer, () => loadCheckpoint(fewer), /weight net1\/head2\/W is not part of the model/);
+    const noNetworks = savedCopy('nonetworks');
+    editJson(noNetworks, (j) => delete j.networks);
+    rejects(noNetworks, () => loadCheckpoint(noNetworks), /does not describe its networks/);
+  });
+});
+
+describe('checkpoint: models of several networks, aux arrays, version 1', () => {
+  /** An stl-like model: three independent networks of one head each, and an aux array on network 1. */
+  function perTaskModel(): ModelState {
+    const rng = new Rng(5);
+    const networks = [1, 3, 1].map((outputs) => {
+      const n = initialState(5, [4, 3], rng.fork(outputs));
+      n.heads.push({ W: matrix(3, outputs, Float32Array.from({ length: 3 * outputs }, () => rng.uniform(-1, 1))), b: new Float32Array(outputs).fill(0.5) });
+      return n;
+    });
+    const aux = { fisher: networks[0].layers.map((l) => ({ W: Float32Array.from(l.W.data, (v) => v * v), b: Float32Array.from(l.b, (_, i) => i + 0.25) })) };
+    return { routing: 'per-task', timestamps: true, networks, aux };
+  }
+
+  it('round-trips several networks and aux arrays bit-identically', () => {
+    const model = perTaskModel();
+    const dir = freshPath('pertask');
+    saveCheckpoint(dir, model, { method: 'stl' });
+    const json = JSON.parse(fs.readFileSync(networkJson(dir), 'utf8'));
+    assert.equal(json.routing, 'per-task');
+    assert.deepEqual(json.networks, [{ hiddenLayers: 2, tasks: 1 }, { hiddenLayers: 2, tasks: 1 }, { hiddenLayers: 2, tasks: 1 }]);
+    assert.deepEqual(json.aux, ['fisher']);
+    const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name);
+    assert.ok(names.includes('net3/head1/W') && names.includes('aux/fisher/layer2/b'));
+    assertModelBitIdentical(loadCheckpoint(dir).model, model);
+    // the no-timestamps flag survives too
+    const untimed = { ...sharedModel(grownState()), timestamps: false };
+    const dir2 = freshPath('untimed');
+    saveCheckpoint(dir2, untimed);
+    assertModelBitIdentical(loadCheckpoint(dir2).model, untimed);
+  });
+
+  it('refuses to save aux arrays that do not match the layers, or a per-task network with two heads', () => {
+    const model = perTaskModel();
+    model.aux.fisher[1].W = new Float32Array(5);
+    assert.throws(() => saveCheckpoint(freshPath('badaux'), model), /aux 'fisher' layer 2/);
+    const twoHeads = perTaskModel();
+    twoHeads.networks[1].heads.push(twoHeads.networks[1].heads[0]);
+    assert.throws(() => saveCheckpoint(freshPath('twoheads'), twoHeads), /network 2 of a per-task model must have exactly one head/);
+    const shared = grownModel();
+    shared.networks.push(grownState());
+    assert.throws(() => saveCheckpoint(freshPath('twoshared'), shared), /a shared model has exactly one network/);
+  });
+
+  it('rejects an aux array whose declared shape differs from its layer (same byte count)', () => {
+    const dir = freshPath('auxshape');
+    saveCheckpoint(dir, perTaskModel());
+    editJson(dir, (j) => {
+      const w = j.weightsManifest[0].weights.find((s: any) => s.name === 'aux/fisher/layer1/W');
+      assert.deepEqual(w.shape, [5, 4]);
+      w.shape = [4, 5];
+    });
+    rejects(dir, () => loadCheckpoint(dir), /aux array fisher of layer 1 is shaped \[4,5\]/);
+    const missing = freshPath('auxmissing');
+    saveCheckpoint(missing, perTaskModel());
+    editJson(missing, (j) => j.aux.push('anchor'));
+    rejects(missing, () => loadCheckpoint(missing), /aux\/anchor\/layer1\/W is missing/);
+    const routing = freshPath('routing');
+    saveCheckpoint(routing, perTaskModel());
+    editJson(routing, (j) => (j.routing = 'shared'));
+    rejects(routing, () => loadCheckpoint(routing), /inconsistent network: a shared model has exactly one network, got 3/);
+  });
+
+  it('still loads a version-1 checkpoint (one network, unprefixed names) as a shared, timestamped model', () => {
+    // write the v1 layout by hand from a v2 checkpoint: same bytes, old names and fields
+    const dir = savedCopy('v1');
+    editJson(dir, (j) => {
+      j.formatVersion = 1;
+      j.hiddenLayers = j.networks[0].hiddenLayers;
+      j.tasks = j.networks[0].tasks;
+      for (const key of ['networks', 'routing', 'timestamps', 'aux']) delete j[key];
+      for (const w of j.weightsManifest[0].weights) w.name = w.name.replace(/^net1\//, '');
+    });
+    const { model } = loadCheckpoint(dir);
+    assert.equal(model.routing, 'shared');
+    assert.equal(model.timestamps, true);
+    assert.deepEqual(model.aux, {});
+    assertBitIdentical(model.networks[0], grownState());
   });
 });

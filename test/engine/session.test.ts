@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ExperimentError } from '../../src/engine/experiment';
+import * as tf from '@tensorflow/tfjs-core';
+import { evaluateRun } from '../../src/engine/evaluateRun';
+import { ExperimentError, METHODS } from '../../src/engine/experiment';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunError, RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import { train } from '../../src/engine/session';
@@ -61,7 +63,8 @@ describe('training sessions and run folders', function () {
     assert.equal(used.den.tau, 0.01);
     // checkpoints load and match the summary's units
     for (const t of [1, 2]) {
-      const { state, meta } = loadCheckpoint(run.checkpointDir(t));
+      const { model, meta } = loadCheckpoint(run.checkpointDir(t));
+      const state = model.networks[0];
       assert.deepEqual(state.layers.map((l) => l.b.length), summary.tasks[t - 1].units);
       assert.equal(state.heads.length, t);
       assert.equal(meta.task, t);
@@ -145,7 +148,7 @@ describe('training sessions and run folders', function () {
     fs.mkdirSync(path.join(run.runDir, 'tasks', '.task-003.tmp-1-x'));
     const again = await train({ experimentFile: file, runDir: run.runDir, tasks: 1 });
     assert.equal(again.summary.tasks.length, 2);
-    assert.equal(loadCheckpoint(folder.checkpointDir(2)).state.heads.length, 2);
+    assert.equal(loadCheckpoint(folder.checkpointDir(2)).model.networks[0].heads.length, 2);
     assert.deepEqual(fs.readdirSync(path.join(run.runDir, 'tasks')).sort(), ['task-001', 'task-002']);
   });
 
@@ -170,5 +173,43 @@ describe('training sessions and run folders', function () {
     });
     const tau = events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
     assert.equal(s.tasks[1].tauStatistic, tau.value);
+  });
+
+  it('every method writes the same kind of run folder; its checkpoints reload and re-evaluate to the summary', async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment({ training: { epochs: 4, batchSize: 64, learningRate: 0.01, lossEvery: 2 } })));
+    for (const method of METHODS) {
+      const tensors = tf.memory().numTensors;
+      const events: DenEvent[] = [];
+      const result = await train({ experimentFile: file, tasks: 2, method, emit: (e) => events.push(e) });
+      assert.equal(tf.memory().numTensors, tensors, `${method}: no tensor left behind`);
+      const s = result.summary;
+      assert.equal(s.method, method);
+      assert.equal((RunFolder.open(result.runDir).readExperiment() as { method: string }).method, method, `${method}: the run records its method`);
+      assert.equal(s.tasks.length, 2);
+      assert.equal(s.networks, method === 'stl' ? 2 : 1);
+      assert.ok(s.tasks.every((t) => t.stages.length > 0 && t.stages.every((st) => (st.samples ?? 0) > 0)), `${method}: stages with samples`);
+      assert.equal(s.tasks[1].penalty, method === 'l2' ? 0.1 : method === 'ewc' ? 1000 : null);
+      assert.deepEqual(events.filter((e) => e.type === 'task-end').length, 2);
+      const { model, meta } = loadCheckpoint(RunFolder.open(result.runDir).checkpointDir(2));
+      assert.equal(meta.method, method);
+      assert.equal(model.networks.length, s.networks);
+      assert.equal(model.timestamps, method !== 'den-no-timestamps');
+      assert.deepEqual(Object.keys(model.aux), method === 'ewc' ? ['fisher'] : []);
+      const ev = await evaluateRun(result.runDir);
+      assert.ok(ev.maxDifference < 1e-6, `${method}: eval matches the summary (${ev.maxDifference})`);
+      assert.ok(s.accuracy[1][1] > s.baseline.accuracy[1] + 0.05, `${method}: task 2 was learned (${s.accuracy[1][1]})`);
+    }
+  });
+
+  it('a run keeps its method: continuing it with another one is refused; a branch retrains with the run\'s method', async () => {
+    const run = await train({ experimentFile: file, tasks: 2, method: 'stl' });
+    await assert.rejects(train({ experimentFile: file, runDir: run.runDir }), (err: Error) => err instanceof ExperimentError && /method: the experiment has "den" but the run .* was trained with "stl"/.test(err.message));
+    const branch = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, method: 'stl' });
+    assert.equal(branch.summary.networks, 2);
+    assert.deepEqual(branch.summary.tasks[0], run.summary.tasks[0]);
+    const more = await train({ experimentFile: file, runDir: run.runDir, method: 'stl' });
+    assert.equal(more.summary.tasks.length, 3);
+    assert.equal(more.summary.networks, 3);
+    assert.deepEqual(more.summary.units, [72, 36]);
   });
 });

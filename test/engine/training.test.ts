@@ -27,6 +27,8 @@ function toyData(count = 64): TaskData {
   };
 }
 
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
 function setup(values?: Float32Array) {
   const rng = new Rng(5);
   const W = tf.variable(tf.tensor2d(values ?? Float32Array.from({ length: 16 }, () => rng.uniform(-0.5, 0.5)), [8, 2]));
@@ -38,9 +40,7 @@ function spec(W: tf.Variable, b: tf.Variable, over: Partial<StageSpec> = {}): St
   return {
     task: 1,
     stage: 'task1',
-    data: toyData(),
-    forward: (x) => tf.add(tf.matMul(x, W as tf.Tensor2D), b),
-    loss: 'softmax-ce',
+    sources: [{ data: toyData(), forward: (x) => tf.add(tf.matMul(x, W as tf.Tensor2D), b), loss: 'softmax-ce' }],
     params: [
       { variable: W, isWeight: true },
       { variable: b, isWeight: false },
@@ -130,6 +130,43 @@ describe('training stage', () => {
       assert.ok(Object.is(after[r * 2], before[r * 2]), `column 0 (frozen, not a group) unchanged at row ${r}`);
     }
     tf.dispose([W, b]);
+  });
+
+  it('a per-entry penalty weight of 0 is no penalty (bit-identical), a large one holds its entries at the anchor', async () => {
+    const anchor = new Float32Array(16).fill(0.25);
+    const plain = setup();
+    await trainStage(spec(plain.W, plain.b));
+    const zero = setup();
+    await trainStage(spec(zero.W, zero.b, { lambda: 5, params: [{ variable: zero.W, isWeight: true, anchor, anchorWeight: new Float32Array(16) }, { variable: zero.b, isWeight: false }] }));
+    assert.deepEqual(bits(zero.W.dataSync() as Float32Array), bits(plain.W.dataSync() as Float32Array), 'weight 0 everywhere changes nothing');
+    const held = setup(new Float32Array(16).fill(0.25));
+    const weight = Float32Array.from({ length: 16 }, (_, i) => (i < 8 ? 1e4 : 0));
+    await trainStage(spec(held.W, held.b, { steps: 40, lambda: 1, params: [{ variable: held.W, isWeight: true, anchor, anchorWeight: weight }, { variable: held.b, isWeight: false }] }));
+    const w = held.W.dataSync();
+    const drift = (from: number, to: number) => Math.max(...Array.from(w.slice(from, to), (v) => Math.abs(v - 0.25)));
+    assert.ok(drift(0, 8) < 0.5 * drift(8, 16), `heavily weighted entries stay near the anchor (${drift(0, 8)} vs ${drift(8, 16)})`);
+    tf.dispose([plain.W, plain.b, zero.W, zero.b, held.W, held.b]);
+  });
+
+  it('several sources: each step averages one mini-batch of every source, and counts their samples', async () => {
+    // full batches, so the order inside an epoch does not matter: [A, A] must train like [A]
+    const one = setup();
+    const single = await trainStage(spec(one.W, one.b, { batchSize: 64, steps: 10 }));
+    const two = setup();
+    const source = { data: toyData(), forward: (x: tf.Tensor2D) => tf.add(tf.matMul(x, two.W as tf.Tensor2D), two.b) as tf.Tensor2D, loss: 'softmax-ce' as const };
+    const double = await trainStage(spec(two.W, two.b, { batchSize: 64, steps: 10, sources: [source, { ...source }] }));
+    assert.equal(single.samples, 640);
+    assert.equal(double.samples, 1280);
+    const a = one.W.dataSync();
+    const b = two.W.dataSync();
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5, `entry ${i}: ${v} vs ${b[i]}`));
+    assert.ok(Math.abs(single.loss! - double.loss!) < 1e-5);
+    // sources of different sizes: an epoch is a pass over the largest; the smaller one cycles
+    const three = setup();
+    const small = { data: toyData(16), forward: (x: tf.Tensor2D) => tf.add(tf.matMul(x, three.W as tf.Tensor2D), three.b) as tf.Tensor2D, loss: 'softmax-ce' as const };
+    const mixed = await trainStage(spec(three.W, three.b, { batchSize: 16, steps: 8, sources: [{ ...small, data: toyData(64) }, small] }));
+    assert.equal(mixed.samples, 8 * 16 + 8 * 16);
+    tf.dispose([one.W, one.b, two.W, two.b, three.W, three.b]);
   });
 
   it('stops with a clear error when the loss becomes NaN, and leaks no tensors', async () => {

@@ -3,8 +3,10 @@
 // selection → masked subnetwork retraining with drift penalty), then expansion if the loss stays
 // above τ, then split/duplication of drifted units, then a retraining of what the task owns.
 // The head of the task must exist before this is called (the caller scores it "before training").
-import type { Experiment, LossKind } from '../experiment';
-import type { EventSink, StageName } from '../../protocol';
+// The paper's ablations are variants: a constant expansion (k units every task, no group lasso, no
+// pruning) and no split. The no-timestamps ablation only changes inference (see Network).
+import type { Experiment } from '../experiment';
+import type { StageName } from '../../protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
@@ -13,29 +15,17 @@ import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
 import { Rng } from '../random';
 import { StageResult, TrainableParam, stepsForEpochs, trainStage } from '../training';
+import { LearnContext, TaskReport, headLoss } from '../methods/method';
 
-export interface LearnContext {
-  experiment: Experiment;
-  emit: EventSink;
-  signal?: AbortSignal;
+/** Which parts of DEN run (the paper's ablations switch one off). */
+export interface DenVariant {
+  /** Expand by k on every task, without the τ test, the group lasso or removing units (DEN-Constant). */
+  constantExpansion: boolean;
+  /** Split/duplicate drifted units (Alg. 4). */
+  split: boolean;
 }
 
-/** What the learner did, for the task's summary. */
-export interface TaskReport {
-  selectedUnits: number[] | null;
-  tauStatistic: number | null;
-  expanded: boolean;
-  added: number[];
-  pruned: number[];
-  split: number[];
-  maxDrift: number[] | null;
-  stages: { stage: StageName; steps: number; seconds: number; loss: number | null }[];
-}
-
-/** The loss used by a head: binary heads always use sigmoid BCE. */
-export function headLoss(exp: Experiment, outputs: number): LossKind {
-  return outputs > 1 ? exp.network.loss : 'sigmoid-bce';
-}
+export const FULL_DEN: DenVariant = { constantExpansion: false, split: true };
 
 /** γ of hidden layer l (a number for all layers, or one per layer). */
 export function gammaOf(exp: Experiment, l: number): number {
@@ -62,7 +52,7 @@ function layerParams(
   return params;
 }
 
-export async function learnTask(net: Network, task: Task, ctx: LearnContext): Promise<TaskReport> {
+export async function learnTask(net: Network, task: Task, ctx: LearnContext, variant: DenVariant = FULL_DEN): Promise<TaskReport> {
   const { experiment: exp, emit } = ctx;
   const den = exp.den;
   const t = task.index;
@@ -91,9 +81,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
     const result = await trainStage({
       task: t,
       stage,
-      data: opts.data ?? task.train,
-      forward: opts.forward ?? ((x) => net.logits(x, t)),
-      loss,
+      sources: [{ data: opts.data ?? task.train, forward: opts.forward ?? ((x) => net.logits(x, t)), loss }],
       params,
       steps,
       batchSize: exp.training.batchSize,
@@ -109,7 +97,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
       stepOffset,
     });
     stepOffset += result.steps;
-    report.stages.push({ stage, steps: result.steps, seconds: result.seconds, loss: result.loss });
+    report.stages.push({ stage, steps: result.steps, samples: result.samples, seconds: result.seconds, loss: result.loss });
     return result;
   };
 
@@ -161,10 +149,11 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
       ? (sr2.loss ?? Infinity)
       : meanLoss(net, t, den.tauStatistic === 'validation' && task.validation.count > 0 ? task.validation : task.train, loss);
   report.tauStatistic = statistic;
-  report.expanded = statistic > den.tau && den.k > 0;
+  report.expanded = (variant.constantExpansion || statistic > den.tau) && den.k > 0;
   emit({ type: 'tau-test', task: t, statistic: den.tauStatistic, value: statistic, tau: den.tau, expand: report.expanded, step: stepOffset });
 
   // Dynamic expansion (Alg. 3, Eq. 5): k new units per layer, trained with L1 + group lasso; units whose group reached zero are removed.
+  // DEN-Constant keeps all k: no group lasso, no removal.
   if (report.expanded) {
     net.setState(expandState(net.toState(), t, new Array(L).fill(den.k), rng.fork('expand')));
     const owned = ownedMasks(net.toState(), oldSizes);
@@ -173,14 +162,16 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
       'expansion',
       layerParams(net, t, owned, (l) => ({
         groupColumns: Float32Array.from({ length: sizes[l] }, (_, c) => (c >= oldSizes[l] ? 1 : 0)),
-        groupThreshold: gammaOf(exp, l),
+        groupThreshold: variant.constantExpansion ? 0 : gammaOf(exp, l),
       })),
       stageSteps(null),
     );
-    const { state, removed } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
-    net.setState(state);
     report.added = new Array(L).fill(den.k);
-    report.pruned = removed.map((r) => r.length);
+    if (!variant.constantExpansion) {
+      const { state, removed } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
+      net.setState(state);
+      report.pruned = removed.map((r) => r.length);
+    }
     emit({
       type: 'expansion',
       task: t,
@@ -196,7 +187,11 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext): Pr
   const current = net.toState();
   const drift = unitDrift(current, previous);
   report.maxDrift = drift.map((d) => (d.length ? Math.max(...d) : 0));
-  const skipped = den.splitOnlyAfterExpansion && !report.expanded ? 'splitOnlyAfterExpansion is set and the network did not expand' : null;
+  const skipped = !variant.split
+    ? 'the method den-no-split does not split'
+    : den.splitOnlyAfterExpansion && !report.expanded
+      ? 'splitOnlyAfterExpansion is set and the network did not expand'
+      : null;
   const toSplit = skipped ? drift.map(() => []) : chooseSplits(drift, den.sigma, den.maxSplitPerLayer);
   if (toSplit.some((u) => u.length)) net.setState(splitState(current, previous, t, toSplit));
   report.split = toSplit.map((u) => u.length);

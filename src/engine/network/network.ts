@@ -15,7 +15,12 @@ export class Network {
   layers: LayerVars[] = [];
   heads: (LayerVars | undefined)[] = [];
 
-  constructor(state: NetworkState) {
+  /**
+   * @param timestamps true (DEN): task j sees only the units created at or before j. false (the
+   *   no-timestamps ablation): every task sees every unit of the hidden layers; its head still
+   *   reads only the top-layer units that existed when it was trained (its own width).
+   */
+  constructor(state: NetworkState, readonly timestamps = true) {
     this.state = state;
     this.build();
   }
@@ -84,10 +89,11 @@ export class Network {
   /**
    * Top hidden-layer activations of task `task` for inputs x. The task sees only the units created
    * at or before it (timestamped inference), so later growth never changes an earlier task's outputs.
+   * Without timestamps it sees every unit below the top layer, and the top-layer units its head reads.
    */
   features(x: tf.Tensor2D, task: number): tf.Tensor2D {
     return tf.tidy(() => {
-      const visible = visibleSizes(this.state, task);
+      const visible = this.timestamps ? visibleSizes(this.state, task) : this.untimedSizes(task);
       let h: tf.Tensor2D = x;
       let below = this.state.inputDim;
       this.layers.forEach((l, i) => {
@@ -99,6 +105,14 @@ export class Network {
       });
       return h;
     });
+  }
+
+  /** Units per layer that task `task` reads without timestamps: all, except the top layer at its head's width. */
+  private untimedSizes(task: number): number[] {
+    const sizes = layerSizes(this.state);
+    const head = this.state.heads[task - 1];
+    sizes[sizes.length - 1] = head ? head.W.rows : visibleSizes(this.state, task)[sizes.length - 1];
+    return sizes;
   }
 
   /** Logits of task `task` from its top hidden-layer activations. */

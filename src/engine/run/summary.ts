@@ -30,6 +30,7 @@ export function emptySummary(init: {
     forgetting: null,
     aurocMetrics: { acc: null, bwt: null, fwt: null, forgetting: null },
     averageAccuracy: [],
+    networks: 1,
     seconds: 0,
     branch: null,
   };

@@ -273,9 +273,9 @@ suite('DEN Lab in a real VS Code', () => {
     const entry = readRun(slowRun);
     assert.strictEqual(entry.problem, null);
     assert.strictEqual(entry.summary?.tasks.length, 1);
-    const { state, meta } = loadCheckpoint(checkpointDir(slowRun, 1));
+    const { model, meta } = loadCheckpoint(checkpointDir(slowRun, 1));
     assert.strictEqual(meta.task, 1);
-    assert.deepStrictEqual(layerSizes(state), entry.summary.tasks[0].units);
+    assert.deepStrictEqual(layerSizes(model.networks[0]), entry.summary.tasks[0].units);
     assert.ok(!fs.existsSync(path.join(checkpointDir(slowRun, 2), 'network.json')), 'no checkpoint of the killed task');
     // the run continues where it was: the next training is its task 2
     const lens = (await lensesOf(slow())).find((l) => l.command?.command === 'denLab.trainNext');

@@ -47,6 +47,9 @@ async function main(): Promise<void> {
   for (const suite of suites) {
     console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${methods.join(', ')}`);
     const result = await runSuite(suite, methods, { quick, backend, log });
+    // inside the repository the suite file is recorded relative to it (results are committed)
+    const relative = path.relative(root, result.experimentFile);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) result.experimentFile = relative.split(path.sep).join('/');
     const base = path.join(out, `${result.suite}-${result.date}`);
     fs.writeFileSync(`${base}.json`, JSON.stringify({ format: 'den-lab-bench', formatVersion: 1, ...result, throughput, targets: targetChecks(result) }, null, 2) + '\n');
     fs.writeFileSync(`${base}.md`, suiteMarkdown(result, throughput));

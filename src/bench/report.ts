@@ -105,6 +105,15 @@ export function suiteMarkdown(s: SuiteResult, throughput: ThroughputRow[]): stri
       '',
       table(['measurement', 'backend', 'samples/s'], throughput.map((t) => [t.label, t.backend, int(t.samplesPerSecond)]), ['l', 'l', 'r']),
     );
+    const get = (label: string, backend: string) => throughput.find((t) => t.label.startsWith(label) && t.backend === backend)?.samplesPerSecond;
+    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+    const backends = [...new Set(throughput.map((t) => t.backend))].filter((b) => get('DEN', b) && get('plain', b));
+    parts.push(
+      '',
+      `DEN stage / plain epoch (the overhead of masks, drift penalty and proximal steps): ${backends.map((b) => `${ratio(get('DEN', b), get('plain', b))} on ${b}`).join(', ')}. ` +
+        `WASM with the matmul fix / stock WASM: ${ratio(get('plain', 'wasm'), get('plain', 'wasm, stock kernels'))}. ` +
+        'Peak RSS is the process high-water mark up to the end of that method (methods run one after another in one process).',
+    );
   }
   return parts.join('\n') + '\n';
 }

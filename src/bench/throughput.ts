@@ -109,6 +109,7 @@ export async function measureThroughput(exp: Experiment, task: Task, steps: numb
   const get = (label: string, backend: string) => rows.find((r) => r.label.startsWith(label) && r.backend === backend)!.samplesPerSecond;
   log(`  ratio wasm with the matmul fix / stock wasm: ${(get('plain', 'wasm') / get('plain', 'wasm, stock kernels')).toFixed(2)}×`);
   log(`  ratio DEN stage / plain epoch on wasm: ${(get('DEN', 'wasm') / get('plain', 'wasm')).toFixed(2)}× (overhead of masks and proximal steps)`);
+  log(`  ratio DEN stage / plain epoch on cpu: ${(get('DEN', 'cpu') / get('plain', 'cpu')).toFixed(2)}×`);
   log(`  ratio wasm / cpu (plain epoch): ${(get('plain', 'wasm') / get('plain', 'cpu')).toFixed(1)}×`);
   await initBackend('wasm');
   return rows;

@@ -55,7 +55,7 @@ describe('experiment: defaults', () => {
     assert.equal(exp.data.validationFraction, schema.definitions.validationFraction.default);
     assert.deepEqual(exp.network.hidden, props.network.properties.hidden.default);
     assert.equal(exp.network.loss, props.network.properties.loss.default);
-    for (const section of ['den', 'training'] as const) {
+    for (const section of ['den', 'baselines', 'training'] as const) {
       const fields = props[section].properties as Record<string, { default: unknown }>;
       assert.deepEqual(Object.keys(exp[section]).sort(), Object.keys(fields).sort(), `${section}: every field filled`);
       for (const [field, node] of Object.entries(fields)) {
@@ -65,7 +65,7 @@ describe('experiment: defaults', () => {
     // a few literal values, so that a changed schema default is noticed here too
     assert.equal(exp.den.tau, 0.01);
     assert.equal(exp.den.sigma, 0.05);
-    assert.equal(exp.den.k, 10);
+    assert.equal(exp.den.k, 25);
     assert.equal(exp.den.maxSplitPerLayer, null);
     assert.equal(exp.training.learningRate, 0.001);
     assert.equal(exp.training.batchSize, 256);

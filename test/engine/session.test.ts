@@ -188,7 +188,7 @@ describe('training sessions and run folders', function () {
       assert.equal(s.tasks.length, 2);
       assert.equal(s.networks, method === 'stl' ? 2 : 1);
       assert.ok(s.tasks.every((t) => t.stages.length > 0 && t.stages.every((st) => (st.samples ?? 0) > 0)), `${method}: stages with samples`);
-      assert.equal(s.tasks[1].penalty, method === 'l2' ? 0.1 : method === 'ewc' ? 1000 : null);
+      assert.equal(s.tasks[1].penalty, method === 'l2' ? 0.03 : method === 'ewc' ? 30 : null);
       assert.deepEqual(events.filter((e) => e.type === 'task-end').length, 2);
       const { model, meta } = loadCheckpoint(RunFolder.open(result.runDir).checkpointDir(2));
       assert.equal(meta.method, method);

@@ -9,7 +9,8 @@ import { parseTree, findNodeAtLocation } from 'jsonc-parser';
 import { train } from '../../src/engine/session';
 import { readEvents } from '../../src/engine/run/runFolder';
 import { encodeIdx } from '../../src/engine/data/idx';
-import { withAbsolutePaths, validateExperiment } from '../../src/engine/experiment';
+import { defaultExperiment, parseExperimentText, withAbsolutePaths, validateExperiment } from '../../src/engine/experiment';
+import { experimentTemplate } from '../../src/extension/newExperiment';
 import { allRuns, readRuns, runLabel, runsOfExperiment, runToContinue } from '../../src/extension/runIndex';
 import { applyEvent, initialStatus, statusText } from '../../src/extension/liveStatus';
 import { thresholdHints } from '../../src/extension/thresholdHints';
@@ -180,5 +181,11 @@ describe('extension logic on a real run', function () {
     assert.match(checkTrainerToHost({ type: 'done', runDir: '/r' })!, /cancelled/);
     assert.equal(checkHostToTrainer({ type: 'train', job: { experimentFile: '/e' } }), null);
     assert.match(checkHostToTrainer({ type: 'train', job: {} })!, /job/);
+  });
+
+  it('"New Experiment" writes a commented file whose values are exactly the defaults', () => {
+    const text = experimentTemplate('fresh');
+    assert.ok(text.includes('// τ: expand when'), 'commented');
+    assert.deepEqual(validateExperiment(parseExperimentText(text)), defaultExperiment('fresh'));
   });
 });

@@ -153,6 +153,36 @@ suite('DEN Lab in a real VS Code', () => {
     assert.match(again.message, /den\.sigma.*got -2/);
   });
 
+  test('the experiment schema gives hovers, completion and type/range errors (jsonValidation for *.den.json)', async () => {
+    const doc = await vscode.workspace.openTextDocument(tiny());
+    await vscode.window.showTextDocument(doc);
+    assert.strictEqual(doc.languageId, 'jsonc', '*.den.json files are JSON with comments');
+    const sigma = doc.positionAt(doc.getText().indexOf('"sigma"') + 2);
+    const hoverText = async () => {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, sigma)) ?? [];
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /drifted/.test(text) ? text : undefined;
+    };
+    const text = await waitFor('a hover from the experiment schema on "sigma"', hoverText, 30_000);
+    assert.match(text, /σ: a hidden unit whose incoming weights drifted by more than σ/);
+    // completion inside "den": the schema's fields that the file does not set yet
+    const inDen = doc.positionAt(doc.getText().indexOf('"den": {') + '"den": {'.length);
+    const labels = await waitFor('completion of den fields', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, inDen);
+      const names = (list?.items ?? []).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      return names.some((n) => n.includes('weightDecay')) ? names : undefined;
+    });
+    for (const field of ['weightDecay', 'zeroEps', 'tauStatistic']) assert.ok(labels.some((n) => n.includes(field)), `completion offers ${field}: ${labels.join(', ')}`);
+    // the JSON language service itself reports the schema's range error in the broken file
+    const brokenDoc = await vscode.workspace.openTextDocument(broken());
+    await vscode.window.showTextDocument(brokenDoc);
+    const schemaErrors = await waitFor('a JSON-schema diagnostic on broken.den.json', () => {
+      const found = vscode.languages.getDiagnostics(brokenDoc.uri).filter((d) => d.source !== 'DEN Lab' && /minimum/i.test(d.message));
+      return found.length ? found : undefined;
+    });
+    assert.ok(schemaErrors.length >= 1);
+  });
+
   test('CodeLens on a new experiment file offers to train task 1 of a new run', async () => {
     const lenses = await lensesOf(tiny());
     const train = lenses.find((l) => l.command?.command === 'denLab.trainNext');

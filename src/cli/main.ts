@@ -4,6 +4,7 @@
 //   den-lab eval <run> [--backend b] [--json]
 import { parseArgs } from 'util';
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
+import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
 import type { DenEvent } from '../protocol';
@@ -152,9 +153,9 @@ main(process.argv.slice(2)).then(
   (err: Error) => {
     const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     // Bad input (exit 2) gets its message only; a training failure exits 1; anything else is a bug and shows its stack.
-    const badInput = usage || ['ExperimentError', 'DataError', 'RunError', 'CheckpointError', 'BackendError'].includes(err.name);
+    const badInput = usage || isInputError(err);
     process.stderr.write(`den-lab: ${err.message}\n${usage ? '\n' + USAGE + '\n' : ''}`);
-    if (!badInput && err.name !== 'NanLossError') process.stderr.write(`${err.stack}\n`);
+    if (!badInput && !isExplainedFailure(err)) process.stderr.write(`${err.stack}\n`);
     process.exit(badInput ? 2 : 1);
   },
 );

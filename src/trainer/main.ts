@@ -2,6 +2,7 @@
 // and streams the engine's events back over IPC. The extension host itself never trains.
 import { checkHostToTrainer } from '../protocolGuards';
 import type { HostToTrainer, TrainJob, TrainerToHost } from '../protocol';
+import { isExplainedFailure } from '../engine/errorKinds';
 import { train } from '../engine/session';
 
 function send(msg: TrainerToHost): void {
@@ -21,9 +22,7 @@ async function run(job: TrainJob): Promise<void> {
   } catch (err) {
     const e = err as Error;
     send({ type: 'failed', name: e.name ?? 'Error', message: e.message ?? String(err) });
-    if (!['ExperimentError', 'DataError', 'RunError', 'CheckpointError', 'BackendError', 'NanLossError'].includes(e.name)) {
-      process.stderr.write(`${e.stack ?? e}\n`);
-    }
+    if (!isExplainedFailure(e)) process.stderr.write(`${e.stack ?? e}\n`);
   } finally {
     busy = false;
     abort = null;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { readEvents } from '../../engine/run/runFolder';
 import type { DenEvent, HostToWebview, RunSnapshot, ThresholdValues, WebviewToHost } from '../../protocol';
 import { checkWebviewToHost } from '../../protocolGuards';
+import { isExperimentFile } from '../experimentEditor';
 import { findRun, runLabel, runsOfExperiment } from '../runIndex';
 import type { TrainingService } from '../training';
 import type { WorkspaceRuns } from '../workspaceRuns';
@@ -135,7 +136,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     const run = this.runDir ? findRun(this.runs.all, this.runDir) : undefined;
     if (run?.summary?.experimentFile) return run.summary.experimentFile;
     const active = vscode.window.activeTextEditor?.document;
-    if (active?.fileName.endsWith('.den.json')) return active.fileName;
+    if (active && isExperimentFile(active)) return active.fileName;
     return this.runs.experimentFiles[0]?.fsPath;
   }
 

@@ -22,6 +22,13 @@ export type StageName =
   | 'retrain' // the units this task owns, after expansion/split
   | 'train'; // a baseline method's training (finetune, l2, ewc, stl, joint)
 
+/** Old hidden weights per layer (the weights among units that existed before the task): how many subnetwork retraining could change, how many it changed. */
+export interface SubnetworkWeights {
+  allowed: number[];
+  changed: number[];
+  total: number[];
+}
+
 /** Per-task record in summary.json; see the README for every field. */
 export interface TaskSummary {
   index: number;
@@ -38,6 +45,10 @@ export interface TaskSummary {
   nonZeroParams: number;
   /** Units per layer that selective retraining chose (null for task 1). */
   selectedUnits: number[] | null;
+  /** Inputs with a path to the task's head that selective retraining could change (null for task 1; absent in older runs). */
+  selectedInputs?: number | null;
+  /** Old hidden weights per layer that subnetwork retraining was allowed to change and did change (absent in older runs). */
+  subnetworkWeights?: SubnetworkWeights | null;
   /** The loss compared with τ, and which statistic it is (null for task 1). */
   tauStatistic: number | null;
   tauStatisticKind: TauStatistic | null;
@@ -45,6 +56,8 @@ export interface TaskSummary {
   sigma: number;
   /** Largest drift ρ per layer (null for task 1). */
   maxDrift: number[] | null;
+  /** 90th percentile of the old units' drift ρ per layer (null for task 1; absent in older runs). */
+  driftP90?: number[] | null;
   /** Test accuracy and AUROC of this task right after learning it. */
   accuracy: number;
   auroc: number | null;
@@ -75,7 +88,19 @@ export type DenEvent =
   /** `step` counts steps within the task, across its stages. */
   | { type: 'loss'; task: number; stage: StageName; step: number; loss: number }
   | { type: 'stage-end'; task: number; stage: StageName; steps: number; seconds: number; loss: number | null; step: number }
-  | { type: 'selection'; task: number; selected: number[]; total: number[]; inputsSelected: number; inputsTotal: number }
+  | {
+      type: 'selection';
+      task: number;
+      selected: number[];
+      total: number[];
+      inputsSelected: number;
+      inputsTotal: number;
+      /** Old hidden weights per layer that subnetwork retraining may change, of how many (absent in older runs). */
+      weightsAllowed?: number[];
+      weightsTotal?: number[];
+      /** The task's step count when the selection was made (absent in older runs). */
+      step?: number;
+    }
   | { type: 'tau-test'; task: number; statistic: TauStatistic; value: number; tau: number; expand: boolean; step: number }
   | { type: 'expansion'; task: number; added: number[]; kept: number[]; pruned: number[]; units: number[]; step: number }
   | {
@@ -110,6 +135,16 @@ export interface ContinualScores {
   forgetting: number | null;
 }
 
+/** Scores on the validation parts: R matrices and their ACC and BWT. */
+export interface ValidationScores {
+  accuracy: (number | null)[][];
+  auroc: (number | null)[][];
+  acc: number | null;
+  bwt: number | null;
+  /** ACC on the AUROC matrix. */
+  meanAuroc: number | null;
+}
+
 /** The run folder's summary.json, rewritten after every completed task. */
 export interface RunSummary extends ContinualScores {
   format: 'den-lab-summary';
@@ -134,6 +169,11 @@ export interface RunSummary extends ContinualScores {
   baseline: { accuracy: number[]; auroc: (number | null)[] };
   /** acc/bwt/fwt/forgetting on the AUROC matrix (the top level is on accuracy). */
   aurocMetrics: ContinualScores;
+  /**
+   * The same R matrices on each task's validation part, for choosing hyperparameters without
+   * looking at the test part (absent in older runs; entries are null for tasks without validation examples).
+   */
+  validation?: ValidationScores;
   /** Average accuracy over the tasks seen so far, after each task (A_k). */
   averageAccuracy: number[];
   params: { total: number; nonZero: number; sparsity: number };

@@ -28,6 +28,7 @@ export interface StageSpan {
 export type TauTest = Omit<EventOf<'tau-test'>, 'type' | 'task'>;
 export type Expansion = Omit<EventOf<'expansion'>, 'type' | 'task'>;
 export type Split = Omit<EventOf<'split'>, 'type' | 'task'>;
+export type Selection = Omit<EventOf<'selection'>, 'type' | 'task'>;
 
 /** Everything the events tell about one task's training. */
 export interface TaskTrace {
@@ -36,7 +37,7 @@ export interface TaskTrace {
   unitsAtStart: number[];
   segments: LossSegment[];
   stages: StageSpan[];
-  selection: { selected: number[]; total: number[] } | null;
+  selection: Selection | null;
   tau: TauTest | null;
   expansion: Expansion | null;
   split: Split | null;
@@ -195,10 +196,12 @@ function applyEvent(model: RunModel, e: DenEvent, changes: Changes): void {
       changes.traces.add(e.task);
       return;
     }
-    case 'selection':
-      traceOf(model, e.task).selection = { selected: e.selected.slice(), total: e.total.slice() };
-      changes.traces.add(e.task);
+    case 'selection': {
+      const { type: _t, task, ...selection } = e;
+      traceOf(model, task).selection = selection;
+      changes.traces.add(task);
       return;
+    }
     case 'tau-test': {
       const { type: _t, task, ...tau } = e;
       traceOf(model, task).tau = tau;
@@ -326,7 +329,7 @@ export function compareLabels(runs: RunModel[]): string[] {
 
 /** Markers of the loss chart for one task: the τ test, and where expansion, pruning and splits happened. */
 export interface Marker {
-  kind: 'tau' | 'expansion' | 'prune' | 'split';
+  kind: 'selection' | 'tau' | 'expansion' | 'prune' | 'split';
   step: number;
   label: string;
 }
@@ -334,6 +337,16 @@ export interface Marker {
 export function markersOf(trace: TaskTrace): Marker[] {
   const out: Marker[] = [];
   const list = (xs: number[]) => xs.join(', ');
+  const sel = trace.selection;
+  // older runs record no step: the selection is made just before subnetwork retraining starts
+  const selStep = sel?.step ?? trace.stages.find((s) => s.stage === 'subnetwork')?.start;
+  if (sel && selStep !== undefined) {
+    const weights =
+      sel.weightsAllowed && sel.weightsTotal
+        ? `, ${Math.round((100 * sel.weightsAllowed.reduce((a, b) => a + b, 0)) / Math.max(1, sel.weightsTotal.reduce((a, b) => a + b, 0)))}% of old weights trainable`
+        : '';
+    out.push({ kind: 'selection', step: selStep, label: `selected ${sel.selected.map((n, l) => `${n}/${sel.total[l]}`).join(' · ')} units, ${sel.inputsSelected}/${sel.inputsTotal} inputs${weights}` });
+  }
   if (trace.tau) {
     const t = trace.tau;
     out.push({ kind: 'tau', step: t.step, label: `${t.statistic} loss ${t.value.toPrecision(3)} ${t.expand ? '>' : '≤'} τ ${t.tau}` });

@@ -16,7 +16,7 @@ export interface Theme {
   /** Hidden layers, in order (apart from the added / split / pruned colours). */
   layers: string[];
   stage: Record<StageName, string>;
-  marker: { tau: string; expansion: string; prune: string; split: string; sigma: string };
+  marker: { selection: string; tau: string; expansion: string; prune: string; split: string; sigma: string };
 }
 
 function themeKind(body: HTMLElement): Theme['kind'] {
@@ -52,7 +52,7 @@ export function readTheme(): Theme {
     layers: [blue, yellow, foreground, red, green],
     // task1 and retrain never share a task's chart, so they may share blue; retrain must differ from expansion
     stage: { task1: blue, 'sparse-head': purple, subnetwork: green, expansion: orange, retrain: blue, train: blue },
-    marker: { tau: red, expansion: orange, prune: purple, split: green, sigma: red },
+    marker: { selection: blue, tau: red, expansion: orange, prune: purple, split: green, sigma: red },
   };
 }
 

@@ -1,36 +1,113 @@
-// npm run bench: the benchmark of every method on the default suites (or given experiment files),
-// plus training throughput. Measurements are printed and written, never asserted.
-//   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--out <dir>] [--backend b] [--no-throughput]
+// npm run bench: every method on the default suites (or given experiment files), on several seeds,
+// the baselines under both weight-decay protocols, plus training throughput. Each run trains in
+// its own process, `--jobs` at a time. Measurements are printed and written; `--check` makes the
+// exit status say whether DEN's targets were met.
+//   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--seeds 1,2,3]
+//                 [--protocols coupled,decoupled] [--jobs N] [--out <dir>] [--backend b] [--no-throughput] [--check]
 // Results: <out>/<suite>-<yyyy-mm-dd>.json and .md (default out: bench/results, quick: bench/results/quick).
+import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../engine/backend';
-import { BackendChoice, METHODS, MethodName, validateExperiment } from '../engine/experiment';
+import { BackendChoice, METHODS, MethodName, loadExperiment, validateExperiment } from '../engine/experiment';
 import { prepareTasks } from '../engine/session';
-import { resultsTable, suiteMarkdown, targetChecks } from './report';
-import { runSuite } from './suite';
+import { aggregate } from './aggregate';
+import { suiteMarkdown, targetChecks } from './report';
+import { Protocol, RunResult, RunSpec, label, runOne, suiteInfo } from './run';
 import { ThroughputRow, measureThroughput } from './throughput';
 
 const root = path.resolve(__dirname, '..');
 const DEFAULT_SUITES = ['examples/permuted-mnist.den.json', 'examples/one-vs-rest-mnist.den.json'];
+const PROTOCOLS: Protocol[] = ['coupled', 'decoupled'];
 
-async function main(): Promise<void> {
+const localDate = (d = new Date()) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
+/** Splits a comma-separated option and checks every item. */
+function list<T extends string>(value: string | undefined, fallback: readonly T[], allowed: readonly string[] | null, what: string): T[] {
+  const items = value ? value.split(',').map((v) => v.trim()).filter(Boolean) : [...fallback];
+  const bad = allowed ? items.filter((v) => !allowed.includes(v)) : [];
+  if (bad.length) throw new Error(`unknown ${what} ${bad.join(', ')}; allowed: ${allowed!.join(', ')}`);
+  return items as T[];
+}
+
+/** Runs one spec in a child process (this script with --worker) and returns its result. */
+function runInChild(spec: RunSpec, log: (line: string) => void): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      for (const line of String(d).split('\n').filter(Boolean)) log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as RunResult);
+      else reject(new Error(`${label(spec)} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+/** Runs every spec, `jobs` at a time, in the order given. */
+async function runAll(specs: RunSpec[], jobs: number, log: (line: string) => void): Promise<RunResult[]> {
+  const results: RunResult[] = new Array(specs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) {
+      const i = next++;
+      const start = Date.now();
+      const r = await runInChild(specs[i], log);
+      results[i] = r;
+      const f = (v: number | null) => (v === null ? '—' : v.toFixed(4));
+      log(`  ${label(specs[i]).padEnd(40)} ACC ${f(r.acc)}  BWT ${f(r.bwt)}  AUROC ${f(r.meanAuroc)}  params ${r.paramsPctStl.toFixed(1)}% of STL  units [${r.units.join(',')}]  ${((Date.now() - start) / 1000).toFixed(0)}s${r.tensorGrowth ? '  TENSORS GREW' : ''}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, specs.length)) }, worker));
+  return results;
+}
+
+async function worker(json: string): Promise<void> {
+  const spec = JSON.parse(json) as RunSpec;
+  await initBackend(spec.backend ?? 'auto');
+  const result = await runOne(spec, (line) => console.error(line));
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       suite: { type: 'string', multiple: true },
       methods: { type: 'string' },
+      seeds: { type: 'string' },
+      protocols: { type: 'string' },
+      jobs: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
       'no-throughput': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      worker: { type: 'string' },
     },
   });
+  if (values.worker) {
+    await worker(values.worker);
+    return 0;
+  }
   const quick = values.quick === true;
-  const methods = (values.methods ? values.methods.split(',').map((m) => m.trim()) : [...METHODS]) as MethodName[];
-  const unknown = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
-  if (unknown.length) throw new Error(`unknown method ${unknown.join(', ')}; methods: ${METHODS.join(', ')}`);
-  const suites = values.suite ?? DEFAULT_SUITES.map((s) => path.join(root, s));
+  const methods = list<MethodName>(values.methods, METHODS, METHODS, 'method');
+  const seeds = list<string>(values.seeds, quick ? ['1'] : ['1', '2', '3'], null, 'seed').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds: ${s} is not a seed (a non-negative integer)`);
+    return n;
+  });
+  const protocols = list<Protocol>(values.protocols, PROTOCOLS, PROTOCOLS, 'protocol');
+  const jobs = values.jobs ? Number(values.jobs) : Math.max(1, os.cpus().length);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got ${values.jobs}`);
+  const suites = (values.suite ?? DEFAULT_SUITES.map((s) => path.join(root, s))).map((s) => path.resolve(s));
   const out = path.resolve(values.out ?? path.join(root, 'bench', 'results', ...(quick ? ['quick'] : [])));
   const backend = values.backend as BackendChoice | undefined;
   const log = (line: string) => console.log(line);
@@ -44,22 +121,44 @@ async function main(): Promise<void> {
   await initBackend(backend ?? 'auto');
 
   fs.mkdirSync(out, { recursive: true });
+  let allMet = true;
   for (const suite of suites) {
-    console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${methods.join(', ')}`);
-    const result = await runSuite(suite, methods, { quick, backend, log });
+    // DEN and its ablations run in the experiment's own protocol; the baselines in every protocol asked for
+    const denProtocol: Protocol = loadExperiment(suite).experiment.training.decoupledWeightDecay ? 'decoupled' : 'coupled';
+    const specs: RunSpec[] = methods.flatMap((method) =>
+      (method.startsWith('den') ? [denProtocol] : protocols).flatMap((protocol) => seeds.map((seed) => ({ suite, method, seed, protocol, quick, backend }))),
+    );
+    console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${specs.length} runs (${methods.join(', ')}; seeds ${seeds.join(', ')}), ${jobs} at a time`);
+    const info = suiteInfo(specs[0]);
+    const relative = path.relative(root, info.experimentFile);
     // inside the repository the suite file is recorded relative to it (results are committed)
-    const relative = path.relative(root, result.experimentFile);
-    if (!relative.startsWith('..') && !path.isAbsolute(relative)) result.experimentFile = relative.split(path.sep).join('/');
-    const base = path.join(out, `${result.suite}-${result.date}`);
-    fs.writeFileSync(`${base}.json`, JSON.stringify({ format: 'den-lab-bench', formatVersion: 1, ...result, throughput, targets: targetChecks(result) }, null, 2) + '\n');
-    fs.writeFileSync(`${base}.md`, suiteMarkdown(result, throughput));
-    console.log(`\n${resultsTable(result.methods)}\n`);
-    for (const c of targetChecks(result)) console.log(`  DEN target: ${c.target}: ${c.measured} → ${c.met ? 'met' : 'NOT met'}`);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) info.experimentFile = relative.split(path.sep).join('/');
+    const runs = await runAll(specs, jobs, log);
+    const stats = aggregate(runs);
+    const checks = targetChecks(info, stats, denProtocol);
+    const date = localDate();
+    const base = path.join(out, `${info.suite}-${date}`);
+    fs.writeFileSync(
+      `${base}.json`,
+      JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
+    );
+    const md = suiteMarkdown(info, date, quick, stats, checks, denProtocol, throughput);
+    fs.writeFileSync(`${base}.md`, md);
+    for (const c of checks) console.log(`  DEN target: ${c.target}: ${c.measured} → ${c.met ? 'met' : 'NOT met'}`);
+    if (checks.some((c) => !c.met)) allMet = false;
     console.log(`written: ${base}.json, ${base}.md`);
   }
+  if (values.check && !allMet) {
+    console.error('bench --check: some DEN targets were not met (see above)');
+    return 1;
+  }
+  return 0;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  },
+);

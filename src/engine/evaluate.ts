@@ -32,6 +32,20 @@ export function predict(net: TaskLogits, task: number, data: TaskData, loss: Los
   return out;
 }
 
+/**
+ * Scores that rank like the output probabilities without saturating: the logits of sigmoid heads,
+ * the log-probabilities (log-softmax) of softmax heads. n × outputs.
+ */
+export function rankingScores(net: TaskLogits, task: number, data: TaskData, loss: LossKind): Float32Array {
+  const out = new Float32Array(data.count * data.outputs);
+  forChunks(data, (xs, _ys, start) => {
+    const logits = net.logits(xs, task);
+    const s = loss === 'softmax-ce' && data.outputs > 1 ? tf.logSoftmax(logits) : logits;
+    out.set(s.dataSync() as Float32Array, start * data.outputs);
+  });
+  return out;
+}
+
 /** Mean data loss (no regularisers) over the whole part. */
 export function meanLoss(net: TaskLogits, task: number, data: TaskData, loss: LossKind): number {
   let sum = 0;
@@ -74,6 +88,6 @@ export interface TaskScore {
 }
 
 export function scoreTask(net: TaskLogits, task: number, data: TaskData, loss: LossKind): TaskScore {
-  const probs = predict(net, task, data, loss);
-  return { accuracy: accuracy(probs, data.targets, data.outputs), auroc: meanAuroc(probs, data.targets, data.outputs) };
+  const scores = rankingScores(net, task, data, loss);
+  return { accuracy: accuracy(scores, data.targets, data.outputs), auroc: meanAuroc(scores, data.targets, data.outputs) };
 }

@@ -7,8 +7,9 @@ import { parse as parseJsonc, ParseError, printParseErrorCode } from 'jsonc-pars
 import schema from '../../media/experiment.schema.json';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export type LossKind = 'sigmoid-bce' | 'softmax-ce';
+export type LossKind = 'sigmoid-bce-sum' | 'sigmoid-bce' | 'softmax-ce';
 export type TauStatistic = 'train' | 'validation' | 'last-batch';
+export type ProximalScale = 'adam' | 'lr-scaled' | 'per-step';
 
 interface DataCommon {
   seed: number;
@@ -47,7 +48,9 @@ export interface DenConfig {
   k: number;
   mu: number;
   gamma: number | number[];
+  proximal: ProximalScale;
   lambda: number;
+  driftBias: boolean;
   weightDecay: number;
   zeroEps: number;
   sparseHeadSteps: number;
@@ -55,6 +58,7 @@ export interface DenConfig {
   splitOnlyAfterExpansion: boolean;
   maxSplitPerLayer: number | null;
   selectAllInputs: boolean;
+  subnetworkWeights: 'all' | 'non-zero';
   retrainEpochs: number | null;
 }
 
@@ -74,6 +78,7 @@ export interface TrainingConfig {
   batchSize: number;
   learningRate: number;
   lrDecay: number;
+  decoupledWeightDecay: boolean;
   seed: number;
   lossEvery: number;
 }

@@ -2,17 +2,20 @@
 // R[i][j] = score on task j after training task i (GEM: ACC, BWT, FWT; Chaudhry et al.: forgetting).
 // All indices here are 0-based; R[i] has entries for tasks 0..i.
 
-/** Accuracy: argmax over outputs, or probability > 0.5 for a single-output (binary) head. */
-export function accuracy(probs: Float32Array, targets: Int32Array, outputs: number): number {
+/**
+ * Accuracy from a head's scores (logits, or log-probabilities of a softmax head): argmax over
+ * outputs, or logit > 0 (probability > 0.5) for a single-output (binary) head.
+ */
+export function accuracy(scores: Float32Array, targets: Int32Array, outputs: number): number {
   const n = targets.length;
   if (n === 0) return NaN;
   let correct = 0;
   for (let i = 0; i < n; i++) {
     let predicted: number;
-    if (outputs === 1) predicted = probs[i] > 0.5 ? 1 : 0;
+    if (outputs === 1) predicted = scores[i] > 0 ? 1 : 0;
     else {
       predicted = 0;
-      for (let o = 1; o < outputs; o++) if (probs[i * outputs + o] > probs[i * outputs + predicted]) predicted = o;
+      for (let o = 1; o < outputs; o++) if (scores[i * outputs + o] > scores[i * outputs + predicted]) predicted = o;
     }
     if (predicted === targets[i]) correct++;
   }
@@ -47,16 +50,20 @@ export function auroc(scores: ArrayLike<number>, positive: ArrayLike<number>): n
   return area / (pos * neg);
 }
 
-/** Mean one-vs-rest AUROC over the outputs (outputs without both classes are skipped). */
-export function meanAuroc(probs: Float32Array, targets: Int32Array, outputs: number): number | null {
-  if (outputs === 1) return auroc(probs, targets);
+/**
+ * Mean one-vs-rest AUROC over the outputs (outputs without both classes are skipped). The scores
+ * must rank like the probabilities; logits do, and unlike float32 probabilities they do not
+ * saturate into ties at 0 and 1.
+ */
+export function meanAuroc(scores: Float32Array, targets: Int32Array, outputs: number): number | null {
+  if (outputs === 1) return auroc(scores, targets);
   const n = targets.length;
   const values: number[] = [];
   const column = new Float32Array(n);
   const isClass = new Uint8Array(n);
   for (let o = 0; o < outputs; o++) {
     for (let i = 0; i < n; i++) {
-      column[i] = probs[i * outputs + o];
+      column[i] = scores[i * outputs + o];
       isClass[i] = targets[i] === o ? 1 : 0;
     }
     const a = auroc(column, isClass);

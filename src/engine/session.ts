@@ -9,8 +9,7 @@ import { loadData } from './data/load';
 import { scoreTask } from './evaluate';
 import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, validateExperiment, withAbsolutePaths } from './experiment';
 import { methodOf, TaskReport } from './methods';
-import { headLoss, headRng, initialNetwork } from './methods/method';
-import { newHead } from './network/init';
+import { freshHead, headLoss, initialNetwork } from './methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
 import { Network } from './network/network';
 import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
@@ -53,7 +52,7 @@ function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] 
   const net = new Network(initialNetwork(exp, tasks[0].train.features));
   try {
     const scores = tasks.map((task) => {
-      net.setHead(task.index, newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, headRng(exp, task.index)));
+      net.setHead(task.index, freshHead(exp, task, exp.network.hidden[exp.network.hidden.length - 1]));
       return scoreTask(net, task.index, task.test, headLoss(exp, task.outputs));
     });
     return { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) };
@@ -132,11 +131,14 @@ function taskRecord(
     params: counts.total,
     nonZeroParams: counts.nonZero,
     selectedUnits: report.selectedUnits,
+    selectedInputs: report.selectedInputs,
+    subnetworkWeights: report.subnetworkWeights,
     tauStatistic: report.tauStatistic,
     tauStatisticKind: report.tauStatistic === null ? null : d.tauStatistic,
     tau: d.tau,
     sigma: d.sigma,
     maxDrift: report.maxDrift,
+    driftP90: report.driftP90,
     accuracy: score.accuracy,
     auroc: score.auroc,
     stages: report.stages,
@@ -187,11 +189,15 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
         const before = scoreTask(model, t, task.test, headLoss(exp, task.outputs));
         const report = await method.learnTask(model, task, { experiment: exp, emit, signal: req.signal, tasks });
         const scores = tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs)));
+        const validation = tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null }));
         const finalState = model.toState();
         const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
         const checkpoint = run.ownCheckpointDir(t);
         saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(exp, null, 2) + '\n' });
-        summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend);
+        summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend, {
+          accuracy: validation.map((s) => s.accuracy),
+          auroc: validation.map((s) => s.auroc),
+        });
         summary.networks = finalState.networks.length;
         run.writeSummary(summary);
         emit({ type: 'checkpoint', task: t, dir: checkpoint });

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients of the core ops are registered separately from the ops themselves.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { LossKind } from './experiment';
+import type { LossKind, ProximalScale } from './experiment';
 import type { EventSink, StageName } from '../protocol';
 import type { TaskData } from './data/tasks';
 import { Rng, shuffleInPlace } from './random';
@@ -46,8 +46,11 @@ export interface TrainableParam {
   anchorWeight?: Float32Array;
   /** 1 for columns (units) whose incoming weights form a group for the group-lasso prox. */
   groupColumns?: Float32Array;
+  /** The group-lasso coefficient of those columns (multiplied by the learning rate unless per-step). */
   groupThreshold?: number;
 }
+
+
 
 /** Where a stage's mini-batches come from: a task's data, its logits and its loss. */
 export interface StageSource {
@@ -69,10 +72,13 @@ export interface StageSpec {
   /** Learning-rate factor per epoch of data. */
   lrDecay: number;
   weightDecay: number;
+  /** Weight decay as a separate shrink w ← w − lr·wd·w (AdamW) instead of a gradient term that Adam normalises. */
+  decoupledWeightDecay: boolean;
   /** λ of the drift penalty (used by params with an anchor). */
   lambda: number;
   /** μ of the L1 prox (0 = off). */
   mu: number;
+  proximal: ProximalScale;
   lossEvery: number;
   rng: Rng;
   emit: EventSink;
@@ -94,10 +100,16 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-8;
 
-/** Mean data loss (no regularisers): sigmoid BCE over all outputs, or softmax cross-entropy. */
+/**
+ * Data loss of a mini-batch (no regularisers), averaged over its examples: sigmoid BCE summed over
+ * the outputs ('sigmoid-bce-sum': every output weighs like a binary task's), sigmoid BCE averaged
+ * over the outputs ('sigmoid-bce', the reference code), or softmax cross-entropy. With one output
+ * the two BCEs are the same.
+ */
 export function dataLoss(kind: LossKind, outputs: number, labels: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
   if (kind === 'softmax-ce' && outputs > 1) return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-  return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+  const mean = tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+  return kind === 'sigmoid-bce-sum' && outputs > 1 ? tf.mul(mean, outputs) : mean;
 }
 
 /** Lets the event loop run (IPC messages, signals) between steps. */
@@ -147,10 +159,14 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
         return (losses.length === 1 ? losses[0] : tf.div(tf.addN(losses), losses.length)) as tf.Scalar;
       }, vars);
       const lrT = lr * (Math.sqrt(1 - BETA2 ** t) / (1 - BETA1 ** t));
+      const proxScale = spec.proximal === 'per-step' ? 1 : lr;
+      const mu = spec.mu * proxScale;
+      const vCorrection = 1 / (1 - BETA2 ** t);
+      const decays = (s: (typeof state)[number]) => s.p.isWeight && spec.weightDecay > 0;
       for (const s of state) {
         const W = s.p.variable;
         let g: tf.Tensor = grads[W.name];
-        if (s.p.isWeight && spec.weightDecay > 0) g = tf.add(g, tf.mul(W, spec.weightDecay));
+        if (decays(s) && !spec.decoupledWeightDecay) g = tf.add(g, tf.mul(W, spec.weightDecay));
         if (s.anchor && spec.lambda > 0) {
           const pull = tf.mul(tf.sub(W, s.anchor), spec.lambda);
           g = tf.add(g, s.anchorWeight ? tf.mul(pull, s.anchorWeight) : pull);
@@ -160,16 +176,31 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
         const v = tf.add(tf.mul(s.v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
         // Frozen entries have g = m = v = 0, so their step is exactly 0 and they stay bit-identical.
         let next: tf.Tensor = tf.sub(W, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), EPSILON)));
-        if (s.p.isWeight && spec.mu > 0) {
-          // soft-threshold: w − clip(w, −μ, μ) is exactly 0 when |w| ≤ μ
-          const shrink = tf.clipByValue(next, -spec.mu, spec.mu);
+        if (decays(s) && spec.decoupledWeightDecay) {
+          const shrink = tf.mul(W, lr * spec.weightDecay);
+          next = tf.sub(next, s.mask ? tf.mul(shrink, s.mask) : shrink);
+        }
+        // Adam's metric: the step of entry i is lr/√v̂ᵢ, so the proximal threshold is lr·μ/√v̂ᵢ
+        const vHat = spec.proximal === 'adam' && (mu > 0 || s.group) ? tf.mul(v, vCorrection) : null;
+        if (s.p.isWeight && mu > 0) {
+          // soft-threshold: w − sign(w)·min(|w|, θ) is exactly 0 when |w| ≤ θ
+          const theta = vHat ? tf.div(mu, tf.add(tf.sqrt(vHat), EPSILON)) : mu;
+          const shrink = vHat ? tf.mul(tf.sign(next), tf.minimum(tf.abs(next), theta)) : tf.clipByValue(next, -mu, mu);
           next = tf.sub(next, s.mask ? tf.mul(shrink, s.mask) : shrink);
         }
         if (s.group) {
-          // group lasso on each chosen column: w · max(0, 1 − γ/‖w‖), exactly 0 when ‖w‖ ≤ γ
+          // group lasso on each chosen column: w · max(0, 1 − θ/‖w‖), exactly 0 when ‖w‖ ≤ θ; in
+          // Adam's metric θ = lr·γ/RMS(gradient of the group), so a group dies when its gradient's RMS stays below γ
+          const gamma = s.p.groupThreshold! * proxScale;
+          const theta = vHat ? tf.div(gamma, tf.add(tf.sqrt(tf.mean(vHat, 0)), EPSILON)) : gamma;
           const norms = tf.sqrt(tf.sum(tf.square(next), 0));
-          const factor = tf.relu(tf.sub(1, tf.div(s.p.groupThreshold!, tf.maximum(norms, 1e-12))));
+          const factor = tf.relu(tf.sub(1, tf.div(theta, tf.maximum(norms, 1e-12))));
           next = tf.mul(next, tf.add(tf.sub(1, s.group), tf.mul(s.group, factor)));
+        }
+        if (process.env.DEN_DEBUG_V && (t === 20 || t === 140)) {
+          const vv = Array.from(tf.sqrt(tf.mul(v, vCorrection)).dataSync()).sort((a, b) => a - b);
+          const q = (p: number) => vv[Math.floor(p * (vv.length - 1))].toExponential(1);
+          console.error(`${spec.stage} step ${t} ${W.shape} √v̂ q10 ${q(0.1)} q50 ${q(0.5)} q90 ${q(0.9)} q99 ${q(0.99)}`);
         }
         s.m.assign(m);
         s.v.assign(v);

@@ -180,17 +180,38 @@ function taskDetails(t: TaskSummary): RunsNode[] {
       icon: t.expanded ? 'arrow-up' : 'dash',
     });
   }
+  if (t.selectedInputs !== undefined && t.selectedInputs !== null) {
+    out.push({ kind: 'detail', label: 'inputs selected', description: `${t.selectedInputs} inputs with a path to the task's head`, icon: 'filter' });
+  }
+  const sw = t.subnetworkWeights;
+  if (sw) {
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    out.push({
+      kind: 'detail',
+      label: 'old weights in retraining',
+      description: `${pct(sum(sw.allowed), sum(sw.total))} trainable, ${pct(sum(sw.changed), sum(sw.total))} changed`,
+      tooltip: `Subnetwork retraining could change ${sum(sw.allowed).toLocaleString('en-US')} of the ${sum(sw.total).toLocaleString('en-US')} weights among the units that existed before task ${t.index} (the selected subnetwork) and changed ${sum(sw.changed).toLocaleString('en-US')}; every other weight of the old network stayed bit-identical.`,
+      icon: 'filter',
+    });
+  }
   out.push({ kind: 'detail', label: 'stages', description: t.stages.map((s) => `${s.stage} ${s.steps} steps ${s.seconds.toFixed(1)}s`).join(' · '), icon: 'list-ordered' });
   return out;
 }
+
+const pct = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
 
 function layerDetails(run: RunEntry, t: TaskSummary, l: number): RunsNode[] {
   const out: RunsNode[] = [];
   if (t.selectedUnits) {
     const before = t.units[l] - (t.added[l] - t.pruned[l]) - t.split[l];
-    out.push({ kind: 'detail', label: 'selected in retraining', description: `${t.selectedUnits[l]} of ${before} units`, icon: 'filter' });
+    const sw = t.subnetworkWeights;
+    const weights = sw ? `; ${pct(sw.changed[l], sw.total[l])} of its old weights changed` : '';
+    out.push({ kind: 'detail', label: 'selected in retraining', description: `${t.selectedUnits[l]} of ${before} units${weights}`, icon: 'filter' });
   }
-  if (t.maxDrift) out.push({ kind: 'detail', label: 'largest drift ρ', description: `${t.maxDrift[l].toFixed(4)} (σ ${t.sigma}; ${t.split[l]} split)`, icon: 'pulse' });
+  if (t.maxDrift) {
+    const p90 = t.driftP90 ? `, 90% of units ≤ ${t.driftP90[l].toFixed(4)}` : '';
+    out.push({ kind: 'detail', label: 'largest drift ρ', description: `${t.maxDrift[l].toFixed(4)}${p90} (σ ${t.sigma}; ${t.split[l]} split)`, icon: 'pulse' });
+  }
   // timestamps: units created at this task occupy the end of the layer
   const prev = run.summary?.tasks[t.index - 2];
   const first = prev ? prev.units[l] + 1 : 1;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { learnTask } from '../../src/engine/den/learnTask';
-import { predict } from '../../src/engine/evaluate';
+import { meanLoss, predict } from '../../src/engine/evaluate';
 import { Experiment } from '../../src/engine/experiment';
 import { Network } from '../../src/engine/network/network';
 import { NetworkState } from '../../src/engine/network/state';
@@ -71,6 +71,73 @@ describe('DEN on real data', function () {
     net.dispose();
   });
 
+  it('subnetwork retraining changes only the head rows of selected top units', async () => {
+    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.3, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    const { snaps } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
+    const top = selectSubnetwork(snaps.selected, 2, 0, false).units[1];
+    const before = snaps.selected.heads[1]!.W;
+    const after = snaps.retrained.heads[1]!.W;
+    let moved = 0;
+    for (let r = 0; r < before.rows; r++) {
+      for (let o = 0; o < before.cols; o++) {
+        const i = r * before.cols + o;
+        if (top[r]) moved += before.data[i] !== after.data[i] ? 1 : 0;
+        else assert.ok(Object.is(before.data[i], after.data[i]), `head row ${r} of an unselected top unit is unchanged`);
+      }
+    }
+    assert.ok(top.includes(0) && moved > 0, `some top units are unselected (${top.filter(Boolean).length} of ${top.length}) and selected rows moved (${moved})`);
+    net.dispose();
+  });
+
+  it('the τ statistic is the selectively retrained network\'s loss on the training set, and expansion follows it', async () => {
+    const exp = smallExperiment({ den: { sigma: 1e9 } });
+    const tasks = tasksOf(exp);
+    const net = await afterTaskOne(exp, tasks);
+    const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'tau-test' ? 'tested' : null));
+    const tau = events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
+    const probe = new Network(snaps.tested);
+    const loss = meanLoss(probe, 2, tasks[1].train, 'sigmoid-bce');
+    probe.dispose();
+    assert.ok(Math.abs(loss - tau.value) < 1e-6, `statistic ${tau.value} = training BCE of the retrained network ${loss}`);
+    assert.equal(tau.expand, tau.value > exp.den.tau);
+    // the same task with τ just above and just below the statistic: skipped, then expanded
+    for (const [t, expands] of [[tau.value * 1.01, false], [tau.value * 0.99, true]] as const) {
+      const again = await afterTaskOne(smallExperiment({ den: { sigma: 1e9, tau: t } }), tasks);
+      const run = await learnWithSnapshots(again, smallExperiment({ den: { sigma: 1e9, tau: t } }), tasks[1], () => null);
+      const test = run.events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
+      assert.ok(Math.abs(test.value - tau.value) < 1e-6, 'same training, same statistic');
+      assert.equal(test.expand, expands, `τ = ${t}`);
+      assert.equal(run.events.some((e) => e.type === 'expansion'), expands);
+      again.dispose();
+    }
+    net.dispose();
+  });
+
+  it('over three tasks with every drifted unit split, earlier tasks compute exactly what they did, copies of copies included', async () => {
+    // k = 0: no expansion, so every unit born at task 2 is a split copy
+    const exp = smallExperiment({ den: { k: 0, sigma: 0, driftBias: true } });
+    const tasks = tasksOf(exp);
+    const net = freshNetwork(exp, tasks);
+    const outputs: Float32Array[][] = [];
+    const splits: Extract<DenEvent, { type: 'split' }>[] = [];
+    for (const task of tasks) {
+      addHead(net, task);
+      await learnTask(net, task, { experiment: exp, emit: (e) => e.type === 'split' && splits.push(e) });
+      outputs.push(tasks.slice(0, task.index).map((j) => predict(net, j.index, j.test, 'sigmoid-bce')));
+      for (let j = 0; j < task.index - 1; j++) {
+        const was = outputs[task.index - 2][j];
+        assert.ok(outputs[task.index - 1][j].every((v, i) => Object.is(v, was[i])), `task ${j + 1}'s outputs after task ${task.index} are bit-identical`);
+      }
+    }
+    const born = net.born();
+    // task 3 split some unit born at task 2, i.e. a copy made in task 2
+    const copiesOfCopies = splits[1].splitUnits.map((units, l) => units.filter((u) => born[l][u] === 2).length);
+    assert.ok(copiesOfCopies.some((n) => n > 0), `task 3 split copies made in task 2 (${copiesOfCopies})`);
+    net.dispose();
+  });
+
   it('adding units for a later task leaves earlier tasks\' outputs bit-identical (timestamps)', async () => {
     const exp = smallExperiment({ den: { tau: 0, sigma: 1e9, k: 6 } });
     const tasks = tasksOf(exp);
@@ -112,7 +179,7 @@ describe('DEN on real data', function () {
 
   it('expansion adds k units per layer and removes exactly the new units whose incoming group is zero', async () => {
     // a large γ on layer 2 only: its new units' groups collapse, layer 1's survive
-    const exp = smallExperiment({ den: { tau: 0, sigma: 1e9, k: 5, gamma: [0, 0.05] } });
+    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { tau: 0, sigma: 1e9, k: 5, gamma: [0, 1] } });
     const tasks = tasksOf(exp);
     const net = await afterTaskOne(exp, tasks);
     const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'stage-end' && e.stage === 'expansion' ? 'expanded' : null));
@@ -129,7 +196,7 @@ describe('DEN on real data', function () {
     assert.deepEqual(expansion.added, [5, 5]);
     assert.deepEqual(expansion.pruned, zeroGroups);
     assert.equal(zeroGroups[0], 0);
-    assert.ok(zeroGroups[1] > 0, 'γ = 0.05 removed some layer-2 units');
+    assert.ok(zeroGroups[1] > 0, 'γ = 1 removed some layer-2 units');
     assert.deepEqual(expansion.units, [32 + 5 - zeroGroups[0], 16 + 5 - zeroGroups[1]]);
     assert.deepEqual(net.sizes(), expansion.units);
     net.dispose();

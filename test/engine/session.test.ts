@@ -171,8 +171,25 @@ describe('training sessions and run folders', function () {
       assert.deepEqual(e.summary, s.tasks[i]);
       assert.deepEqual(e.accuracyRow, s.accuracy[i]);
     });
-    const tau = events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
-    assert.equal(s.tasks[1].tauStatistic, tau.value);
+    // the selection event and the summary count the same weights; the summary adds what changed
+    const selection = events.find((e) => e.type === 'selection') as Extract<DenEvent, { type: 'selection' }>;
+    const sw = s.tasks[1].subnetworkWeights!;
+    assert.deepEqual(sw.allowed, selection.weightsAllowed);
+    assert.deepEqual(sw.total, [784 * 24, 24 * 12]);
+    sw.changed.forEach((c, l) => assert.ok(c <= sw.allowed[l], `layer ${l + 1}: changed ≤ allowed`));
+    assert.equal(s.tasks[1].selectedInputs, selection.inputsSelected);
+  });
+
+  it('records validation scores next to the test scores, and ACC/BWT over them', async () => {
+    const result = await train({ experimentFile: file, tasks: 2 });
+    const v = result.summary.validation!;
+    assert.equal(v.accuracy.length, 2);
+    assert.deepEqual(v.accuracy.map((row) => row.length), [1, 2]);
+    for (const row of v.accuracy) for (const a of row) assert.ok(a !== null && a > 0 && a <= 1);
+    assert.ok(Math.abs(v.acc! - (v.accuracy[1][0]! + v.accuracy[1][1]!) / 2) < 1e-12);
+    assert.ok(Math.abs(v.bwt! - (v.accuracy[1][0]! - v.accuracy[0][0]!)) < 1e-12);
+    // the validation part is not the test part: the rows differ somewhere
+    assert.notDeepEqual(v.accuracy, result.summary.accuracy);
   });
 
   it('every method writes the same kind of run folder; its checkpoints reload and re-evaluate to the summary', async () => {

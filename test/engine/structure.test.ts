@@ -486,7 +486,7 @@ describe('expandState', () => {
     );
   }
 
-  it('adds k units per layer for the task, keeps every old value bit-for-bit, and changes no output', () => {
+  it('adds k units per layer for the task, keeps every old value bit-for-bit, and changes no earlier task\'s output', () => {
     const s = beforeExpansion();
     const original = cloneState(s);
     const e = expandState(s, 2, [2, 1], new Rng(99));
@@ -511,26 +511,24 @@ describe('expandState', () => {
     // new units' incoming columns are non-zero (Glorot) from every unit below, old and new
     for (const c of [3, 4]) assert.ok(col(e.layers[0].W, c).every((v) => v !== 0 && Number.isFinite(v)), `layer 1 unit ${c} incoming`);
     assert.ok(col(e.layers[1].W, 2).every((v) => v !== 0 && Number.isFinite(v)), 'layer 2 unit 2 incoming');
-    // rows from the new layer-1 units into the old layer-2 units are zero
-    assert.deepEqual(row(e.layers[1].W, 3).slice(0, 2), [0, 0]);
-    assert.deepEqual(row(e.layers[1].W, 4).slice(0, 2), [0, 0]);
+    // outgoing weights of the new layer-1 units into the old layer-2 units are Glorot too, within its limit
+    const limit = Math.sqrt(6 / (5 + 3));
+    for (const r of [3, 4]) assert.ok(row(e.layers[1].W, r).every((v) => v !== 0 && Math.abs(v) <= limit), `layer-1 unit ${r} outgoing`);
 
-    // the task's head: old rows kept, one zero row for the new top unit; biases kept
+    // the task's head: old rows kept, a Glorot row for the new top unit; biases kept
     const h2 = e.heads[1]!;
     assert.deepEqual([h2.W.rows, h2.W.cols], [3, 2]);
     sameBits(h2.W.data.slice(0, 4), s.heads[1]!.W.data, 'head 2 old rows');
-    assert.deepEqual(row(h2.W, 2), [0, 0]);
+    assert.ok(row(h2.W, 2).every((v) => v !== 0 && Math.abs(v) <= Math.sqrt(6 / (3 + 2))), 'head 2 new row');
     sameBits(h2.b, s.heads[1]!.b, 'head 2 biases');
     // the other head untouched
     sameBits(e.heads[0]!.W.data, s.heads[0]!.W.data, 'head 1');
     assert.deepEqual([e.heads[0]!.W.rows, e.heads[0]!.W.cols], [2, 1]);
 
-    // numerically: both tasks compute what they computed before
+    // numerically: task 1 computes what it computed before; task 2 now reads its new units
     const xs = randomInputs(20, 4, new Rng(3));
-    for (const x of xs) {
-      assert.deepEqual(forward(e, 1, x), forward(s, 1, x));
-      assertClose(forward(e, 2, x), forward(s, 2, x), 1e-12, 'task 2 output');
-    }
+    for (const x of xs) assert.deepEqual(forward(e, 1, x), forward(s, 1, x));
+    assert.ok(xs.some((x) => forward(e, 2, x).some((v, o) => Math.abs(v - forward(s, 2, x)[o]) > 1e-6)), 'task 2 sees its new units');
   });
 
   it('allows k = 0 in a layer, and is deterministic for a given seed', () => {
@@ -549,8 +547,9 @@ describe('expandState', () => {
 describe('pruneDeadUnits', () => {
   // Task 2 expanded inputs 3, hidden [3, 2] to [6, 4].
   // layer 1: old u1 has an all-zero column (must stay: it is old);
-  //          new u3 all zero (dead), new u4 a single non-zero weight (alive), new u5 only |w| ≤ 0.25
-  // layer 2: new u2 all zero (dead), new u3 alive
+  //          new u3 all zero with bias −0.4 (dead, outputs 0), new u4 a single non-zero weight (alive),
+  //          new u5 only |w| ≤ 0.25 (bias −0.6)
+  // layer 2: new u2 all zero with bias −3 (dead), new u3 alive
   function expanded(): NetworkState {
     return build(
       3,
@@ -561,7 +560,7 @@ describe('pruneDeadUnits', () => {
             [3, 0, 4, 0, 0.5, -0.125],
             [5, 0, 6, 0, 0, 0],
           ],
-          b: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+          b: [0.1, 0.2, 0.3, -0.4, 0.5, -0.6],
           born: [1, 1, 1, 2, 2, 2],
         },
         {
@@ -573,20 +572,23 @@ describe('pruneDeadUnits', () => {
             [51, 52, 0, 54],
             [61, 62, 0, 64],
           ],
-          b: [1, 2, 3, 4],
+          b: [1, 2, -3, 4],
           born: [1, 1, 2, 2],
         },
       ],
       [{ W: [[1], [2]] }, { W: [[1, -1], [2, -2], [3, -3], [4, -4]], b: [7, 8] }],
     );
   }
+  const inputs = randomInputs(20, 3, new Rng(3));
+  const outputsOf = (s: NetworkState, task: number) => inputs.map((x) => forward(s, task, x));
 
   it('removes exactly the task\'s new units whose incoming column is all zero, with their outgoing rows', () => {
     const s = expanded();
     const before = cloneState(s);
-    const { state, removed } = pruneDeadUnits(s, 2, [3, 2], 0);
+    const { state, removed, keptConstant } = pruneDeadUnits(s, 2, [3, 2], 0);
     sameState(s, before, 'input state (must not be mutated)');
     assert.deepEqual(removed, [[3], [2]]);
+    assert.deepEqual(keptConstant, [[], []]);
     checkState(state);
     const [l1, l2] = state.layers;
     assert.deepEqual(rowsOf(l1.W), [
@@ -594,9 +596,9 @@ describe('pruneDeadUnits', () => {
       [3, 0, 4, 0.5, -0.125],
       [5, 0, 6, 0, 0],
     ]);
-    assert.deepEqual(Array.from(l1.b), Array.from(Float32Array.of(0.1, 0.2, 0.3, 0.5, 0.6)));
+    assert.deepEqual(Array.from(l1.b), Array.from(Float32Array.of(0.1, 0.2, 0.3, 0.5, -0.6)));
     assert.deepEqual(Array.from(l1.born), [1, 1, 1, 2, 2]);
-    // layer 2: row 3 (dead layer-1 unit) and column 2 gone
+    // layer 2: row 3 (dead layer-1 unit) and column 2 gone; dead units output relu(b) = 0, so no bias changes
     assert.deepEqual(rowsOf(l2.W), [
       [11, 12, 14],
       [21, 22, 24],
@@ -610,6 +612,8 @@ describe('pruneDeadUnits', () => {
     assert.deepEqual(rowsOf(state.heads[1]!.W), [[1, -1], [2, -2], [4, -4]]);
     assert.deepEqual(Array.from(state.heads[1]!.b), [7, 8]);
     assert.deepEqual(rowsOf(state.heads[0]!.W), [[1], [2]]);
+    assertClose(outputsOf(state, 2).flat(), outputsOf(s, 2).flat(), 1e-6, 'task 2 outputs');
+    assertClose(outputsOf(state, 1).flat(), outputsOf(s, 1).flat(), 0, 'task 1 outputs');
   });
 
   it('with zeroEps also removes a new unit whose weights are all within ±zeroEps', () => {
@@ -630,12 +634,52 @@ describe('pruneDeadUnits', () => {
     assert.deepEqual(removed, [[], []]);
     sameState(state, s, 'unchanged');
   });
+
+  it('folds the constant relu(b) > 0 of a removed unit into the biases of the task\'s own units above, so the task\'s outputs stay', () => {
+    const s = expanded();
+    // layer-1 u3 is dead but outputs relu(0.4) = 0.4, read only by the new layer-2 u3 (weight 44)
+    s.layers[0].b[3] = 0.4;
+    s.layers[1].W.data[3 * 4 + 0] = 0;
+    s.layers[1].W.data[3 * 4 + 1] = 0;
+    // top u2 is dead but outputs relu(3) = 3 into task 2's head
+    s.layers[1].b[2] = 3;
+    const { state, removed, keptConstant } = pruneDeadUnits(s, 2, [3, 2], 0);
+    assert.deepEqual(removed, [[3], [2]]);
+    assert.deepEqual(keptConstant, [[], []]);
+    assert.deepEqual(Array.from(state.layers[1].b), Array.from(Float32Array.of(1, 2, 4 + 0.4 * 44)));
+    assert.deepEqual(Array.from(state.heads[1]!.b), [7 + 3 * 3, 8 - 3 * 3]);
+    assertClose(outputsOf(state, 2).flat(), outputsOf(s, 2).flat(), 1e-6, 'task 2 outputs after folding');
+    sameBits(state.heads[0]!.W.data, s.heads[0]!.W.data, 'old head');
+    assertClose(outputsOf(state, 1).flat(), outputsOf(s, 1).flat(), 0, 'task 1 outputs');
+  });
+
+  it('keeps a dead unit whose constant output reaches a unit earlier tasks share (its bias cannot absorb it)', () => {
+    const s = expanded();
+    s.layers[0].b[3] = 0.4; // u3 outputs 0.4 into the old layer-2 units 0 and 1 (weights 41, 42)
+    const { state, removed, keptConstant } = pruneDeadUnits(s, 2, [3, 2], 0);
+    assert.deepEqual(removed, [[], [2]]);
+    assert.deepEqual(keptConstant, [[3], []]);
+    assert.deepEqual(Array.from(state.layers[1].b), [1, 2, 4], 'no bias of a shared unit changed');
+    assertClose(outputsOf(state, 2).flat(), outputsOf(s, 2).flat(), 1e-6, 'task 2 outputs');
+  });
+
+  it('removes a new unit fed only by removed units (judged after the layer below lost them)', () => {
+    const s = expanded();
+    // top u3 reads only the dead layer-1 u3 (and new u4, u5 at zero): after u3 goes, its column is all zero
+    for (let r = 0; r < 6; r++) s.layers[1].W.data[r * 4 + 3] = r === 3 ? 44 : 0;
+    s.layers[1].b[3] = -1; // it outputs relu(−1) = 0 once its only input is gone
+    const { state, removed } = pruneDeadUnits(s, 2, [3, 2], 0);
+    assert.deepEqual(removed, [[3], [2, 3]]);
+    checkState(state);
+    assert.deepEqual(state.layers.map((l) => l.b.length), [5, 2]);
+    assertClose(outputsOf(state, 2).flat(), outputsOf(s, 2).flat(), 1e-6, 'task 2 outputs');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
 
 describe('unitDrift / chooseSplits', () => {
-  it('computes ρ over the incoming weights from old rows only (not biases, not rows of new units)', () => {
+  it('computes ρ over the incoming weights from old rows only (not rows of new units), and the bias when asked', () => {
     const previous = build(
       3,
       [
@@ -655,7 +699,9 @@ describe('unitDrift / chooseSplits', () => {
       ],
       [{ W: [[1], [1]] }],
     );
-    assert.deepEqual(unitDrift(current, previous), [[5, 0], [1.25, 0]]);
+    assert.deepEqual(unitDrift(current, previous, false), [[5, 0], [1.25, 0]]);
+    // with the bias: unit 1 of layer 2 drifted by its bias alone (+7)
+    assert.deepEqual(unitDrift(current, previous, true), [[5, 0], [1.25, 7]]);
   });
 
   it('chooses units with ρ > σ (not ρ = σ), the largest first under the cap, returned sorted', () => {
@@ -705,7 +751,7 @@ describe('splitState', () => {
 
   it('the scenario\'s drift picks exactly the drifted units', () => {
     const { previous, current } = scenario();
-    const rho = unitDrift(current, previous);
+    const rho = unitDrift(current, previous, false);
     assert.deepEqual(rho[0].map((r) => r > 0), [true, false, true]);
     assert.deepEqual(rho[1].map((r) => r > 0), [true, false]);
     assert.deepEqual(chooseSplits(rho, 0, null), [[0, 2], [0]]);

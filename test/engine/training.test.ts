@@ -6,10 +6,10 @@ import type { TaskData } from '../../src/engine/data/tasks';
 import type { DenEvent } from '../../src/protocol';
 import { useBackend } from './helpers';
 
-/** A linearly separable toy task: 8 features, 2 classes. */
+/** A linearly separable toy task: 8 features, 2 classes. Feature 7 is always 0, so weights from it get no data gradient. */
 function toyData(count = 64): TaskData {
   const rng = new Rng(3);
-  const x = Float32Array.from({ length: count * 8 }, () => rng.next());
+  const x = Float32Array.from({ length: count * 8 }, (_, i) => (i % 8 === 7 ? 0 : rng.next()));
   const targets = Int32Array.from({ length: count }, (_, i) => (x[i * 8] + x[i * 8 + 1] > 1 ? 1 : 0));
   return {
     count,
@@ -50,8 +50,10 @@ function spec(W: tf.Variable, b: tf.Variable, over: Partial<StageSpec> = {}): St
     learningRate: 0.05,
     lrDecay: 1,
     weightDecay: 0,
+    decoupledWeightDecay: false,
     lambda: 0,
     mu: 0,
+    proximal: 'per-step',
     lossEvery: 5,
     rng: new Rng(1),
     emit: () => {},
@@ -76,7 +78,7 @@ describe('training stage', () => {
     tf.dispose([W, b]);
   });
 
-  it('leaves masked-out entries bit-identical, even with weight decay, drift penalty and L1', async () => {
+  for (const decoupledWeightDecay of [false, true]) it(`leaves masked-out entries bit-identical, even with ${decoupledWeightDecay ? 'decoupled' : 'coupled'} weight decay, drift penalty and L1`, async () => {
     const { W, b } = setup();
     const before = W.dataSync().slice();
     const mask = Float32Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? 1 : 0));
@@ -88,6 +90,7 @@ describe('training stage', () => {
           { variable: b, isWeight: false, mask: new Float32Array([0, 1]) },
         ],
         weightDecay: 0.01,
+        decoupledWeightDecay,
         lambda: 0.5,
         mu: 0.001,
       }),
@@ -110,6 +113,45 @@ describe('training stage', () => {
     assert.ok(zeros >= 8, `most weights are exactly 0 (got ${zeros} of 16)`);
     assert.equal(b.dataSync().some((v) => v !== 0), true, 'biases get no L1');
     tf.dispose([W, b]);
+  });
+
+  it('lr-scaled proximal steps shrink by lr·μ and lr·γ per step, per-step ones by μ and γ', async () => {
+    // a weight from the always-zero feature 7 gets no data gradient: with lr·μ = 0.5·0.01 it loses
+    // exactly 0.005 per step (Adam's step on a zero gradient is zero)
+    const start = Float32Array.from({ length: 16 }, () => 0.25);
+    const scaled = setup(start.slice());
+    await trainStage(spec(scaled.W, scaled.b, { learningRate: 0.5, mu: 0.01, proximal: 'lr-scaled', steps: 4 }));
+    assert.ok(Math.abs(scaled.W.dataSync()[14] - (0.25 - 4 * 0.005)) < 1e-6, `lr-scaled: ${scaled.W.dataSync()[14]}`);
+    const perStep = setup(start.slice());
+    await trainStage(spec(perStep.W, perStep.b, { learningRate: 0.5, mu: 0.01, proximal: 'per-step', steps: 4 }));
+    assert.ok(Math.abs(perStep.W.dataSync()[14] - (0.25 - 4 * 0.01)) < 1e-6, `per-step: ${perStep.W.dataSync()[14]}`);
+    // the learning-rate decay per epoch (4 steps of 16 = one epoch of 64) scales the threshold too
+    const decayed = setup(start.slice());
+    await trainStage(spec(decayed.W, decayed.b, { learningRate: 0.5, lrDecay: 0.5, mu: 0.01, proximal: 'lr-scaled', steps: 8 }));
+    assert.ok(Math.abs(decayed.W.dataSync()[14] - (0.25 - 4 * 0.005 - 4 * 0.0025)) < 1e-6, `decayed: ${decayed.W.dataSync()[14]}`);
+    // a group (column 1) whose only trainable entry is the gradient-free row 7: the group threshold
+    // lr·γ (the caller scales γ by √fan-in) shrinks its norm by 0.5·0.02 = 0.01 per step
+    const group = setup(start.slice());
+    const mask = Float32Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0));
+    await trainStage(spec(group.W, group.b, { learningRate: 0.5, proximal: 'lr-scaled', steps: 3, params: [{ variable: group.W, isWeight: true, mask, groupColumns: Float32Array.of(0, 1), groupThreshold: 0.02 }, { variable: group.b, isWeight: false }] }));
+    const g = group.W.dataSync();
+    const norm = Math.hypot(...Array.from({ length: 8 }, (_, r) => g[r * 2 + 1]));
+    assert.ok(Math.abs(norm - (Math.sqrt(8) * 0.25 - 0.03)) < 1e-5, `group norm ${norm}`);
+    tf.dispose([scaled.W, scaled.b, perStep.W, perStep.b, decayed.W, decayed.b, group.W, group.b]);
+  });
+
+  it('coupled weight decay moves a weight the data does not use by about lr per step; decoupled by lr·wd·w', async () => {
+    const start = Float32Array.from({ length: 16 }, () => 0.25);
+    const coupled = setup(start.slice());
+    await trainStage(spec(coupled.W, coupled.b, { learningRate: 0.01, weightDecay: 1e-4, steps: 5 }));
+    // Adam normalises the tiny gradient wd·w: each step is ≈ lr, so 5 steps take ≈ 0.05
+    const c = 0.25 - coupled.W.dataSync()[14];
+    assert.ok(c > 0.045 && c < 0.0505, `coupled: moved ${c}`);
+    const decoupled = setup(start.slice());
+    await trainStage(spec(decoupled.W, decoupled.b, { learningRate: 0.01, weightDecay: 1e-4, decoupledWeightDecay: true, steps: 5 }));
+    const d = decoupled.W.dataSync()[14];
+    assert.ok(Math.abs(d - 0.25 * (1 - 0.01 * 1e-4) ** 5) < 1e-7, `decoupled: ${d}`);
+    tf.dispose([coupled.W, coupled.b, decoupled.W, decoupled.b]);
   });
 
   it('zeroes whole groups with the group-lasso step and leaves other columns alone', async () => {

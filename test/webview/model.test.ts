@@ -55,11 +55,15 @@ describe('webview model: a recorded run', () => {
     assert.ok(model.traces.get(3)!.stages.every((s) => s.end !== null));
   });
 
-  it('marks the τ test, expansion, pruning and splits where they happened', () => {
+  it('marks the selection, the τ test, expansion, pruning and splits where they happened', () => {
     assert.deepEqual(markersOf(model.traces.get(1)!), []);
+    // a run recorded before selection events had a step: the selection sits where subnetwork retraining starts
+    const subnetwork = model.traces.get(2)!.stages.find((s) => s.stage === 'subnetwork')!;
+    assert.equal(subnetwork.start, 430);
     assert.deepEqual(
       markersOf(model.traces.get(2)!).map((m) => [m.kind, m.step]),
       [
+        ['selection', 430],
         ['tau', 575],
         ['expansion', 720],
         ['split', 720],
@@ -68,15 +72,24 @@ describe('webview model: a recorded run', () => {
     const task3 = markersOf(model.traces.get(3)!);
     assert.deepEqual(
       task3.map((m) => m.kind),
-      ['tau', 'expansion', 'prune', 'split'],
+      ['selection', 'tau', 'expansion', 'prune', 'split'],
     );
-    assert.match(task3[2].label, /pruned −\[0, 1\]/);
-    assert.match(task3[3].label, /split \[24, 4\]/);
+    const sel3 = eventsOfTask(run02.events, 3).find((e) => e.type === 'selection') as Extract<DenEvent, { type: 'selection' }>;
+    assert.equal(task3[0].label, `selected ${sel3.selected[0]}/${sel3.total[0]} · ${sel3.selected[1]}/${sel3.total[1]} units, ${sel3.inputsSelected}/${sel3.inputsTotal} inputs`);
+    assert.match(task3[3].label, /pruned −\[0, 1\]/);
+    assert.match(task3[4].label, /split \[24, 4\]/);
     // the default σ run expanded but split nothing
     assert.deepEqual(
       markersOf(runFromSnapshot(run05).traces.get(2)!).map((m) => m.kind),
-      ['tau', 'expansion'],
+      ['selection', 'tau', 'expansion'],
     );
+    // a newer run's selection says how much of the old network retraining may change, at its own step
+    const live = emptyRun('/r', 'r');
+    applyEvents(live, [
+      { type: 'task-start', task: 2, name: 't2', units: [4, 2] },
+      { type: 'selection', task: 2, selected: [3, 1], total: [4, 2], inputsSelected: 5, inputsTotal: 8, weightsAllowed: [15, 3], weightsTotal: [32, 8], step: 12 },
+    ]);
+    assert.deepEqual(markersOf(live.traces.get(2)!), [{ kind: 'selection', step: 12, label: 'selected 3/4 · 1/2 units, 5/8 inputs, 45% of old weights trainable' }]);
   });
 
   it('counts the units above σ: at the trained σ exactly the units that split, fewer at a larger σ', () => {

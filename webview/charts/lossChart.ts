@@ -49,7 +49,7 @@ export class LossChart extends ChartJsPanel {
     const markers = trace ? markersOf(trace) : [];
     const vertical: VerticalMarker[] = markers
       .filter((m) => m.kind !== 'tau')
-      .map((m) => ({ x: m.step, label: m.label, color: theme.marker[m.kind], dash: m.kind === 'prune' ? [3, 3] : undefined }));
+      .map((m) => ({ x: m.step, label: m.label, color: theme.marker[m.kind], dash: m.kind === 'prune' ? [3, 3] : m.kind === 'selection' ? [1, 3] : undefined }));
     const horizontal: HorizontalMarker[] = [];
     const points: PointMarker[] = [];
     const tau = trace?.tau ?? null;

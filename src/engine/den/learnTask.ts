@@ -15,7 +15,7 @@ import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
 import { Rng } from '../random';
 import { StageResult, TrainableParam, stepsForEpochs, trainStage } from '../training';
-import { LearnContext, TaskReport, headLoss } from '../methods/method';
+import { LearnContext, TaskReport, headLoss, plainReport } from '../methods/method';
 
 /** Which parts of DEN run (the paper's ablations switch one off). */
 export interface DenVariant {
@@ -30,6 +30,15 @@ export const FULL_DEN: DenVariant = { constantExpansion: false, split: true };
 /** γ of hidden layer l (a number for all layers, or one per layer). */
 export function gammaOf(exp: Experiment, l: number): number {
   return Array.isArray(exp.den.gamma) ? exp.den.gamma[l] : exp.den.gamma;
+}
+
+/**
+ * The group-lasso coefficient of a new unit of hidden layer l whose group has `fanIn` weights:
+ * γ_l·√fanIn when thresholds are lr-scaled (the usual group-lasso weighting, so that one γ fits
+ * layers of any width), γ_l itself per step (the reference code).
+ */
+export function groupCoefficient(exp: Experiment, l: number, fanIn: number): number {
+  return exp.den.proximal === 'per-step' ? gammaOf(exp, l) : gammaOf(exp, l) * Math.sqrt(fanIn);
 }
 
 /** Trainable parameters of every hidden layer and of the task's head, with optional per-layer masks. */
@@ -52,6 +61,28 @@ function layerParams(
   return params;
 }
 
+const countOnes = (a: ArrayLike<number>): number => {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]) n++;
+  return n;
+};
+
+/** Entries that differ (same shape). */
+const countChanged = (a: Float32Array, b: Float32Array): number => {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+};
+
+/** The q-quantile of the values (linear interpolation), 0 for none. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (pos - lo);
+}
+
 export async function learnTask(net: Network, task: Task, ctx: LearnContext, variant: DenVariant = FULL_DEN): Promise<TaskReport> {
   const { experiment: exp, emit } = ctx;
   const den = exp.den;
@@ -59,16 +90,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   const loss = headLoss(exp, task.outputs);
   const rng = new Rng(exp.training.seed).fork(`task-${t}`);
   const L = net.layers.length;
-  const report: TaskReport = {
-    selectedUnits: null,
-    tauStatistic: null,
-    expanded: false,
-    added: new Array(L).fill(0),
-    pruned: new Array(L).fill(0),
-    split: new Array(L).fill(0),
-    maxDrift: null,
-    stages: [],
-  };
+  const report = plainReport(L);
   let stepOffset = 0;
   const stageSteps = (epochs: number | null) =>
     exp.training.steps ?? stepsForEpochs(epochs ?? exp.training.epochs, task.train.count, exp.training.batchSize);
@@ -88,8 +110,10 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       learningRate: exp.training.learningRate,
       lrDecay: exp.training.lrDecay,
       weightDecay: den.weightDecay,
+      decoupledWeightDecay: exp.training.decoupledWeightDecay,
       lambda: opts.lambda ?? 0,
-      mu: den.mu,
+      mu: (process.env.DEN_MU_STAGES ? process.env.DEN_MU_STAGES.split(',').includes(stage) : true) ? den.mu : 0,
+      proximal: den.proximal,
       lossEvery: exp.training.lossEvery,
       rng: rng.fork(stage),
       emit,
@@ -123,18 +147,24 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   // Breadth-first selection of the units with a non-zero path to the new head.
   const afterHead = net.toState();
   const selection = selectSubnetwork(afterHead, t, den.zeroEps, den.selectAllInputs);
-  report.selectedUnits = selection.units.map((u) => u.reduce((a, b) => a + b, 0));
+  const masks = selectionMasks(afterHead, selection, den.subnetworkWeights === 'non-zero', den.zeroEps);
+  report.selectedUnits = selection.units.map(countOnes);
+  report.selectedInputs = countOnes(selection.inputs);
+  const weightsTotal = previous.layers.map((l) => l.W.data.length);
+  const weightsAllowed = masks.map((m) => countOnes(m.W));
   emit({
     type: 'selection',
     task: t,
     selected: report.selectedUnits,
     total: oldSizes,
-    inputsSelected: selection.inputs.reduce((a, b) => a + b, 0),
+    inputsSelected: report.selectedInputs,
     inputsTotal: afterHead.inputDim,
+    weightsAllowed,
+    weightsTotal,
+    step: stepOffset,
   });
 
   // Selective retraining, step 2 (Eq. 4): only the selected subnetwork, pulled towards W(t−1).
-  const masks = selectionMasks(afterHead, selection);
   const headRows = Float32Array.from({ length: oldSizes[L - 1] * task.outputs }, (_, i) => selection.units[L - 1][Math.floor(i / task.outputs)]);
   const sr2 = await run(
     'subnetwork',
@@ -142,6 +172,13 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     stageSteps(null),
     { lambda: den.lambda },
   );
+
+  const retrained = net.toState();
+  report.subnetworkWeights = {
+    allowed: weightsAllowed,
+    changed: previous.layers.map((l, i) => countChanged(l.W.data, retrained.layers[i].W.data)),
+    total: weightsTotal,
+  };
 
   // The τ test: expand when the selectively retrained network's loss stays above τ.
   const statistic =
@@ -162,15 +199,22 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       'expansion',
       layerParams(net, t, owned, (l) => ({
         groupColumns: Float32Array.from({ length: sizes[l] }, (_, c) => (c >= oldSizes[l] ? 1 : 0)),
-        groupThreshold: variant.constantExpansion ? 0 : gammaOf(exp, l),
+        groupThreshold: variant.constantExpansion ? 0 : groupCoefficient(exp, l, net.layers[l].W.shape[0]),
       })),
       stageSteps(null),
     );
     report.added = new Array(L).fill(den.k);
     if (!variant.constantExpansion) {
-      const { state, removed } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
+      const { state, removed, keptConstant } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
       net.setState(state);
       report.pruned = removed.map((r) => r.length);
+      if (keptConstant.some((k) => k.length)) {
+        emit({
+          type: 'log',
+          level: 'info',
+          message: `task ${t}: kept ${keptConstant.map((k) => k.length).join(', ')} new unit(s) per layer whose incoming weights are all zero: their constant output feeds units earlier tasks share`,
+        });
+      }
     }
     emit({
       type: 'expansion',
@@ -185,8 +229,9 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   // Split/duplication (Alg. 4): old units that drifted more than σ are restored for old tasks and copied for this one.
   const current = net.toState();
-  const drift = unitDrift(current, previous);
+  const drift = unitDrift(current, previous, den.driftBias);
   report.maxDrift = drift.map((d) => (d.length ? Math.max(...d) : 0));
+  report.driftP90 = drift.map((d) => quantile(d, 0.9));
   const skipped = !variant.split
     ? 'the method den-no-split does not split'
     : den.splitOnlyAfterExpansion && !report.expanded

@@ -11,12 +11,11 @@
 import type { Experiment, MethodName } from '../experiment';
 import type { Task } from '../data/tasks';
 import { LayerArrays, Model, ModelState, sharedModel } from '../network/model';
-import { newHead } from '../network/init';
 import type { Network } from '../network/network';
 import { Rng } from '../random';
 import { StageSource, TrainableParam, stepsForEpochs, trainStage } from '../training';
 import { diagonalFisher } from './fisher';
-import { Method, MethodContext, TaskReport, addSharedHead, headLoss, headRng, initialNetwork, plainReport } from './method';
+import { Method, MethodContext, TaskReport, addSharedHead, freshHead, headLoss, initialNetwork, plainReport } from './method';
 
 /** The hidden layers of `net` and the heads of `heads`; `pull` gives a layer's penalty anchor and weight. */
 function paramsOf(net: Network, heads: number[], pull?: (l: number) => { W: Partial<TrainableParam>; b: Partial<TrainableParam> }): TrainableParam[] {
@@ -52,8 +51,10 @@ async function trainOnce(ctx: MethodContext, task: Task, params: TrainableParam[
     learningRate: exp.training.learningRate,
     lrDecay: exp.training.lrDecay,
     weightDecay: exp.den.weightDecay,
+    decoupledWeightDecay: exp.training.decoupledWeightDecay,
     lambda,
     mu: 0,
+    proximal: exp.den.proximal,
     lossEvery: exp.training.lossEvery,
     rng: new Rng(exp.training.seed).fork(`task-${task.index}`).fork('train'),
     emit: ctx.emit,
@@ -110,7 +111,7 @@ const stl: Method = {
     // network t starts from the same initial weights as every method's network (so FWT is 0)
     if (model.networks.length < task.index) model.addNetwork(initialNetwork(exp, model.networks[0].inputDim));
     const net = model.networks[task.index - 1];
-    net.setHead(1, newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, headRng(exp, task.index)));
+    net.setHead(1, freshHead(exp, task, exp.network.hidden[exp.network.hidden.length - 1]));
   },
   async learnTask(model, task, ctx) {
     const { net } = model.route(task.index);

@@ -20,8 +20,8 @@ export function diagonalFisher(net: Network, task: number, data: TaskData, loss:
   const vars = net.layers.flatMap((l) => [l.W, l.b]);
   const x = new Float32Array(data.features);
   const y = new Float32Array(data.outputs);
-  // log-likelihood scale: softmax CE is −log p; sigmoid BCE is averaged over outputs
-  const scale = loss === 'softmax-ce' && data.outputs > 1 ? 1 : data.outputs;
+  // log-likelihood scale: softmax CE is −log p, summed BCE is too; the reference code's BCE is averaged over outputs
+  const scale = loss === 'sigmoid-bce' && data.outputs > 1 ? data.outputs : 1;
   let sums: tf.Tensor[] = vars.map((v) => tf.zeros(v.shape));
   try {
     for (let i = 0; i < n; i++) {

@@ -53,15 +53,22 @@ export function selectSubnetwork(s: NetworkState, task: number, zeroEps: number,
   return { inputs, units };
 }
 
-/** Trainable-entry masks (1 = trains) for selective retraining: the weights among selected units. */
-export function selectionMasks(s: NetworkState, sel: Selection): { W: Float32Array; b: Float32Array }[] {
+/**
+ * Trainable-entry masks (1 = trains) for selective retraining: the weights among selected units,
+ * or, with `nonZeroOnly`, only those that are non-zero (|w| > zeroEps): the connections the
+ * sparse network has, so that retraining does not fill in the zeros L1 made.
+ */
+export function selectionMasks(s: NetworkState, sel: Selection, nonZeroOnly = false, zeroEps = 0): { W: Float32Array; b: Float32Array }[] {
   return s.layers.map((layer, l) => {
     const below = l > 0 ? sel.units[l - 1] : sel.inputs;
     const above = sel.units[l];
     const W = new Float32Array(layer.W.rows * layer.W.cols);
     for (let r = 0; r < layer.W.rows; r++) {
       if (!below[r]) continue;
-      for (let c = 0; c < layer.W.cols; c++) if (above[c]) W[r * layer.W.cols + c] = 1;
+      for (let c = 0; c < layer.W.cols; c++) {
+        const i = r * layer.W.cols + c;
+        if (above[c] && (!nonZeroOnly || isNonZero(layer.W.data[i], zeroEps))) W[i] = 1;
+      }
     }
     return { W, b: Float32Array.from(above) };
   });
@@ -105,9 +112,12 @@ const range = (n: number, extra = 0): Int32Array => {
 };
 
 /**
- * Adds k[l] units to every hidden layer for task `task` (Alg. 3). The new units' incoming weights
- * (from all units below, old and new) are Glorot-initialised; their outgoing weights into old
- * units and into the task's head start at zero, so adding them does not change any output yet.
+ * Adds k[l] units to every hidden layer for task `task` (Alg. 3). Every weight of a new unit is
+ * Glorot-initialised: its incoming weights from all units below (old and new), and its outgoing
+ * weights into every unit above (old ones included) and into the task's head, as in the reference
+ * code. A unit that starts with zero outgoing weights would get no gradient at first, and the group
+ * lasso, which judges a unit by its gradient, would remove it at once. Earlier tasks never see the
+ * new units (timestamps), so only this task's outputs change.
  */
 export function expandState(s: NetworkState, task: number, k: number[], rng: Rng): NetworkState {
   const out = cloneState(s);
@@ -116,9 +126,10 @@ export function expandState(s: NetworkState, task: number, k: number[], rng: Rng
   out.layers = s.layers.map((layer, l) => {
     const n = layer.b.length;
     const grown = remap(layer.W, range(rowsBefore, rowsAfter - rowsBefore), range(n, k[l]));
-    const init = glorotUniform(rowsAfter * k[l], rowsAfter, n + k[l], rng);
+    const init = glorotUniform(rowsAfter * (n + k[l]), rowsAfter, n + k[l], rng);
+    // new columns (incoming weights of the new units) and new rows (outgoing weights of the new units below)
     for (let r = 0; r < rowsAfter; r++) {
-      for (let c = 0; c < k[l]; c++) grown.data[r * grown.cols + n + c] = init[r * k[l] + c];
+      for (let c = 0; c < n + k[l]; c++) if (r >= rowsBefore || c >= n) grown.data[r * grown.cols + c] = init[r * (n + k[l]) + c];
     }
     const b = new Float32Array(n + k[l]);
     b.set(layer.b);
@@ -129,54 +140,88 @@ export function expandState(s: NetworkState, task: number, k: number[], rng: Rng
     return { W: grown, b, born };
   });
   const head = s.heads[task - 1];
-  if (head) out.heads[task - 1] = { W: remap(head.W, range(head.W.rows, rowsAfter - head.W.rows), range(head.W.cols)), b: head.b.slice() };
+  if (head) {
+    const W = remap(head.W, range(head.W.rows, rowsAfter - head.W.rows), range(head.W.cols));
+    const init = glorotUniform(W.data.length, rowsAfter, W.cols, rng);
+    for (let i = head.W.data.length; i < W.data.length; i++) W.data[i] = init[i];
+    out.heads[task - 1] = { W, b: head.b.slice() };
+  }
   return out;
+}
+
+/** What pruning did: the removed units per layer, and the dead units it had to keep. */
+export interface PruneResult {
+  state: NetworkState;
+  removed: number[][];
+  /**
+   * New units with all-zero incoming weights that were kept, per layer: their constant output
+   * relu(b) > 0 reaches a unit that earlier tasks share, whose bias cannot absorb it.
+   */
+  keptConstant: number[][];
 }
 
 /**
  * Removes units of this task whose incoming weights are all zero (|w| ≤ zeroEps): the group lasso
- * made them useless. Only units born at `task` among indices ≥ oldSizes[l] are candidates.
- * Returns the new state and the removed unit indices per layer.
+ * made them useless. Only units born at `task` among indices ≥ oldSizes[l] are candidates. Layers
+ * are judged bottom-up, after the rows of removed units below are gone, so a unit fed only by
+ * removed units is removed too. A removed unit still outputs the constant relu(b); that constant
+ * is folded into the biases of the units above that this task owns (its new units, its head), so
+ * no output of the task changes. A unit whose constant also reaches an old (shared) unit is kept.
  */
-export function pruneDeadUnits(s: NetworkState, task: number, oldSizes: number[], zeroEps: number): { state: NetworkState; removed: number[][] } {
-  const removed = s.layers.map((layer, l) => {
+export function pruneDeadUnits(s: NetworkState, task: number, oldSizes: number[], zeroEps: number): PruneResult {
+  const out = cloneState(s);
+  const L = s.layers.length;
+  const removed: number[][] = [];
+  const keptConstant: number[][] = [];
+  const headOf = out.heads[task - 1];
+  for (let l = 0; l < L; l++) {
+    const layer = out.layers[l];
+    const { W } = layer;
+    const above = l + 1 < L ? out.layers[l + 1] : null;
     const dead: number[] = [];
+    const kept: number[] = [];
     for (let c = oldSizes[l]; c < layer.b.length; c++) {
       if (layer.born[c] !== task) continue;
       let zero = true;
-      for (let r = 0; r < layer.W.rows && zero; r++) if (isNonZero(layer.W.data[r * layer.W.cols + c], zeroEps)) zero = false;
-      if (zero) dead.push(c);
+      for (let r = 0; r < W.rows && zero; r++) if (isNonZero(W.data[r * W.cols + c], zeroEps)) zero = false;
+      if (!zero) continue;
+      const constant = Math.max(0, layer.b[c]);
+      // where the constant goes: the next layer's units (old ones are shared) or this task's head
+      const next = above ? above.W : headOf?.W;
+      const sharedReader = above !== null && constant > 0 && Array.from({ length: oldSizes[l + 1] }, (_, j) => next!.data[c * next!.cols + j]).some((w) => w !== 0);
+      if (sharedReader) {
+        kept.push(c);
+        continue;
+      }
+      if (constant > 0 && next) {
+        const bias = above ? above.b : headOf!.b;
+        for (let j = 0; j < next.cols; j++) bias[j] += constant * next.data[c * next.cols + j];
+      }
+      dead.push(c);
     }
-    return dead;
-  });
-  const keep = s.layers.map((layer, l) => {
-    const drop = new Set(removed[l]);
-    return Int32Array.from([...Array(layer.b.length).keys()].filter((i) => !drop.has(i)));
-  });
-  const out = cloneState(s);
-  out.layers = s.layers.map((layer, l) => {
-    const rows = l > 0 ? keep[l - 1] : range(s.inputDim);
-    return {
-      W: remap(layer.W, rows, keep[l]),
-      b: Float32Array.from(keep[l], (i) => layer.b[i]),
-      born: Int32Array.from(keep[l], (i) => layer.born[i]),
-    };
-  });
-  const head = s.heads[task - 1];
-  if (head) out.heads[task - 1] = { W: remap(head.W, keep[keep.length - 1], range(head.W.cols)), b: head.b.slice() };
-  return { state: out, removed };
+    removed.push(dead);
+    keptConstant.push(kept);
+    if (!dead.length) continue;
+    const drop = new Set(dead);
+    const keep = Int32Array.from([...Array(layer.b.length).keys()].filter((i) => !drop.has(i)));
+    out.layers[l] = { W: remap(W, range(W.rows), keep), b: Float32Array.from(keep, (i) => layer.b[i]), born: Int32Array.from(keep, (i) => layer.born[i]) };
+    if (above) out.layers[l + 1] = { ...above, W: remap(above.W, keep, range(above.W.cols)) };
+    else if (headOf) out.heads[task - 1] = { W: remap(headOf.W, keep, range(headOf.W.cols)), b: headOf.b };
+  }
+  return { state: out, removed, keptConstant };
 }
 
 /**
  * Semantic drift of every old unit: ρ_i = ‖w_i − w_i(t−1)‖₂ over its incoming weights from old
- * units (the rows that existed at the previous task), per hidden layer.
+ * units (the rows that existed at the previous task), and its bias when `withBias`, per hidden layer.
  */
-export function unitDrift(s: NetworkState, previous: NetworkState): number[][] {
+export function unitDrift(s: NetworkState, previous: NetworkState, withBias: boolean): number[][] {
   return previous.layers.map((prev, l) => {
     const cur = s.layers[l].W;
     const rho: number[] = [];
     for (let c = 0; c < prev.W.cols; c++) {
-      let sum = 0;
+      const db = s.layers[l].b[c] - prev.b[c];
+      let sum = withBias ? db * db : 0;
       for (let r = 0; r < prev.W.rows; r++) {
         const d = cur.data[r * cur.cols + c] - prev.W.data[r * prev.W.cols + c];
         sum += d * d;

@@ -29,6 +29,7 @@ export function emptySummary(init: {
     fwt: null,
     forgetting: null,
     aurocMetrics: { acc: null, bwt: null, fwt: null, forgetting: null },
+    validation: { accuracy: [], auroc: [], acc: null, bwt: null, meanAuroc: null },
     averageAccuracy: [],
     networks: 1,
     seconds: 0,
@@ -45,6 +46,7 @@ export function truncateSummary(s: RunSummary, tasks: number): RunSummary {
     auroc: s.auroc.slice(0, tasks),
     accuracyBefore: s.accuracyBefore.slice(0, tasks),
     aurocBefore: s.aurocBefore.slice(0, tasks),
+    validation: s.validation && { ...s.validation, accuracy: s.validation.accuracy.slice(0, tasks), auroc: s.validation.auroc.slice(0, tasks) },
   };
   const last = cut.tasks[cut.tasks.length - 1];
   return recompute({ ...cut, units: last ? last.units : s.units, params: last ? paramsOf(last) : s.params, seconds: cut.tasks.reduce((a, t) => a + t.seconds, 0) });
@@ -61,9 +63,15 @@ export function addTask(
   rows: { accuracy: number[]; auroc: (number | null)[] },
   before: { accuracy: number | null; auroc: number | null },
   backend: BackendInfo,
+  validationRows?: { accuracy: (number | null)[]; auroc: (number | null)[] },
 ): RunSummary {
+  // a run continued from an older summary without validation scores keeps going without them
+  const keepsValidation = validationRows && s.validation && s.validation.accuracy.length === s.tasks.length;
   return recompute({
     ...s,
+    validation: keepsValidation
+      ? { ...s.validation!, accuracy: [...s.validation!.accuracy, validationRows.accuracy], auroc: [...s.validation!.auroc, validationRows.auroc] }
+      : undefined,
     backend,
     updated: new Date().toISOString(),
     tasks: [...s.tasks, task],
@@ -80,8 +88,12 @@ export function addTask(
 function recompute(s: RunSummary): RunSummary {
   const acc = continualMetrics(s.accuracy, s.accuracyBefore, s.baseline.accuracy);
   const au = continualMetrics(s.auroc, s.aurocBefore, s.baseline.auroc);
+  const none = s.accuracy.map(() => null);
+  const vAcc = s.validation && continualMetrics(s.validation.accuracy, none, none);
+  const vAu = s.validation && continualMetrics(s.validation.auroc, none, none);
   return {
     ...s,
+    validation: s.validation && { ...s.validation, acc: vAcc!.acc, bwt: vAcc!.bwt, meanAuroc: vAu!.acc },
     acc: acc.acc,
     bwt: acc.bwt,
     fwt: acc.fwt,

@@ -13,6 +13,9 @@ const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'w
 const run02 = loadFixture('sigma-0.02');
 const run05 = loadFixture('sigma-0.05');
 const lossCount = (run: RunSnapshot, task: number) => eventsOfTask(run.events, task).filter((e) => e.type === 'loss').length;
+/** Where a task's subnetwork retraining starts: the selection marker of a run recorded without its step. */
+const subnetworkStart = (run: RunSnapshot, task: number) =>
+  (eventsOfTask(run.events, task).find((e) => e.type === 'stage-start' && e.stage === 'subnetwork') as Extract<DenEvent, { type: 'stage-start' }>).step;
 
 /** Runs in the page (the root project has no DOM types). */
 type PageGlobals = {
@@ -89,14 +92,14 @@ describe('dashboard webview in Chromium', function () {
     await snap(page, 'loss');
   });
 
-  it('charts the loss of the selected task, a line per stage, with the τ, expansion, pruning and split markers', async () => {
+  it('charts the loss of the selected task, a line per stage, with the selection, τ, expansion, pruning and split markers', async () => {
     let loss = await chartData(page, 'loss');
     assert.equal(loss.task, '3', 'shows the last task by default');
     assert.equal(loss.points, String(lossCount(run02, 3)));
     assert.equal(loss.drawn, loss.points, 'a short series is drawn whole');
     assert.equal(loss.stages, 'sparse-head,subnetwork,expansion,retrain');
-    assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
-    assert.equal(loss.markerSteps, '575,720,720,720');
+    assert.equal(loss.markerKinds, 'selection,tau,expansion,prune,split');
+    assert.equal(loss.markerSteps, `${subnetworkStart(run02, 3)},575,720,720,720`);
     assert.equal(loss.tau, '0.01');
     assert.ok(Number(loss.tauPx) > 0, 'the τ line is drawn');
 
@@ -104,8 +107,8 @@ describe('dashboard webview in Chromium', function () {
     loss = await chartData(page, 'loss');
     assert.equal(loss.task, '2');
     assert.equal(loss.points, String(lossCount(run02, 2)));
-    assert.equal(loss.markers, '3');
-    assert.equal(loss.markerKinds, 'tau,expansion,split');
+    assert.equal(loss.markers, '4');
+    assert.equal(loss.markerKinds, 'selection,tau,expansion,split');
 
     await pick(page, 'task-picker', 'task 1');
     loss = await chartData(page, 'loss');
@@ -167,7 +170,7 @@ describe('dashboard webview in Chromium', function () {
     await settled(page);
     const loss = await chartData(page, 'loss');
     assert.equal(loss.points, String(lossCount(run02, 3)));
-    assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
+    assert.equal(loss.markerKinds, 'selection,tau,expansion,prune,split');
     assert.equal(loss.state, 'done');
     assert.equal((await chartData(page, 'growth')).tasks, '3');
     assert.equal((await chartData(page, 'forgetting')).points, '6');
@@ -290,7 +293,7 @@ describe('dashboard webview in Chromium', function () {
     const table = section.locator('.chart-table table');
     await table.waitFor();
     assert.ok(await section.locator('.chart-canvas').isHidden());
-    assert.equal(await table.locator('tbody tr').count(), 4 + 4, '4 stages + 4 markers');
+    assert.equal(await table.locator('tbody tr').count(), 4 + 5, '4 stages + 5 markers');
     assert.match((await table.locator('caption').textContent())!, /Loss of task 3/);
     assert.equal(await table.locator('thead th').first().textContent(), 'stage / marker');
 

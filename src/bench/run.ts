@@ -1,0 +1,260 @@
+// One benchmark run: a suite's experiment with one method, seed and weight-decay protocol, trained
+// through the same session as `den-lab train` (into a temporary runs folder). Collects the
+// continual-learning metrics, capacity, what each DEN mechanism did per task, time and memory.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendChoice, Experiment, MethodName, loadExperiment, withAbsolutePaths } from '../engine/experiment';
+import { prepareTasks, train } from '../engine/session';
+import type { RunSummary, TaskSummary } from '../protocol';
+
+/** How weight decay reaches the weights: through Adam's gradient (the reference code) or decoupled (AdamW). */
+export type Protocol = 'coupled' | 'decoupled';
+
+/** What to run: the suite (an experiment file), the method, the seed (data and training) and the protocol. */
+export interface RunSpec {
+  suite: string;
+  method: MethodName;
+  seed: number;
+  protocol: Protocol;
+  quick: boolean;
+  backend?: BackendChoice;
+}
+
+/** Per task, what DEN's mechanisms did (from summary.json; null fields for the baselines and task 1). */
+export interface TaskMechanisms {
+  /** Hidden units per layer before the task (the units selection chooses from). */
+  unitsBefore: number[];
+  selectedUnits: number[] | null;
+  selectedInputs: number | null;
+  inputs: number;
+  weightsAllowed: number | null;
+  weightsChanged: number | null;
+  weightsTotal: number | null;
+  tauStatistic: number | null;
+  expanded: boolean;
+  added: number[];
+  pruned: number[];
+  split: number[];
+  maxDrift: number[] | null;
+  driftP90: number[] | null;
+  accuracy: number;
+  auroc: number | null;
+}
+
+export interface RunResult {
+  spec: RunSpec;
+  acc: number | null;
+  bwt: number | null;
+  fwt: number | null;
+  forgetting: number | null;
+  /** ACC and BWT on the AUROC matrix. */
+  meanAuroc: number | null;
+  aurocBwt: number | null;
+  /** ACC and mean AUROC on the validation parts (what hyperparameters may be chosen by). */
+  validationAcc: number | null;
+  validationMeanAuroc: number | null;
+  params: number;
+  /** params as a percentage of STL's (one network of the initial sizes per task). */
+  paramsPctStl: number;
+  units: number[];
+  networks: number;
+  /** Wall time of the whole run (including scoring and checkpoints), and per task. */
+  wallSeconds: number;
+  secondsPerTask: number;
+  /** Examples through training steps per second of training-stage time. */
+  samplesPerSecond: number;
+  backend: string;
+  memory: { peakRssMB: number; peakHeapMB: number; peakTfMB: number };
+  /** tf.memory().numTensors after each task, minus those alive before the run, and the model's own variables. */
+  tensorsAfterTask: number[];
+  modelTensorsAfterTask: number[];
+  /** True when tensors beyond the model's variables grew from task to task (a leak). */
+  tensorGrowth: boolean;
+  /** The accuracy and AUROC matrices (row i = after task i + 1). */
+  accuracy: number[][];
+  auroc: (number | null)[][];
+  tasks: TaskMechanisms[];
+}
+
+/** What a suite is, independent of the method: for the report's header. */
+export interface SuiteInfo {
+  suite: string;
+  experimentFile: string;
+  taskType: Experiment['tasks']['type'];
+  tasks: number;
+  hidden: number[];
+  loss: string;
+  inputDim: number;
+  stlParams: number;
+}
+
+/** The quick (CI smoke) form of an experiment: a few tasks, few steps, a data subset. */
+export function quickExperiment(exp: Experiment): Experiment {
+  const t = exp.tasks;
+  const tasks =
+    t.type === 'permuted'
+      ? { ...t, count: Math.min(3, t.count) }
+      : t.type === 'one-vs-rest'
+        ? { ...t, classes: (t.classes ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).slice(0, 3) }
+        : t.type === 'split'
+          ? { ...t, groups: t.groups.slice(0, 3) }
+          : { ...t, angles: t.angles.slice(0, 3) };
+  return {
+    ...exp,
+    data: { ...exp.data, limit: Math.min(exp.data.limit ?? Infinity, 1500) },
+    tasks,
+    den: { ...exp.den, sparseHeadSteps: Math.min(exp.den.sparseHeadSteps, 20) },
+    baselines: { ...exp.baselines, fisherSamples: Math.min(exp.baselines.fisherSamples, 32) },
+    training: { ...exp.training, steps: 8, batchSize: 128, lossEvery: 4 },
+  };
+}
+
+/** The experiment of a run: the suite's file with the run's seed (data and training), protocol and quick form. */
+export function runExperiment(spec: RunSpec): Experiment {
+  const loaded = loadExperiment(spec.suite);
+  let exp = withAbsolutePaths(loaded.experiment, loaded.dir);
+  exp = {
+    ...exp,
+    method: spec.method,
+    data: { ...exp.data, seed: spec.seed },
+    training: { ...exp.training, seed: spec.seed, decoupledWeightDecay: spec.protocol === 'decoupled' },
+  };
+  return spec.quick ? quickExperiment(exp) : exp;
+}
+
+/** Parameters of STL: one network of the initial hidden sizes, with its task's head, per task. */
+function stlParams(exp: Experiment, inputDim: number, outputs: number[]): number {
+  const h = exp.network.hidden;
+  let hidden = 0;
+  h.forEach((n, l) => (hidden += (l === 0 ? inputDim : h[l - 1]) * n + n));
+  return outputs.reduce((sum, o) => sum + hidden + h[h.length - 1] * o + o, 0);
+}
+
+/** The suite as a run of `spec` sees it (data paths in the experiment are absolute). */
+export function suiteInfo(spec: RunSpec, exp = runExperiment(spec)): SuiteInfo {
+  const tasks = prepareTasks(exp, path.dirname(spec.suite));
+  return {
+    suite: exp.name,
+    experimentFile: path.resolve(spec.suite),
+    taskType: exp.tasks.type,
+    tasks: tasks.length,
+    hidden: exp.network.hidden,
+    loss: exp.network.loss,
+    inputDim: tasks[0].train.features,
+    stlParams: stlParams(exp, tasks[0].train.features, tasks.map((t) => t.outputs)),
+  };
+}
+
+const MB = 1024 * 1024;
+
+/** Trains one run in this process and measures it. */
+export async function runOne(spec: RunSpec, log: (line: string) => void): Promise<RunResult> {
+  const exp = runExperiment(spec);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'den-bench-'));
+  try {
+    const file = path.join(work, `${exp.name}.den.json`);
+    fs.writeFileSync(file, JSON.stringify(exp, null, 2));
+    const info = suiteInfo(spec, exp);
+    const before = tf.memory().numTensors;
+    const peak = { rss: 0, heap: 0, tf: 0 };
+    const sample = () => {
+      const m = process.memoryUsage();
+      peak.rss = Math.max(peak.rss, m.rss);
+      peak.heap = Math.max(peak.heap, m.heapUsed);
+      peak.tf = Math.max(peak.tf, tf.memory().numBytes);
+    };
+    const tensors: number[] = [];
+    const modelTensors: number[] = [];
+    const start = Date.now();
+    const { summary } = await train({
+      experimentFile: file,
+      runsDir: path.join(work, 'runs'),
+      backend: spec.backend,
+      emit: (e) => {
+        if (e.type === 'loss' || e.type === 'stage-end') sample();
+        if (e.type === 'task-end') {
+          sample();
+          tensors.push(tf.memory().numTensors - before);
+          const L = e.summary.units.length;
+          // the model's variables: W and b per hidden layer and per head (stl: a network per task)
+          modelTensors.push(spec.method === 'stl' ? e.task * (2 * L + 2) : 2 * L + 2 * e.task);
+          if (!spec.quick) log(`    ${label(spec)} task ${e.task}/${info.tasks}: accuracy ${e.summary.accuracy.toFixed(4)}, units [${e.summary.units.join(',')}], ${e.summary.seconds.toFixed(1)}s`);
+        }
+      },
+    });
+    return runResult(spec, summary, info, exp, (Date.now() - start) / 1000, peak, tensors, modelTensors);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export const label = (s: Pick<RunSpec, 'method' | 'seed' | 'protocol'>) => `${s.method} (seed ${s.seed}, ${s.protocol} wd)`;
+
+function taskMechanisms(s: RunSummary, exp: Experiment, inputs: number): TaskMechanisms[] {
+  return s.tasks.map((t: TaskSummary, i) => {
+    const sw = t.subnetworkWeights ?? null;
+    const sum = (a: number[] | undefined) => (a ? a.reduce((x, y) => x + y, 0) : null);
+    return {
+      unitsBefore: i === 0 ? exp.network.hidden : s.tasks[i - 1].units,
+      selectedUnits: t.selectedUnits,
+      selectedInputs: t.selectedInputs ?? null,
+      inputs,
+      weightsAllowed: sum(sw?.allowed),
+      weightsChanged: sum(sw?.changed),
+      weightsTotal: sum(sw?.total),
+      tauStatistic: t.tauStatistic,
+      expanded: t.expanded,
+      added: t.added,
+      pruned: t.pruned,
+      split: t.split,
+      maxDrift: t.maxDrift,
+      driftP90: t.driftP90 ?? null,
+      accuracy: t.accuracy,
+      auroc: t.auroc,
+    };
+  });
+}
+
+function runResult(
+  spec: RunSpec,
+  s: RunSummary,
+  info: SuiteInfo,
+  exp: Experiment,
+  wall: number,
+  peak: { rss: number; heap: number; tf: number },
+  tensors: number[],
+  modelTensors: number[],
+): RunResult {
+  const stages = s.tasks.flatMap((t) => t.stages);
+  const samples = stages.reduce((a, st) => a + (st.samples ?? 0), 0);
+  const seconds = stages.reduce((a, st) => a + st.seconds, 0);
+  const extra = tensors.map((n, i) => n - modelTensors[i]);
+  return {
+    spec,
+    acc: s.acc,
+    bwt: s.bwt,
+    fwt: s.fwt,
+    forgetting: s.forgetting,
+    meanAuroc: s.aurocMetrics.acc,
+    aurocBwt: s.aurocMetrics.bwt,
+    validationAcc: s.validation?.acc ?? null,
+    validationMeanAuroc: s.validation?.meanAuroc ?? null,
+    params: s.params.total,
+    paramsPctStl: (100 * s.params.total) / info.stlParams,
+    units: s.units,
+    networks: s.networks ?? 1,
+    wallSeconds: wall,
+    secondsPerTask: s.seconds / Math.max(1, s.tasks.length),
+    samplesPerSecond: seconds > 0 ? samples / seconds : 0,
+    backend: `${s.backend.name} ${s.backend.version}`,
+    memory: { peakRssMB: peak.rss / MB, peakHeapMB: peak.heap / MB, peakTfMB: peak.tf / MB },
+    tensorsAfterTask: tensors,
+    modelTensorsAfterTask: modelTensors,
+    tensorGrowth: extra.some((e) => e > extra[0]),
+    accuracy: s.accuracy,
+    auroc: s.auroc,
+    tasks: taskMechanisms(s, exp, info.inputDim),
+  };
+}

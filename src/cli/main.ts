@@ -19,7 +19,8 @@ const USAGE = `Usage:
       --tasks N        train N tasks now (default: all remaining; 1 with --task)
       --until t        train up to task t (nothing to do if the run has it already)
       --from <run>     continue this run folder after its last completed task
-      --task t         with --from: retrain task t into a new branch of the run
+      --task t         with --from: retrain task t (or train the run's next task) into a new
+                       branch of the run
       --into <dir>     train in the run folder <dir>: created (with --from/--task: as that
                        branch) or, if an earlier attempt completed tasks there, continued
       --out <dir>      where new run folders go (default: runs/ next to the experiment)

@@ -71,8 +71,8 @@ function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] 
 
 /**
  * The run to continue (or to branch from at `retrainTask`), checked against the experiment: the run
- * must have the experiment's method, data, tasks and network, and a task left to train or retrain.
- * `base`: the tasks the training starts after.
+ * must have the experiment's method, data, tasks and network, and a task left to train, or the
+ * checkpoint a branch starts from. `base`: the tasks the training starts after.
  */
 export function openParent(runDir: string, exp: Experiment, taskCount: number, retrainTask: number | undefined, experimentFile: string) {
   const parent = RunFolder.open(runDir);
@@ -81,8 +81,9 @@ export function openParent(runDir: string, exp: Experiment, taskCount: number, r
   if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
   const summary = parent.readSummary();
   const completed = summary?.tasks.length ?? 0;
-  if (retrainTask !== undefined && (retrainTask < 1 || retrainTask > completed)) {
-    throw new RunError(`cannot retrain task ${retrainTask}: the run ${parent.dir} has completed tasks 1..${completed}`);
+  // A branch needs the checkpoint after task t − 1: it retrains a completed task or trains the next one.
+  if (retrainTask !== undefined && (retrainTask < 1 || retrainTask > Math.min(completed + 1, taskCount))) {
+    throw new RunError(`cannot retrain task ${retrainTask}: the run ${parent.dir} has completed tasks 1..${completed} of ${taskCount}; a branch retrains one of them or trains the next`);
   }
   if (retrainTask === undefined && completed >= taskCount) {
     throw new RunError(`the run ${parent.dir} has already trained all ${taskCount} tasks; retrain a task or start a new run`);
@@ -91,14 +92,27 @@ export function openParent(runDir: string, exp: Experiment, taskCount: number, r
 }
 
 /**
- * With `into`: the run an earlier attempt left there with completed tasks, which is then continued
- * (after checking it has the requested origin); undefined when training starts afresh.
+ * Applies `into` and `until`: an earlier attempt's run in `into` that completed tasks is continued
+ * (after checking it has the requested origin), and a run that already has task `until` is the
+ * result as it is. Returns the request to train, or that result.
  */
-function earlierAttempt(req: TrainRequest): RunFolder | undefined {
-  if (req.into === undefined || !RunFolder.isRun(req.into)) return undefined;
-  const run = RunFolder.open(req.into);
-  run.checkOrigin(req.runDir === undefined ? null : { dir: req.runDir, baseTask: (req.retrainTask ?? 1) - 1 });
-  return run.completedTasks() > 0 ? run : undefined;
+function resumeInto(req: TrainRequest, taskCount: number): { request: TrainRequest } | { done: TrainResult } {
+  if (req.into !== undefined && req.runDir !== undefined && req.retrainTask === undefined) throw new RunError('a new run folder started from another run needs the task to retrain (--task)');
+  if (req.until !== undefined && (req.until > taskCount || req.until < (req.retrainTask ?? 1))) {
+    throw new RunError(`until task ${req.until}: must be between ${req.retrainTask ?? 1} and the stream's ${taskCount} tasks`);
+  }
+  let request = req;
+  if (req.into !== undefined && RunFolder.isRun(req.into)) {
+    const earlier = RunFolder.open(req.into);
+    earlier.checkOrigin(req.runDir === undefined ? null : { dir: req.runDir, baseTask: req.retrainTask! - 1 });
+    if (earlier.completedTasks() > 0) request = { ...req, runDir: earlier.dir, retrainTask: undefined, into: undefined };
+  }
+  if (req.until !== undefined && request.runDir !== undefined && request.retrainTask === undefined) {
+    const continued = RunFolder.open(request.runDir);
+    const summary = continued.readSummary();
+    if (summary && summary.tasks.length >= req.until) return { done: { runDir: continued.dir, summary, cancelled: false } };
+  }
+  return { request };
 }
 
 /** Opens the run to continue or branch from, and the network and summary to start with. */
@@ -180,18 +194,9 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   const method = methodOf(exp.method);
   const backend = await initBackend(req.backend ?? exp.backend);
   const tasks = prepareTasks(exp, loaded.dir);
-  if (req.into !== undefined && req.runDir !== undefined && req.retrainTask === undefined) throw new RunError('a new run folder started from another run needs the task to retrain (--task)');
-  if (req.until !== undefined && (req.until > tasks.length || req.until < (req.retrainTask ?? 1))) {
-    throw new RunError(`until task ${req.until}: must be between ${req.retrainTask ?? 1} and the stream's ${tasks.length} tasks`);
-  }
-  const earlier = earlierAttempt(req);
-  const request = earlier ? { ...req, runDir: earlier.dir, retrainTask: undefined, into: undefined } : req;
-  if (req.until !== undefined && request.runDir !== undefined && request.retrainTask === undefined) {
-    const continued = RunFolder.open(request.runDir);
-    const done = continued.readSummary();
-    if (done && done.tasks.length >= req.until) return { runDir: continued.dir, summary: done, cancelled: false };
-  }
-  const { run, state, summary: initial, first } = openRun(request, exp, tasks, backend, loaded.file);
+  const resumed = resumeInto(req, tasks.length);
+  if ('done' in resumed) return resumed.done;
+  const { run, state, summary: initial, first } = openRun(resumed.request, exp, tasks, backend, loaded.file);
   let summary = initial;
   const count = req.until !== undefined ? req.until - first + 1 : req.tasks ?? (req.retrainTask !== undefined ? 1 : tasks.length - first + 1);
   const last = Math.min(tasks.length, first + Math.max(1, count) - 1);

@@ -188,7 +188,7 @@ describe('den-lab sweep', function () {
   });
 
   it('resumes after the sweep process is killed (SIGKILL): its points stop by themselves, done points are kept, a half-trained point continues', async () => {
-    const file = write('kill.den.json', { training: { steps: 150 } });
+    const file = write('kill.den.json', { training: { steps: 100 } });
     const args = ['sweep', file, '--grid', 'training.seed=1,2,3', '--jobs', '1', '--out', path.join(dir, 'kill')];
     const p = startJson<SweepEvent>(args);
     const first = (await p.waitFor((e) => e.type === 'point-end')) as Extract<SweepEvent, { type: 'point-end' }>;

@@ -149,6 +149,11 @@ describe('training sessions and run folders', function () {
     const reused = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into: early.dir, until: 2 });
     assert.equal(reused.runDir, early.dir);
     assert.deepEqual(reused.summary.accuracy, branch.summary.accuracy, 'the same values give the same numbers');
+
+    // a branch can also train the run's next task (a sweep of task 3 of a run that has 2)
+    const next = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 3, into: path.join(dir, 'sweep', 'runs', 'p4') });
+    assert.deepEqual([next.summary.tasks.length, next.summary.branch], [3, { parent: run.runDir, baseTask: 2 }]);
+    await assert.rejects(train({ experimentFile: file, runDir: next.runDir, retrainTask: 4 }), (err: Error) => err instanceof RunError && /cannot retrain task 4: .* has completed tasks 1\.\.3 of 3/.test(err.message));
   });
 
   it('refuses to continue with different data, tasks or network, naming the field', async () => {

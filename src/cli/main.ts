@@ -34,6 +34,7 @@ const USAGE = `Usage:
                        (repeatable); a per-layer list in brackets: 'den.gamma=0.001,[0.001,0.01]'
       --from <run>     with --task t: every point retrains task t from the run's
                        checkpoint after task t−1 (default: every point starts from scratch)
+      --task t         see --from
       --tasks N        tasks each point trains (default: 1 with --from, else all)
       --jobs J         points trained at once, each in its own process (default: ${os.availableParallelism()}, the cores)
       --out <dir>      where sweep folders go (default: sweeps/ next to the experiment)

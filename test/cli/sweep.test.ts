@@ -216,7 +216,7 @@ describe('den-lab sweep', function () {
     assert.equal(sweep.state, 'finished');
   });
 
-  it('Ctrl-C stops every point and leaves no process; a re-run trains them; a second Ctrl-C quits at once', async () => {
+  it('Ctrl-C stops every point and leaves no process; the same sweep is refused while it runs; a re-run trains them; a second Ctrl-C quits at once', async () => {
     const file = write('stop.den.json', { training: { steps: 5000 } });
     const args = ['sweep', file, '--grid', 'den.k=2,4,6', '--jobs', '2', '--out', path.join(dir, 'stop')];
     const p = startJson<SweepEvent>(args);
@@ -224,6 +224,9 @@ describe('den-lab sweep', function () {
     const pids = p.events.flatMap((e) => (e.type === 'point-start' ? [e.pid!] : []));
     const sweepDir = (p.events[0] as Extract<SweepEvent, { type: 'sweep-start' }>).dir;
     await until(() => fs.existsSync(path.join(sweepDir, 'runs', '01-k2', 'events.jsonl')), 30000, 'training to begin');
+    const twice = run(args);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, new RegExp(`this sweep is already running \\(process ${p.child.pid}\\)`));
     p.child.kill('SIGINT');
     assert.equal(await p.exited, 130);
     for (const pid of pids) assert.ok(gone(pid), `point process ${pid} has ended with the sweep`);
@@ -246,6 +249,27 @@ describe('den-lab sweep', function () {
     await until(() => again.every(gone), 5000, 'the killed points to be gone');
     sweep = readSweepJson(sweepDir);
     assert.deepEqual(sweep.points.map((pt) => pt.status), ['cancelled', 'cancelled', 'pending']);
+  });
+
+  it('a point whose training fails is marked failed with its one-line error, and the sweep exits with 1', () => {
+    const file = write('fail.den.json');
+    const base = run(['train', file, '--tasks', '1', '--out', path.join(dir, 'fail-base'), '--json']);
+    assert.equal(base.code, 0, base.stderr);
+    const baseDir = JSON.parse(base.stdout.trim().split('\n').pop()!).runDir as string;
+    const weights = path.join(baseDir, 'tasks', 'task-001', 'weights.bin');
+    fs.truncateSync(weights, 100); // the points, not the sweep, load the checkpoint
+    const r = run(['sweep', file, '--from', baseDir, '--task', '2', '--grid', 'den.k=2,4', '--out', path.join(dir, 'fail')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /den-lab: 2 of 2 points failed; their messages are in sweep\.json and their logs in .*\/logs/);
+    assert.match(r.stdout, /point 01-k2: FAILED: checkpoint .*task-001: weights\.bin has 100 bytes, expected \d+ \(truncated\?\)/);
+    const sweep = readSweepJson(path.join(dir, 'fail', fs.readdirSync(path.join(dir, 'fail'))[0]));
+    assert.equal(sweep.state, 'finished');
+    for (const p of sweep.points) {
+      assert.equal(p.status, 'failed');
+      assert.match(p.message!, /^checkpoint .*task-001: weights\.bin has 100 bytes/);
+      assert.equal(p.result, null);
+    }
+    assert.deepEqual(sweep.front, []);
   });
 
   it('refuses bad grids, unknown fields, values out of range and too many points with status 2, before creating anything', () => {

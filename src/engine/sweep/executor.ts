@@ -86,11 +86,6 @@ export class LocalExecutor implements Executor {
     this.pump();
   }
 
-  /** The process ids of the running points. */
-  get pids(): number[] {
-    return [...this.running.values()].map((c) => c.pid).filter((p): p is number => p !== undefined);
-  }
-
   private pump(): void {
     while (!this.stopping && this.running.size < this.jobs && this.queue.length) this.launch(this.queue.shift()!);
     if (this.running.size === 0 && (this.stopping || this.queue.length === 0)) this.resolveFinished();

@@ -160,11 +160,11 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const untilTask = base ? base.task - 1 + (req.tasks ?? 1) : req.tasks ?? tasks.length;
   if (untilTask > tasks.length) throw new SweepError(`--tasks ${req.tasks}: the points would train tasks ${fromTask}..${untilTask}, but the stream has ${tasks.length}`);
 
-  const id = crypto.createHash('sha256').update(canonical({ experiment: exp, grid: axes, base, untilTask })).digest('hex').slice(0, 8);
-  const dir = path.resolve(req.out ?? path.join(loaded.dir, 'sweeps'), `${exp.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-sweep-${id}`);
+  const hash = crypto.createHash('sha256').update(canonical({ experiment: exp, grid: axes, base, untilTask })).digest('hex').slice(0, 8);
+  const dir = path.resolve(req.out ?? path.join(loaded.dir, 'sweeps'), `${exp.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-sweep-${hash}`);
   const previous = readSweep(dir);
   if (previous) {
-    if (previous.id !== id) throw new SweepError(`${dir}: holds another sweep (id ${previous.id}); choose another --out`);
+    if (previous.id !== hash) throw new SweepError(`${dir}: holds another sweep (id ${previous.id}); choose another --out`);
     if (previous.state === 'running' && previous.pid !== null && previous.pid !== process.pid && isAlive(previous.pid)) {
       throw new SweepError(`${dir}: this sweep is already running (process ${previous.pid}); stop it or wait for it`);
     }
@@ -174,22 +174,22 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const now = new Date().toISOString();
   const quality = req.quality ?? (exp.tasks.type === 'one-vs-rest' ? 'auroc' : 'acc');
   const points: SweepPoint[] = grid.map((values, i) => {
-    const pid = pointId(i, grid.length, values);
-    const experiment = `points/${pid}.den.json`;
-    const run = `runs/${pid}`;
+    const id = pointId(i, grid.length, values);
+    const experiment = `points/${id}.den.json`;
+    const run = `runs/${id}`;
     writeJsonAtomic(path.join(dir, experiment), experiments[i]);
     const result = pointResult(path.join(dir, run), fromTask, stlByTasks);
     return {
-      id: pid,
+      id,
       values,
       experiment,
       run,
-      log: `logs/${pid}.log`,
+      log: `logs/${id}.log`,
       args: ['train', experiment, '--into', run, ...(base ? ['--from', base.run, '--task', String(base.task)] : []), '--until', String(untilTask)],
       status: result && result.tasks >= untilTask ? 'done' : 'pending',
       message: null,
-      started: previous?.points.find((p) => p.id === pid)?.started ?? null,
-      ended: previous?.points.find((p) => p.id === pid)?.ended ?? null,
+      started: previous?.points.find((p) => p.id === id)?.started ?? null,
+      ended: previous?.points.find((p) => p.id === id)?.ended ?? null,
       pid: null,
       result,
       pareto: false,
@@ -200,7 +200,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const sweep: SweepFile = {
     format: 'den-lab-sweep',
     formatVersion: 1,
-    id,
+    id: hash,
     name: exp.name,
     experimentFile: loaded.file,
     created: previous?.created ?? now,

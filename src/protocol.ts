@@ -186,6 +186,99 @@ export interface RunSummary extends ContinualScores {
   branch: { parent: string; baseTask: number } | null;
 }
 
+// ─── Sweeps: sweep.json and the sweep's events ────────────────────────────────────────────────
+
+/** pending: not trained yet (or to be trained again); running; done: the run has every task the sweep asked for; failed; cancelled. */
+export type SweepPointStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** The score a sweep maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC). */
+export type SweepQuality = 'acc' | 'auroc';
+
+/** What a point's run folder says, over the tasks it has trained so far (read from its summary.json). */
+export interface SweepPointResult {
+  /** Tasks completed in the run, those shared with the base run included. */
+  tasks: number;
+  acc: number | null;
+  /** Mean AUROC of the last row (the summary's aurocMetrics.acc). */
+  auroc: number | null;
+  bwt: number | null;
+  /** The rows of R that this point trained (task fromTask onwards): accuracy and AUROC. */
+  accuracyRows: number[][];
+  aurocRows: (number | null)[][];
+  params: number;
+  nonZeroParams: number;
+  /** params as a percentage of STL's over the same tasks (one network of the initial size per task). */
+  stlPercent: number | null;
+  /** Hidden units per layer after the last task. */
+  units: number[];
+  /** Summed over the tasks this point trained, per layer. */
+  added: number[];
+  pruned: number[];
+  split: number[];
+  /** Training time of the tasks this point trained (their summary seconds). */
+  seconds: number;
+  /** The summary's validation-split scores (every top-level field whose name starts with "validation"), or null. */
+  validation: Record<string, unknown> | null;
+}
+
+export interface SweepPoint {
+  id: string;
+  /** The grid values, by field ("den.tau": 0.1; a per-layer list for den.gamma; null where the schema allows it). */
+  values: Record<string, number | number[] | null>;
+  /** The point's experiment file, run folder and log, relative to the sweep folder. */
+  experiment: string;
+  run: string;
+  log: string;
+  /** `den-lab` arguments that train the point, to run in the sweep folder. */
+  args: string[];
+  status: SweepPointStatus;
+  /** failed: the one-line error (the last `den-lab: …` line of the log, or how the process ended). */
+  message: string | null;
+  started: string | null;
+  ended: string | null;
+  /** Process id while running on this machine (local executor), else null. */
+  pid: number | null;
+  /** null until the run has completed a task of its own. */
+  result: SweepPointResult | null;
+  /** On the Pareto front of the done points (maximise `quality`, minimise params). */
+  pareto: boolean;
+}
+
+/** A sweep folder's sweep.json, rewritten (atomically) whenever a point starts or ends. */
+export interface SweepFile {
+  format: 'den-lab-sweep';
+  formatVersion: 1;
+  /** Hash of what the sweep trains (experiment, grid, base, tasks): the folder's name ends with it. */
+  id: string;
+  name: string;
+  experimentFile: string;
+  created: string;
+  updated: string;
+  grid: { field: string; values: (number | number[] | null)[] }[];
+  /** Points branch from this run's checkpoint after task `task` − 1 and retrain task `task`; null: from scratch. */
+  base: { run: string; task: number } | null;
+  /** Each point trains tasks fromTask..untilTask. */
+  fromTask: number;
+  untilTask: number;
+  quality: SweepQuality;
+  executor: { kind: string; jobs: number };
+  /** running: a sweep process is working on it (`pid`); finished: every point ended; cancelled: stopped. */
+  state: 'running' | 'finished' | 'cancelled';
+  pid: number | null;
+  /** STL's parameters over tasks 1..untilTask. */
+  stlParams: number;
+  /** Ids on the Pareto front, by parameters ascending. */
+  front: string[];
+  points: SweepPoint[];
+}
+
+/** What `den-lab sweep --json` prints, one per line. */
+export type SweepEvent =
+  | { type: 'sweep-start'; dir: string; sweep: SweepFile; toRun: string[] }
+  | { type: 'point-start'; id: string; time: string; pid: number | null }
+  | { type: 'point-end'; point: SweepPoint }
+  | { type: 'sweep-end'; dir: string; sweep: SweepFile };
+
 // ─── Extension host ⇄ trainer process (child_process.fork, IPC) ───────────────────────────────
 
 /** What the trainer is asked to do: the engine's TrainRequest without the callbacks. */

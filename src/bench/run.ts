@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, Experiment, MethodName, loadExperiment, withAbsolutePaths } from '../engine/experiment';
 import { prepareTasks, train } from '../engine/session';
+import { stlParams } from '../engine/stlParams';
 import type { RunSummary, TaskSummary } from '../protocol';
 
 /** How weight decay reaches the weights: through Adam's gradient (the reference code) or decoupled (AdamW). */
@@ -124,14 +125,6 @@ export function runExperiment(spec: RunSpec): Experiment {
   return spec.quick ? quickExperiment(exp) : exp;
 }
 
-/** Parameters of STL: one network of the initial hidden sizes, with its task's head, per task. */
-function stlParams(exp: Experiment, inputDim: number, outputs: number[]): number {
-  const h = exp.network.hidden;
-  let hidden = 0;
-  h.forEach((n, l) => (hidden += (l === 0 ? inputDim : h[l - 1]) * n + n));
-  return outputs.reduce((sum, o) => sum + hidden + h[h.length - 1] * o + o, 0);
-}
-
 /** The suite as a run of `spec` sees it (data paths in the experiment are absolute). */
 export function suiteInfo(spec: RunSpec, exp = runExperiment(spec)): SuiteInfo {
   const tasks = prepareTasks(exp, path.dirname(spec.suite));
@@ -143,7 +136,7 @@ export function suiteInfo(spec: RunSpec, exp = runExperiment(spec)): SuiteInfo {
     hidden: exp.network.hidden,
     loss: exp.network.loss,
     inputDim: tasks[0].train.features,
-    stlParams: stlParams(exp, tasks[0].train.features, tasks.map((t) => t.outputs)),
+    stlParams: stlParams(exp.network.hidden, tasks[0].train.features, tasks.map((t) => t.outputs)),
   };
 }
 

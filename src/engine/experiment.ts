@@ -115,6 +115,10 @@ const validateSchema = ajv.compile(schema);
 
 type SchemaNode = { title?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
 
+/** The branch of a oneOf without a discriminator (den.gamma: a number or a list) that fits the value's shape. */
+const byShape = (node: any, value: unknown) =>
+  node?.oneOf && !node.discriminator ? (node.oneOf.find((b: any) => (b.type === 'array') === Array.isArray(value)) ?? node) : node;
+
 /** Looks up the schema node for a JSON pointer of the data, following $ref and the discriminated branch. */
 function schemaAt(pointer: string, data: unknown): SchemaNode | undefined {
   let node: any = schema;
@@ -125,6 +129,7 @@ function schemaAt(pointer: string, data: unknown): SchemaNode | undefined {
       const tag = value?.[node.discriminator.propertyName];
       node = node.oneOf.find((b: any) => b.properties?.[node.discriminator.propertyName]?.const === tag) ?? node;
     }
+    node = byShape(node, value);
     node = node?.properties?.[key] ?? node?.items;
     value = value?.[key];
   }
@@ -184,7 +189,7 @@ function formatSchemaError(e: ErrorObject, data: unknown): { path: string; messa
     default:
       return {
         path: field,
-        message: `${where}${title}: ${e.message}, got ${JSON.stringify(valueAt(e.instancePath, data))}${describeRange(node)}`,
+        message: `${where}${title}: ${e.message}, got ${JSON.stringify(valueAt(e.instancePath, data))}${describeRange(byShape(node, valueAt(e.instancePath, data)))}`,
       };
   }
 }

@@ -22,6 +22,12 @@ export interface RunInfo {
   parent: { dir: string; baseTask: number } | null;
 }
 
+/** Where a branch starts: the run it shares tasks 1..baseTask with (`dir` absolute or relative to the working folder). */
+export interface RunOrigin {
+  dir: string;
+  baseTask: number;
+}
+
 /** A folder that is not a usable run; the message names it. */
 export class RunError extends Error {
   constructor(message: string) {
@@ -53,13 +59,46 @@ function freshDir(parent: string, base: string): string {
 export class RunFolder {
   private constructor(readonly dir: string, readonly info: RunInfo) {}
 
+  /** Writes run.json into the empty folder `dir`; `parent` is the run a branch shares tasks 1..baseTask with. */
+  private static init(dir: string, name: string, parent: RunOrigin | null): RunFolder {
+    const info: RunInfo = {
+      format: RUN_FORMAT,
+      formatVersion: 1,
+      name,
+      created: new Date().toISOString(),
+      parent: parent && { dir: path.relative(dir, parent.dir), baseTask: parent.baseTask },
+    };
+    writeJsonAtomic(path.join(dir, 'run.json'), info);
+    return new RunFolder(path.resolve(dir), info);
+  }
+
   /** Creates a new run folder `<runsDir>/<name>-<timestamp>`. */
   static create(runsDir: string, name: string): RunFolder {
     const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
-    const dir = freshDir(runsDir, `${safe}-${stamp()}`);
-    const info: RunInfo = { format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: null };
-    writeJsonAtomic(path.join(dir, 'run.json'), info);
-    return new RunFolder(dir, info);
+    return RunFolder.init(freshDir(runsDir, `${safe}-${stamp()}`), name, null);
+  }
+
+  /**
+   * The run folder at exactly `dir` (a sweep point's): created if there is none yet, else reopened,
+   * which is allowed only if it has the same origin (`parent`, or none).
+   */
+  static at(dir: string, name: string, parent: RunOrigin | null): RunFolder {
+    if (RunFolder.isRun(dir)) {
+      const run = RunFolder.open(dir);
+      run.checkOrigin(parent);
+      return run;
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.readdirSync(dir).length) throw new RunError(`${dir}: exists and is not a run folder; choose another folder or empty it`);
+    return RunFolder.init(dir, name, parent);
+  }
+
+  /** Throws unless this run was started from `origin` (a branch of that run at that task; null: not a branch). */
+  checkOrigin(origin: RunOrigin | null): void {
+    const own = this.info.parent && { dir: path.resolve(this.dir, this.info.parent.dir), baseTask: this.info.parent.baseTask };
+    const same = own === null || origin === null ? own === origin : own.dir === path.resolve(origin.dir) && own.baseTask === origin.baseTask;
+    const describe = (o: RunOrigin | null) => (o ? `a branch of ${o.dir} after task ${o.baseTask}` : 'a run of its own');
+    if (!same) throw new RunError(`${this.dir}: is ${describe(own)}, not ${describe(origin && { dir: path.resolve(origin.dir), baseTask: origin.baseTask })}; choose another folder`);
   }
 
   /** Opens an existing run folder. */
@@ -154,18 +193,14 @@ export class RunFolder {
     }
   }
 
-  /** A new branch of this run that retrains task `task` (it shares tasks 1..task−1 with this run). */
-  createBranch(task: number): RunFolder {
-    const dir = freshDir(path.join(this.dir, 'branches'), `task${task}-${stamp()}`);
-    const info: RunInfo = {
-      format: RUN_FORMAT,
-      formatVersion: 1,
-      name: this.info.name,
-      created: new Date().toISOString(),
-      parent: { dir: path.relative(dir, this.dir), baseTask: task - 1 },
-    };
-    writeJsonAtomic(path.join(dir, 'run.json'), info);
-    return new RunFolder(dir, info);
+  /**
+   * A new branch of this run that retrains task `task` (it shares tasks 1..task−1 with this run):
+   * `branches/task<t>-<time>/`, or the folder `at` (see RunFolder.at).
+   */
+  createBranch(task: number, at?: string): RunFolder {
+    const origin = { dir: this.dir, baseTask: task - 1 };
+    if (at !== undefined) return RunFolder.at(at, this.info.name, origin);
+    return RunFolder.init(freshDir(path.join(this.dir, 'branches'), `task${task}-${stamp()}`), this.info.name, origin);
   }
 
   /** Branch folders of this run. */

@@ -2,6 +2,7 @@
 // CLI, the trainer process, the run's event log, the tree and the dashboard all consume) and the
 // commands the extension host sends to the trainer process.
 import type { DenConfig, TauStatistic, TrainingConfig } from './engine/experiment';
+import type { Mechanisms } from './engine/mechanisms';
 
 /** The TensorFlow.js backend a run actually used. */
 export interface BackendInfo {
@@ -102,7 +103,17 @@ export type DenEvent =
       step?: number;
     }
   | { type: 'tau-test'; task: number; statistic: TauStatistic; value: number; tau: number; expand: boolean; step: number }
-  | { type: 'expansion'; task: number; added: number[]; kept: number[]; pruned: number[]; units: number[]; step: number }
+  | {
+      type: 'expansion';
+      task: number;
+      added: number[];
+      kept: number[];
+      pruned: number[];
+      /** New units whose incoming weights are all zero but were kept: their constant output feeds units earlier tasks share (absent in older runs). */
+      deadKept?: number[];
+      units: number[];
+      step: number;
+    }
   | {
       type: 'split';
       task: number;
@@ -192,7 +203,8 @@ export interface RunSummary extends ContinualScores {
 export type SweepPointStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** The score a sweep maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC). */
-export type SweepQuality = 'acc' | 'auroc';
+/** The score a sweep's Pareto front maximises: ACC or mean AUROC, on the test parts or on the validation parts. */
+export type SweepQuality = 'acc' | 'auroc' | 'validationAcc' | 'validationAuroc';
 
 /** What a point's run folder says, over the tasks it has trained so far (read from its summary.json). */
 export interface SweepPointResult {
@@ -217,8 +229,11 @@ export interface SweepPointResult {
   split: number[];
   /** Training time of the tasks this point trained (their summary seconds). */
   seconds: number;
-  /** The summary's validation-split scores (every top-level field whose name starts with "validation"), or null. */
-  validation: Record<string, unknown> | null;
+  /** ACC and mean AUROC on the validation parts (null for runs without validation examples or from older versions). */
+  validationAcc: number | null;
+  validationAuroc: number | null;
+  /** What DEN's mechanisms did over the tasks this point trained (selection, τ, pruning, split, drift). */
+  mechanisms: Mechanisms | null;
 }
 
 export interface SweepPoint {

@@ -47,6 +47,7 @@ export interface DenConfig {
   sigma: number;
   k: number;
   mu: number;
+  headMu: number;
   gamma: number | number[];
   proximal: ProximalScale;
   lambda: number;

@@ -117,8 +117,10 @@ export interface RunSummary extends ContinualScores {
   name: string;
   method: string;
   backend: BackendInfo;
-  /** The experiment file the run was started or last continued from. */
+  /** The experiment file the run was started or last continued from (stored relative to the run). */
   experimentFile: string;
+  /** "started": no task completed yet; "in-progress": some; "complete": every task of the stream (absent in older runs). */
+  status?: 'started' | 'in-progress' | 'complete';
   created: string;
   updated: string;
   /** Names of every task of the stream, trained or not. */

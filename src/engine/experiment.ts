@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createScanner, ParseError, printParseErrorCode, SyntaxKind, visit } from 'jsonc-parser';
 import schema from '../../media/experiment.schema.json';
+import { comparablePath } from './run/runPaths';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type LossKind = 'sigmoid-bce' | 'softmax-ce';
@@ -405,13 +406,21 @@ export function defaultExperiment(name = 'experiment'): Experiment {
   return validateExperiment({ name });
 }
 
+/** The data file fields of an experiment. */
+export const DATA_PATH_FIELDS = ['trainImages', 'trainLabels', 'testImages', 'testLabels', 'train', 'test'] as const;
+
+/** A copy of an experiment (or of anything shaped like one) with `fn` applied to its data file paths. */
+export function mapDataPaths<T>(experiment: T, fn: (p: string) => string): T {
+  const data = (experiment as { data?: Record<string, unknown> } | null)?.data;
+  if (!data || typeof data !== 'object') return experiment;
+  const mapped = { ...data };
+  for (const key of DATA_PATH_FIELDS) if (typeof mapped[key] === 'string') mapped[key] = fn(mapped[key] as string);
+  return { ...experiment, data: mapped };
+}
+
 /** The experiment with its data file paths made absolute, so that a run's copy is usable on its own. */
 export function withAbsolutePaths(exp: Experiment, dir: string): Experiment {
-  const data = { ...exp.data } as Record<string, unknown>;
-  for (const key of ['trainImages', 'trainLabels', 'testImages', 'testLabels', 'train', 'test']) {
-    if (typeof data[key] === 'string') data[key] = path.resolve(dir, data[key] as string);
-  }
-  return { ...exp, data: data as unknown as DataConfig };
+  return mapDataPaths(exp, (p) => path.resolve(dir, p));
 }
 
 /**
@@ -420,8 +429,11 @@ export function withAbsolutePaths(exp: Experiment, dir: string): Experiment {
  */
 export function incompatibilities(run: Experiment, current: Experiment, runLabel: string): string[] {
   const fixed: (keyof Experiment)[] = ['method', 'data', 'tasks', 'network'];
+  // the same data file, however it is spelled (case on Windows, a run moved with its data)
+  const comparable = (exp: Experiment) => mapDataPaths(exp, (p) => comparablePath(p));
+  const [a, b] = [comparable(run), comparable(current)];
   return fixed
-    .filter((key) => JSON.stringify(run[key]) !== JSON.stringify(current[key]))
+    .filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]))
     .map(
       (key) =>
         `${key}: the experiment has ${JSON.stringify(current[key])} but the run ${runLabel} was trained with ${JSON.stringify(run[key])}; ` +

@@ -157,7 +157,7 @@ describe('extension logic on a real run', function () {
     assert.equal(readThresholds(added.text!, 'x').values!.lambda, 2, 'a field not in the file is added');
     const bad = editThreshold(EXPERIMENT, 'x', 'k', 2.5);
     assert.equal(bad.text, null);
-    assert.match(bad.problems[0].message, /den\.k .*must be integer/);
+    assert.match(bad.problems[0].message, /den\.k .*must be an integer/);
   });
 
   it('exports metrics as CSV with a row per task and the R matrix', () => {

@@ -1,15 +1,28 @@
 // A run folder holds everything about one sequence of trained tasks:
 //   run.json          what the folder is (format, name, creation time, the parent if a branch)
-//   experiment.json   the experiment as last used (defaults filled in, data paths absolute)
-//   summary.json      metrics and growth after every completed task (see RunSummary)
+//   experiment.json   the experiment as last used (defaults filled in)
+//   summary.json      metrics and growth after every completed task (see RunSummary); 0 tasks and
+//                     status "started" from the moment the run exists
 //   events.jsonl      every engine event, one JSON object per line
+//   run.lock          while a process trains the run: which one (see runLock.ts)
 //   tasks/task-NNN/   the checkpoint after task NNN (network.json, weights.bin, experiment.json)
 //   branches/<id>/    runs that retrained a task from this one, each a run folder itself
-// Every file except the append-only event log is written atomically.
+// A run is created whole: its files are written into a hidden temporary folder that is renamed
+// into place, so a folder with a run's name is always complete. Every file except the
+// append-only event log is written atomically, and the event log's torn tail is cut before the
+// next append. Paths inside the files are relative to the run (a run survives a move or a clone);
+// this module resolves them on reading, so everything outside it sees absolute paths.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DenEvent, RunSummary } from '../../protocol';
-import { appendLine, writeJsonAtomic } from '../atomicFile';
+import { appendLine, repairLineLog, writeJsonAtomic } from '../atomicFile';
+import { faultPoint } from '../faultPoints';
+import { RunError } from './runError';
+import { RunLock } from './runLock';
+import { mapDataPaths } from '../experiment';
+import { fromRun, mapEventPaths, toRun } from './runPaths';
+
+export { RunError } from './runError';
 
 export const RUN_FORMAT = 'den-lab-run';
 
@@ -22,12 +35,12 @@ export interface RunInfo {
   parent: { dir: string; baseTask: number } | null;
 }
 
-/** A folder that is not a usable run; the message names it. */
-export class RunError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunError';
-  }
+/** What a new run folder starts with. */
+export interface RunStart {
+  /** The experiment as used (absolute data paths; stored relative to the run). */
+  experiment: object;
+  /** The summary before the first task (0 tasks of this run, status "started"). */
+  summary: RunSummary;
 }
 
 /** A timestamp usable in folder names: 20261125-163005. */
@@ -36,33 +49,98 @@ function stamp(date = new Date()): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** A fresh folder `<parent>/<base>`, with -2, -3… appended if the name is taken. */
-function freshDir(parent: string, base: string): string {
-  fs.mkdirSync(parent, { recursive: true });
-  for (let i = 1; ; i++) {
-    const dir = path.join(parent, i === 1 ? base : `${base}-${i}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+/** The folder-name form of an experiment name: letters, digits, '.', '_' and '-', at most 64 characters. */
+export function runFolderName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 64).replace(/[.-]+$/, '');
+  return safe || 'run';
+}
+
+/** A hidden temporary folder of a run being created: `.<name>.tmp-<pid>-<random>`. */
+const TEMP = /^\..+\.tmp-(\d+)-[a-z0-9]+$/;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes what creators killed before the rename left behind (their process is gone). */
+function removeStaleTemps(parent: string): void {
+  for (const entry of fs.readdirSync(parent)) {
+    const m = TEMP.exec(entry);
+    if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates `<parent>/<base>` (or `<base>-2`, `-3`… if taken) whole: `fill` writes the files into a
+ * temporary folder that is then renamed. If anything fails, nothing is left behind.
+ */
+function createWhole(parent: string, base: string, fill: (tmp: string) => void): string {
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    removeStaleTemps(parent);
+  } catch (err) {
+    throw new RunError(`cannot create a run folder in ${parent} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const tmp = path.join(parent, `.${base}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  try {
+    fs.mkdirSync(tmp);
+    fill(tmp);
+    faultPoint('run-setup');
+    for (let i = 1; ; i++) {
+      const dir = path.join(parent, i === 1 ? base : `${base}-${i}`);
+      if (fs.existsSync(dir)) continue;
+      try {
+        fs.renameSync(tmp, dir);
+        return dir;
+      } catch (err) {
+        // another run took the name in between (a non-empty folder is never replaced)
+        if (!fs.existsSync(dir)) throw err;
+      }
     }
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (err instanceof RunError) throw err;
+    throw new RunError(`cannot create a run folder in ${parent} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
 export class RunFolder {
-  private constructor(readonly dir: string, readonly info: RunInfo) {}
+  private lock: RunLock | null = null;
 
-  /** Creates a new run folder `<runsDir>/<name>-<timestamp>`. */
-  static create(runsDir: string, name: string): RunFolder {
-    const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
-    const dir = freshDir(runsDir, `${safe}-${stamp()}`);
+  private constructor(
+    readonly dir: string,
+    readonly info: RunInfo,
+  ) {}
+
+  /** Creates a new run folder `<runsDir>/<name>-<timestamp>`, complete and locked by this process. */
+  static create(runsDir: string, name: string, start: RunStart): RunFolder {
     const info: RunInfo = { format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: null };
-    writeJsonAtomic(path.join(dir, 'run.json'), info);
-    return new RunFolder(dir, info);
+    return RunFolder.createWith(path.resolve(runsDir), `${runFolderName(name)}-${stamp()}`, info, start);
   }
 
-  /** Opens an existing run folder. */
+  private static createWith(parent: string, base: string, info: RunInfo | ((dir: string) => RunInfo), start: RunStart): RunFolder {
+    let written: RunInfo | undefined;
+    const dir = createWhole(parent, base, (tmp) => {
+      // the parent link is relative, so it is the same from the temporary and the final folder
+      written = typeof info === 'function' ? info(path.join(parent, base)) : info;
+      RunLock.placeIn(tmp);
+      writeJsonAtomic(path.join(tmp, 'run.json'), written);
+      const run = new RunFolder(tmp, written);
+      run.writeExperiment(start.experiment);
+      run.writeSummary(start.summary);
+      fs.writeFileSync(run.eventsFile, '');
+    });
+    const run = new RunFolder(dir, written!);
+    run.lock = RunLock.adopt(dir);
+    return run;
+  }
+
+  /** Opens an existing run folder (to read it; lockForWriting before changing it). */
   static open(dir: string): RunFolder {
     const file = path.join(dir, 'run.json');
     let info: RunInfo;
@@ -72,14 +150,38 @@ export class RunFolder {
       const code = (err as NodeJS.ErrnoException).code;
       throw new RunError(code === 'ENOENT' ? `${dir}: not a DEN Lab run folder (no run.json)` : `${file}: unreadable (${(err as Error).message})`);
     }
-    if (info.format !== RUN_FORMAT) throw new RunError(`${file}: not a DEN Lab run (format ${JSON.stringify(info.format)})`);
+    if (info?.format !== RUN_FORMAT) throw new RunError(`${file}: not a DEN Lab run (format ${JSON.stringify(info?.format)})`);
     if (info.formatVersion !== 1) throw new RunError(`${file}: run format version ${info.formatVersion} is not supported by this DEN Lab`);
     return new RunFolder(path.resolve(dir), info);
   }
 
-  /** True if `dir` looks like a run folder. */
+  /** True if `dir` looks like a run folder (a temporary folder of a run being created is not one). */
   static isRun(dir: string): boolean {
-    return fs.existsSync(path.join(dir, 'run.json'));
+    return !path.basename(dir).startsWith('.') && fs.existsSync(path.join(dir, 'run.json'));
+  }
+
+  /**
+   * Makes this process the run's only writer: takes its lock (a RunError names the process that
+   * holds it), then repairs what a killed writer left: the event log's torn tail, temporary
+   * files, and checkpoints that the summary does not list.
+   */
+  lockForWriting(): void {
+    if (this.lock) return;
+    this.lock = RunLock.acquire(this.dir);
+    try {
+      repairLineLog(this.eventsFile);
+      for (const entry of fs.readdirSync(this.dir)) if (TEMP.test(entry)) fs.rmSync(path.join(this.dir, entry), { recursive: true, force: true });
+      this.removeUnlistedCheckpoints();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  /** Gives up the lock (the process no longer writes the run). */
+  release(): void {
+    this.lock?.release();
+    this.lock = null;
   }
 
   get summaryFile(): string {
@@ -93,32 +195,37 @@ export class RunFolder {
   }
 
   readSummary(): RunSummary | undefined {
+    let summary: RunSummary;
     try {
-      return JSON.parse(fs.readFileSync(this.summaryFile, 'utf8')) as RunSummary;
+      summary = JSON.parse(fs.readFileSync(this.summaryFile, 'utf8')) as RunSummary;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new RunError(`${this.summaryFile}: unreadable (${(err as Error).message})`);
     }
+    if (typeof summary?.experimentFile !== 'string') throw new RunError(`${this.summaryFile}: not a DEN Lab summary`);
+    return { ...summary, experimentFile: fromRun(this.dir, summary.experimentFile), branch: summary.branch && { ...summary.branch, parent: fromRun(this.dir, summary.branch.parent) } };
   }
 
   writeSummary(summary: RunSummary): void {
-    writeJsonAtomic(this.summaryFile, summary);
+    writeJsonAtomic(this.summaryFile, { ...summary, experimentFile: toRun(this.dir, summary.experimentFile), branch: summary.branch && { ...summary.branch, parent: toRun(this.dir, summary.branch.parent) } });
   }
 
-  writeExperiment(experiment: unknown): void {
-    writeJsonAtomic(this.experimentFile, experiment);
+  writeExperiment(experiment: object): void {
+    writeJsonAtomic(this.experimentFile, mapDataPaths(experiment, (p) => toRun(this.dir, p)));
   }
 
   readExperiment(): unknown {
+    let raw: unknown;
     try {
-      return JSON.parse(fs.readFileSync(this.experimentFile, 'utf8'));
+      raw = JSON.parse(fs.readFileSync(this.experimentFile, 'utf8'));
     } catch (err) {
       throw new RunError(`${this.experimentFile}: unreadable (${(err as Error).message})`);
     }
+    return mapDataPaths(raw, (p) => fromRun(this.dir, p));
   }
 
   appendEvent(event: DenEvent): void {
-    appendLine(this.eventsFile, JSON.stringify({ ...event, time: Date.now() }));
+    appendLine(this.eventsFile, JSON.stringify({ ...mapEventPaths(event, (p) => toRun(this.dir, p)), time: Date.now() }));
   }
 
   /** Tasks completed in this run (including those shared with a parent). */
@@ -154,18 +261,17 @@ export class RunFolder {
     }
   }
 
-  /** A new branch of this run that retrains task `task` (it shares tasks 1..task−1 with this run). */
-  createBranch(task: number): RunFolder {
-    const dir = freshDir(path.join(this.dir, 'branches'), `task${task}-${stamp()}`);
-    const info: RunInfo = {
+  /** A new branch of this run that retrains task `task` (it shares tasks 1..task−1), complete and locked by this process. */
+  createBranch(task: number, start: RunStart): RunFolder {
+    const parentDir = this.dir;
+    const info = (dir: string): RunInfo => ({
       format: RUN_FORMAT,
       formatVersion: 1,
       name: this.info.name,
       created: new Date().toISOString(),
-      parent: { dir: path.relative(dir, this.dir), baseTask: task - 1 },
-    };
-    writeJsonAtomic(path.join(dir, 'run.json'), info);
-    return new RunFolder(dir, info);
+      parent: { dir: path.relative(dir, parentDir), baseTask: task - 1 },
+    });
+    return RunFolder.createWith(path.join(this.dir, 'branches'), `task${task}-${stamp()}`, info, start);
   }
 
   /** Branch folders of this run. */
@@ -180,17 +286,25 @@ export class RunFolder {
   }
 }
 
-/** Reads an event log, skipping a torn last line (the log is append-only, not atomic). */
-export function readEvents(file: string): (DenEvent & { time?: number })[] {
-  if (!fs.existsSync(file)) return [];
-  const events: (DenEvent & { time?: number })[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+/** One line of events.jsonl: an event and when it was written. */
+export type LoggedEvent = DenEvent & { time?: number };
+
+/** Parses event-log text: complete lines only, skipping any that do not parse; paths resolved against `runDir`. */
+export function parseEventLines(text: string, runDir: string): LoggedEvent[] {
+  const events: LoggedEvent[] = [];
+  for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      events.push(JSON.parse(line));
+      events.push(mapEventPaths(JSON.parse(line) as LoggedEvent, (p) => fromRun(runDir, p)));
     } catch {
-      // a line cut short by a crash
+      // a line cut short by a kill (the writer cuts it before appending again)
     }
   }
   return events;
+}
+
+/** Reads a run's event log. */
+export function readEvents(file: string): LoggedEvent[] {
+  if (!fs.existsSync(file)) return [];
+  return parseEventLines(fs.readFileSync(file, 'utf8'), path.dirname(file));
 }

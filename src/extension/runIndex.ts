@@ -3,6 +3,8 @@
 import * as path from 'path';
 import { Experiment, incompatibilities, validateExperiment } from '../engine/experiment';
 import { RunFolder } from '../engine/run/runFolder';
+import { LockInfo, runLockHolder } from '../engine/run/runLock';
+import { comparablePath, samePath } from '../engine/run/runPaths';
 import type { RunSummary } from '../protocol';
 
 export interface RunEntry {
@@ -17,11 +19,13 @@ export interface RunEntry {
   branches: RunEntry[];
   /** Why the folder could not be read fully, if so. */
   problem: string | null;
+  /** The process training this run now (this window's trainer, a CLI in a terminal…), if any. */
+  lock: LockInfo | null;
 }
 
 /** Reads one run folder and, recursively, its branches. Never throws: problems are recorded. */
 export function readRun(dir: string): RunEntry {
-  const entry: RunEntry = { dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null };
+  const entry: RunEntry = { dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null, lock: runLockHolder(dir) };
   try {
     const run = RunFolder.open(dir);
     entry.name = run.info.name;
@@ -42,7 +46,7 @@ export function readRun(dir: string): RunEntry {
 
 /** Top-level runs (branches are found through their parents), newest first. */
 export function readRuns(runJsonDirs: string[]): RunEntry[] {
-  const dirs = [...new Set(runJsonDirs.map((d) => path.resolve(d)))];
+  const dirs = [...new Set(runJsonDirs.map((d) => path.resolve(d)))].filter((d) => RunFolder.isRun(d)); // not a run being created
   const isBranch = (d: string) => path.basename(path.dirname(d)) === 'branches' && dirs.includes(path.dirname(path.dirname(d)));
   return dirs
     .filter((d) => !isBranch(d))
@@ -56,8 +60,7 @@ export function allRuns(runs: RunEntry[]): RunEntry[] {
 }
 
 export function findRun(runs: RunEntry[], dir: string): RunEntry | undefined {
-  const target = path.resolve(dir);
-  return allRuns(runs).find((r) => r.dir === target);
+  return allRuns(runs).find((r) => samePath(r.dir, dir));
 }
 
 export const completedTasks = (run: RunEntry): number => run.summary?.tasks.length ?? 0;
@@ -65,9 +68,9 @@ export const totalTasks = (run: RunEntry): number => run.summary?.taskNames.leng
 
 /** Runs (and branches) of one experiment file, most recently updated first. */
 export function runsOfExperiment(runs: RunEntry[], experimentFile: string): RunEntry[] {
-  const file = path.resolve(experimentFile);
+  const file = comparablePath(experimentFile);
   return allRuns(runs)
-    .filter((r) => r.summary && path.resolve(r.summary.experimentFile) === file)
+    .filter((r) => r.summary && comparablePath(r.summary.experimentFile) === file)
     .sort((a, b) => (b.summary!.updated > a.summary!.updated ? 1 : b.summary!.updated < a.summary!.updated ? -1 : 0));
 }
 

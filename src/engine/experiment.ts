@@ -9,7 +9,8 @@ import { comparablePath } from './run/runPaths';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type LossKind = 'sigmoid-bce' | 'softmax-ce';
-export type TauStatistic = 'train' | 'validation' | 'last-batch';
+import type { TauStatistic } from '../protocol';
+export type { TauStatistic };
 
 interface DataCommon {
   seed: number;

@@ -1,5 +1,6 @@
 // What the workspace's run folders contain, read from disk into one plain structure that the tree,
 // the commands, the hints and the dashboard share. No vscode import.
+import * as crypto from 'crypto';
 import * as path from 'path';
 import { Experiment, incompatibilities, validateExperiment } from '../engine/experiment';
 import { RunFolder } from '../engine/run/runFolder';
@@ -8,6 +9,8 @@ import { comparablePath, samePath } from '../engine/run/runPaths';
 import type { RunSummary } from '../protocol';
 
 export interface RunEntry {
+  /** The run's id for the dashboard (runIdOf(dir)), which never sees paths. */
+  id: string;
   dir: string;
   name: string;
   created: string;
@@ -25,7 +28,7 @@ export interface RunEntry {
 
 /** Reads one run folder and, recursively, its branches. Never throws: problems are recorded. */
 export function readRun(dir: string): RunEntry {
-  const entry: RunEntry = { dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null, lock: runLockHolder(dir) };
+  const entry: RunEntry = { id: runIdOf(dir), dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null, lock: runLockHolder(dir) };
   try {
     const run = RunFolder.open(dir);
     entry.name = run.info.name;
@@ -57,6 +60,15 @@ export function readRuns(runJsonDirs: string[]): RunEntry[] {
 /** Every run and branch, flattened. */
 export function allRuns(runs: RunEntry[]): RunEntry[] {
   return runs.flatMap((r) => [r, ...allRuns(r.branches)]);
+}
+
+/** A stable id for a run folder (the same after a window reload), derived from its path. */
+export function runIdOf(dir: string): string {
+  return crypto.createHash('sha256').update(comparablePath(dir)).digest('base64url').slice(0, 16);
+}
+
+export function runById(runs: RunEntry[], id: string): RunEntry | undefined {
+  return allRuns(runs).find((r) => r.id === id);
 }
 
 export function findRun(runs: RunEntry[], dir: string): RunEntry | undefined {

@@ -9,7 +9,7 @@
 import { ChildProcess, fork } from 'child_process';
 import { EventEmitter } from 'events';
 import { checkTrainerToHost } from '../protocolGuards';
-import type { DenEvent, HostToTrainer, RunSummary, TrainJob, TrainerToHost } from '../protocol';
+import type { DenEvent, HostToTrainer, RunSummary, TrainJob } from '../protocol';
 
 export interface TrainerOptions {
   /** The bundled trainer entry (dist/trainer.js). */
@@ -146,12 +146,12 @@ export class TrainerProcess {
         else reject(new TrainerCrashedError(child.exitCode, child.signalCode, this.stderrTail, this.cancelledByKill));
       };
       child.on('message', (msg: unknown) => {
-        const problem = checkTrainerToHost(msg);
-        if (problem) {
-          log('warn', `ignored a malformed message from the trainer: ${problem}`);
+        const checked = checkTrainerToHost(msg);
+        if (!checked.ok) {
+          log('warn', `ignored a malformed message from the trainer: ${checked.problem}`);
           return;
         }
-        const m = msg as TrainerToHost;
+        const m = checked.value;
         switch (m.type) {
           case 'ready':
             clearTimeout(readyTimer);

@@ -3,7 +3,7 @@
 // When the host goes away (closed window, crashed or killed extension host) nothing will read the
 // results: the job stops at its next step and the process exits, at the latest after EXIT_GRACE_MS.
 import { checkHostToTrainer } from '../protocolGuards';
-import type { HostToTrainer, TrainJob, TrainerToHost } from '../protocol';
+import type { TrainJob, TrainerToHost } from '../protocol';
 import { isExplainedFailure } from '../engine/errorKinds';
 import { train } from '../engine/session';
 
@@ -43,12 +43,12 @@ function shutdown(): void {
 }
 
 process.on('message', (msg: unknown) => {
-  const problem = checkHostToTrainer(msg);
-  if (problem) {
-    send({ type: 'log', level: 'error', message: `trainer: ignored a malformed message: ${problem}` });
+  const checked = checkHostToTrainer(msg);
+  if (!checked.ok) {
+    send({ type: 'log', level: 'error', message: `trainer: ignored a malformed message: ${checked.problem}` });
     return;
   }
-  const m = msg as HostToTrainer;
+  const m = checked.value;
   switch (m.type) {
     case 'train':
       if (busy) send({ type: 'failed', name: 'BusyError', message: 'the trainer is already training; stop it first' });

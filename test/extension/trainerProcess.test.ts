@@ -150,8 +150,8 @@ describe('trainer process (real fork of dist/trainer.js)', function () {
     logs.length = 0;
     const trainer = new TrainerProcess({ script: fake, log: (level, m) => logs.push(`${level}: ${m}`) });
     await assert.rejects(trainer.start({ experimentFile: file }), /bye/);
-    assert.ok(logs.some((l) => /malformed message.*'event': field 'event'/.test(l)), logs.join('\n'));
-    assert.ok(logs.some((l) => /malformed message.*not an object/.test(l)));
+    assert.ok(logs.some((l) => /malformed message from the trainer: 'event'\.event: Invalid key: Expected "event"/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /malformed message from the trainer: message: Invalid type: Expected Object but received "nonsense"/.test(l)));
   });
 
   it('a denLab.nodePath that does not exist fails at once with a message naming the setting', async () => {

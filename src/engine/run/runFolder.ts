@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DenEvent, RunSummary } from '../../protocol';
+import { checkEvent, checkSummary } from '../../protocolGuards';
 import { appendLine, repairLineLog, writeJsonAtomic } from '../atomicFile';
 import { faultPoint } from '../faultPoints';
 import { RunError } from './runError';
@@ -194,15 +195,18 @@ export class RunFolder {
     return path.join(this.dir, 'experiment.json');
   }
 
+  /** The summary, checked to the leaf (fields a newer DEN Lab added are dropped); undefined if there is none. */
   readSummary(): RunSummary | undefined {
-    let summary: RunSummary;
+    let raw: unknown;
     try {
-      summary = JSON.parse(fs.readFileSync(this.summaryFile, 'utf8')) as RunSummary;
+      raw = JSON.parse(fs.readFileSync(this.summaryFile, 'utf8'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new RunError(`${this.summaryFile}: unreadable (${(err as Error).message})`);
     }
-    if (typeof summary?.experimentFile !== 'string') throw new RunError(`${this.summaryFile}: not a DEN Lab summary`);
+    const checked = checkSummary(raw);
+    if (!checked.ok) throw new RunError(`${this.summaryFile}: not a DEN Lab summary this version can read (${checked.problem})`);
+    const summary = checked.value;
     return { ...summary, experimentFile: fromRun(this.dir, summary.experimentFile), branch: summary.branch && { ...summary.branch, parent: fromRun(this.dir, summary.branch.parent) } };
   }
 
@@ -286,25 +290,28 @@ export class RunFolder {
   }
 }
 
-/** One line of events.jsonl: an event and when it was written. */
-export type LoggedEvent = DenEvent & { time?: number };
-
-/** Parses event-log text: complete lines only, skipping any that do not parse; paths resolved against `runDir`. */
-export function parseEventLines(text: string, runDir: string): LoggedEvent[] {
-  const events: LoggedEvent[] = [];
+/**
+ * Parses event-log text, each line checked to the leaf; paths resolved against `runDir`. A line that
+ * does not parse (cut short by a kill, before the writer repaired it) or is not an event is skipped.
+ */
+export function parseEventLines(text: string, runDir: string): DenEvent[] {
+  const events: DenEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let raw: unknown;
     try {
-      events.push(mapEventPaths(JSON.parse(line) as LoggedEvent, (p) => fromRun(runDir, p)));
+      raw = JSON.parse(line);
     } catch {
-      // a line cut short by a kill (the writer cuts it before appending again)
+      continue;
     }
+    const checked = checkEvent(raw);
+    if (checked.ok) events.push(mapEventPaths(checked.value, (p) => fromRun(runDir, p)));
   }
   return events;
 }
 
 /** Reads a run's event log. */
-export function readEvents(file: string): LoggedEvent[] {
+export function readEvents(file: string): DenEvent[] {
   if (!fs.existsSync(file)) return [];
   return parseEventLines(fs.readFileSync(file, 'utf8'), path.dirname(file));
 }

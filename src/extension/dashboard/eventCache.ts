@@ -4,21 +4,22 @@
 // vscode import.
 import * as fs from 'fs';
 import * as path from 'path';
-import { LoggedEvent, parseEventLines } from '../../engine/run/runFolder';
+import { parseEventLines } from '../../engine/run/runFolder';
+import type { DenEvent } from '../../protocol';
 
 interface Entry {
   /** Identity of the file read: a replaced or truncated file is read again from the start. */
   ino: number;
   /** Bytes consumed so far (up to the end of the last complete line). */
   offset: number;
-  events: LoggedEvent[];
+  events: DenEvent[];
 }
 
 export interface EventRead {
   /** Every event of the log. */
-  events: LoggedEvent[];
+  events: DenEvent[];
   /** The events that this read added (all of them on a first or fresh read). */
-  appended: LoggedEvent[];
+  appended: DenEvent[];
 }
 
 export class EventCache {

@@ -5,7 +5,7 @@ import * as path from 'path';
 import Mocha = require('mocha');
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec', forbidOnly: true });
   mocha.addFile(path.join(__dirname, 'extension.test.js'));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
@@ -13,6 +13,7 @@ export function run(): Promise<void> {
       // read by test/vscode/run.mjs, which prints the overall "N passed, N failed"
       console.log(`in-host results: ${passed} passed, ${failures} failed`);
       if (failures) reject(new Error(`${failures} in-host test(s) failed`));
+      else if (passed === 0) reject(new Error('no in-host test ran'));
       else resolve();
     });
   });

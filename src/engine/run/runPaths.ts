@@ -7,7 +7,8 @@ import type { DenEvent } from '../../protocol';
 /** `p` (absolute) as stored in a file of the run at `runDir`. */
 export function toRun(runDir: string, p: string): string {
   const rel = path.relative(runDir, p);
-  return path.isAbsolute(rel) ? rel : rel.split(path.sep).join('/'); // another drive stays absolute
+  if (path.isAbsolute(rel)) return rel; // another drive stays absolute
+  return rel ? rel.split(path.sep).join('/') : '.';
 }
 
 /** A path read from a file of the run at `runDir`, absolute (paths of older runs are absolute already). */

@@ -19,7 +19,7 @@ import { checkEvent, checkSummary } from '../../protocolGuards';
 import { appendLine, repairLineLog, writeJsonAtomic } from '../atomicFile';
 import { faultPoint } from '../faultPoints';
 import { RunError } from './runError';
-import { RunLock } from './runLock';
+import { isAlive, RunLock } from './runLock';
 import { mapDataPaths } from '../experiment';
 import { fromRun, mapEventPaths, toRun } from './runPaths';
 
@@ -58,15 +58,6 @@ export function runFolderName(name: string): string {
 
 /** A hidden temporary folder of a run being created: `.<name>.tmp-<pid>-<random>`. */
 const TEMP = /^\..+\.tmp-(\d+)-[a-z0-9]+$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes what creators killed before the rename left behind (their process is gone). */
 function removeStaleTemps(parent: string): void {

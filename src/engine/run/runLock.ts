@@ -38,7 +38,8 @@ const mtimeOf = (file: string) => {
   }
 };
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

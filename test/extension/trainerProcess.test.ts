@@ -7,6 +7,7 @@ import { fork } from 'child_process';
 import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/extension/trainerProcess';
 import { RunFolder } from '../../src/engine/run/runFolder';
 import type { DenEvent } from '../../src/protocol';
+import { fakeNativePackage } from '../fakeNativePackage';
 
 const script = path.resolve(__dirname, '../../dist/trainer.js');
 const alive = (pid: number) => {
@@ -24,26 +25,6 @@ const waitFor = async (cond: () => boolean, ms = 10000) => {
     await new Promise((r) => setTimeout(r, 50));
   }
 };
-
-const repoModules = path.resolve(__dirname, '../../node_modules');
-
-/**
- * A stand-in for @tensorflow/tfjs-node (which cannot be installed here: its install downloads
- * libtensorflow), as in test/engine/backend.test.ts: loading it registers a 'tensorflow' backend
- * that runs the CPU kernels, so the trainer's real lookup and selection of the native path run.
- */
-function fakeNativePackage(root: string): void {
-  const dir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0-test', main: 'index.js' }));
-  fs.writeFileSync(
-    path.join(dir, 'index.js'),
-    `const tf = require(${JSON.stringify(path.join(repoModules, '@tensorflow/tfjs-core'))});
-const { MathBackendCPU } = require(${JSON.stringify(path.join(repoModules, '@tensorflow/tfjs-backend-cpu'))});
-for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
-tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);`,
-  );
-}
 
 describe('trainer process (real fork of dist/trainer.js)', function () {
   this.timeout(120000);

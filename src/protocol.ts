@@ -5,10 +5,12 @@
 // messages between the host and the dashboard webview. protocolGuards.ts checks a value against
 // them to the leaf.
 //
-// Compatibility: a field that older runs lack is `v.optional`. A field this version does not know
-// (a newer run's) is dropped by the check (`v.object` keeps only the declared entries), so newer
-// runs stay readable; every declared field is checked to the leaf. To add a field, add it here
-// (optional if old run files lack it): its type and its check follow.
+// Every declared field is checked to the leaf. Compatibility: a field that older runs lack is
+// `v.optional`. A field this version does not know (a newer version's) never makes a message or a
+// run unreadable: a message keeps only its declared fields (`v.object` drops the others), and
+// summary.json read from disk keeps the others as they are (RunSummaryFileSchema), so a newer run
+// is shown with what this version knows and exported whole. To add a field, add it here (optional
+// if old run files lack it): its type and its check follow.
 import * as v from 'valibot';
 
 // ─── Building blocks ──────────────────────────────────────────────────────────────────────────
@@ -129,6 +131,9 @@ export const RunSummarySchema = v.object({
 });
 export type RunSummary = v.InferOutput<typeof RunSummarySchema>;
 
+/** summary.json as read from disk: the same checks; fields of a newer version are kept, unchecked. */
+export const RunSummaryFileSchema = v.looseObject({ ...RunSummarySchema.entries, tasks: v.array(v.looseObject(TaskSummarySchema.entries)) });
+
 // ─── Engine events ────────────────────────────────────────────────────────────────────────────
 
 /** Every engine event; `step` counts steps within the task, across its stages. */
@@ -178,6 +183,109 @@ export type DenEventType = DenEvent['type'];
 
 /** A subscriber to engine events. */
 export type EventSink = (event: DenEvent) => void;
+
+// ─── Sweeps: sweep.json and the sweep's events ────────────────────────────────────────────────
+
+/** pending: not trained yet (or to be trained again); running; done: the run has every task the sweep asked for; failed; cancelled. */
+export const SweepPointStatusSchema = v.picklist(['pending', 'running', 'done', 'failed', 'cancelled']);
+export type SweepPointStatus = v.InferOutput<typeof SweepPointStatusSchema>;
+
+/** The score a sweep maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC). */
+export const SweepQualitySchema = v.picklist(['acc', 'auroc']);
+export type SweepQuality = v.InferOutput<typeof SweepQualitySchema>;
+
+/** A grid value: a number, a per-layer list (den.gamma), or null where the schema allows it. */
+const gridValue = v.nullable(v.union([num, nums]));
+
+/** What a point's run folder says, over the tasks it has trained so far (read from its summary.json). */
+export const SweepPointResultSchema = v.object({
+  /** Tasks completed in the run, those shared with the base run included. */
+  tasks: count,
+  acc: optNum,
+  /** Mean AUROC of the last row (the summary's aurocMetrics.acc). */
+  auroc: optNum,
+  bwt: optNum,
+  /** The rows of R that this point trained (task fromTask onwards): accuracy and AUROC. */
+  accuracyRows: v.array(nums),
+  aurocRows: v.array(v.array(optNum)),
+  params: count,
+  nonZeroParams: count,
+  /** params as a percentage of STL's over the same tasks (one network of the initial size per task). */
+  stlPercent: optNum,
+  /** Hidden units per layer after the last task. */
+  units: ints,
+  /** Summed over the tasks this point trained, per layer. */
+  added: ints,
+  pruned: ints,
+  split: ints,
+  /** Training time of the tasks this point trained (their summary seconds). */
+  seconds: num,
+  /** The summary's validation-split scores (every top-level field whose name starts with "validation"), or null. */
+  validation: v.nullable(v.record(v.string(), v.unknown())),
+});
+export type SweepPointResult = v.InferOutput<typeof SweepPointResultSchema>;
+
+export const SweepPointSchema = v.object({
+  id: v.string(),
+  /** The grid values, by field ("den.tau": 0.1; a per-layer list for den.gamma; null where the schema allows it). */
+  values: v.record(v.string(), gridValue),
+  /** The point's experiment file, run folder and log, relative to the sweep folder. */
+  experiment: v.string(),
+  run: v.string(),
+  log: v.string(),
+  /** `den-lab` arguments that train the point, to run in the sweep folder. */
+  args: v.array(v.string()),
+  status: SweepPointStatusSchema,
+  /** failed: the one-line error (the last `den-lab: …` line of the log, or how the process ended). */
+  message: v.nullable(v.string()),
+  started: v.nullable(v.string()),
+  ended: v.nullable(v.string()),
+  /** Process id while running on this machine (local executor), else null. */
+  pid: v.nullable(int),
+  /** null until the run has completed a task of its own. */
+  result: v.nullable(SweepPointResultSchema),
+  /** On the Pareto front of the done points (maximise `quality`, minimise params). */
+  pareto: v.boolean(),
+});
+export type SweepPoint = v.InferOutput<typeof SweepPointSchema>;
+
+/** A sweep folder's sweep.json, rewritten (atomically) whenever a point starts or ends. */
+export const SweepFileSchema = v.object({
+  format: v.literal('den-lab-sweep'),
+  formatVersion: v.literal(1),
+  /** Hash of what the sweep trains (experiment, grid, base, tasks): the folder's name ends with it. */
+  id: v.string(),
+  name: v.string(),
+  experimentFile: v.string(),
+  created: v.string(),
+  updated: v.string(),
+  grid: v.array(v.object({ field: v.string(), values: v.array(gridValue) })),
+  /** Points branch from this run's checkpoint after task `task` − 1 and retrain task `task`; null: from scratch. */
+  base: v.nullable(v.object({ run: v.string(), task: taskIndex })),
+  /** Each point trains tasks fromTask..untilTask. */
+  fromTask: taskIndex,
+  untilTask: taskIndex,
+  quality: SweepQualitySchema,
+  executor: v.object({ kind: v.string(), jobs: taskIndex }),
+  /** running: a sweep process is working on it (`pid`); finished: every point ended; cancelled: stopped. */
+  state: v.picklist(['running', 'finished', 'cancelled']),
+  pid: v.nullable(int),
+  /** STL's parameters over tasks 1..untilTask. */
+  stlParams: count,
+  /** Ids on the Pareto front, by parameters ascending. */
+  front: v.array(v.string()),
+  points: v.array(SweepPointSchema),
+});
+export type SweepFile = v.InferOutput<typeof SweepFileSchema>;
+
+/** What `den-lab sweep --json` prints, one per line. */
+export const SweepEventSchema = v.variant('type', [
+  v.object({ type: v.literal('sweep-start'), dir: v.string(), sweep: SweepFileSchema, toRun: v.array(v.string()) }),
+  v.object({ type: v.literal('point-start'), id: v.string(), time: v.string(), pid: v.nullable(int) }),
+  v.object({ type: v.literal('point-end'), point: SweepPointSchema }),
+  v.object({ type: v.literal('sweep-end'), dir: v.string(), sweep: SweepFileSchema }),
+]);
+export type SweepEvent = v.InferOutput<typeof SweepEventSchema>;
 
 // ─── Extension host ⇄ trainer process (child_process.fork, IPC) ───────────────────────────────
 

@@ -1,10 +1,10 @@
 // Runtime checks for every message that crosses a process, webview or disk boundary, against the
-// schemas of protocol.ts. A check returns the message as its schema reads it (undeclared fields
-// dropped) or a one-line problem naming the first field that is wrong, e.g.
+// schemas of protocol.ts. A check returns the value as its schema reads it or a one-line problem
+// naming the first field that is wrong, e.g.
 // "'task-end'.summary.accuracy: Invalid type: Expected number but received "x"". The receiver
 // drops a malformed message and logs the problem; it never reaches a handler.
 import * as v from 'valibot';
-import { DenEventSchema, HostToTrainerSchema, HostToWebviewSchema, RunSummarySchema, TrainerToHostSchema, WebviewToHostSchema } from './protocol';
+import { DenEventSchema, HostToTrainerSchema, HostToWebviewSchema, RunSummaryFileSchema, SweepFileSchema, TrainerToHostSchema, WebviewToHostSchema } from './protocol';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -36,4 +36,5 @@ export const checkHostToWebview = (msg: unknown) => check(HostToWebviewSchema, m
 export const checkTrainerToHost = (msg: unknown) => check(TrainerToHostSchema, msg);
 export const checkHostToTrainer = (msg: unknown) => check(HostToTrainerSchema, msg);
 export const checkEvent = (event: unknown) => check(DenEventSchema, event);
-export const checkSummary = (summary: unknown) => check(RunSummarySchema, summary);
+export const checkSummary = (summary: unknown) => check(RunSummaryFileSchema, summary);
+export const checkSweepFile = (sweep: unknown) => check(SweepFileSchema, sweep);

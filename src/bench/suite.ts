@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, Experiment, MethodName, loadExperiment, withAbsolutePaths } from '../engine/experiment';
 import { prepareTasks, train } from '../engine/session';
+import { stlParams } from '../engine/stlParams';
 import type { RunSummary } from '../protocol';
 
 export interface MethodResult {
@@ -74,14 +75,6 @@ export function quickExperiment(exp: Experiment): Experiment {
   };
 }
 
-/** Parameters of STL: one network of the initial hidden sizes, with its task's head, per task. */
-function stlParams(exp: Experiment, inputDim: number, outputs: number[]): number {
-  const h = exp.network.hidden;
-  let hidden = 0;
-  h.forEach((n, l) => (hidden += (l === 0 ? inputDim : h[l - 1]) * n + n));
-  return outputs.reduce((sum, o) => sum + hidden + h[h.length - 1] * o + o, 0);
-}
-
 const localDate = (d = new Date()) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const MB = 1024 * 1024;
 
@@ -97,7 +90,7 @@ export async function runSuite(
   const file = path.join(work, `${exp.name}.den.json`);
   fs.writeFileSync(file, JSON.stringify(exp, null, 2));
   const tasks = prepareTasks(exp, work);
-  const stl = stlParams(exp, tasks[0].train.features, tasks.map((t) => t.outputs));
+  const stl = stlParams(exp.network.hidden, tasks[0].train.features, tasks.map((t) => t.outputs));
   const result: SuiteResult = {
     suite: exp.name,
     experimentFile: path.resolve(experimentFile),

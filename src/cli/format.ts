@@ -1,5 +1,6 @@
 // How the CLI shows engine events and results in a terminal.
-import type { DenEvent, RunSummary } from '../protocol';
+import { formatValue as formatGridValue } from '../engine/sweep/grid';
+import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../protocol';
 
 const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
 const signed = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(4) : '—');
@@ -78,4 +79,74 @@ export function summaryReport(s: RunSummary, runDir: string): string {
 export function matrixReport(title: string, R: (number | null)[][]): string {
   const lines = R.map((row, i) => `after ${String(i + 1).padStart(2)}: ${row.map((v) => f4(v)).join(' ')}`);
   return `${title}\n${lines.join('\n')}`;
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+
+function pointSummary(p: SweepPoint): string {
+  const r = p.result;
+  if (!r) return '';
+  const stl = r.stlPercent === null ? '' : ` (${r.stlPercent.toFixed(1)}% of STL)`;
+  return `ACC ${f4(r.acc)} · mean AUROC ${f4(r.auroc)} · BWT ${signed(r.bwt)} · params ${int(r.params)}${stl} · units [${list(r.units)}] · ${r.seconds.toFixed(1)}s`;
+}
+
+/** One line per sweep event. */
+export function sweepEventLine(e: SweepEvent): string {
+  switch (e.type) {
+    case 'sweep-start': {
+      const s = e.sweep;
+      const from = s.base ? `retraining task ${s.base.task} from ${s.base.run} (its checkpoint after task ${s.base.task - 1})` : 'from scratch';
+      const tasks = s.fromTask === s.untilTask ? `task ${s.untilTask}` : `tasks ${s.fromTask}..${s.untilTask}`;
+      return [
+        `DEN Lab sweep · ${s.name} · ${s.points.length} points (${s.grid.map((a) => `${a.field} × ${a.values.length}`).join(', ')}) · ${tasks} ${from}`,
+        `sweep folder: ${e.dir}`,
+        `${s.points.length - e.toRun.length} done already, ${e.toRun.length} to train, ${s.executor.jobs} at a time (${s.executor.kind})`,
+      ].join('\n');
+    }
+    case 'point-start':
+      return `point ${e.id}: started${e.pid ? ` (process ${e.pid})` : ''}`;
+    case 'point-end': {
+      const p = e.point;
+      if (p.status === 'done') return `point ${p.id}: done · ${pointSummary(p)}`;
+      if (p.status === 'failed') return `point ${p.id}: FAILED: ${p.message}`;
+      return `point ${p.id}: ${p.status}`;
+    }
+    case 'sweep-end': {
+      const counts = new Map<string, number>();
+      for (const p of e.sweep.points) counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
+      return `sweep ${e.sweep.state}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`;
+    }
+  }
+}
+
+/** The table of a sweep's points, the Pareto front marked. */
+export function sweepReport(s: SweepFile, dir: string): string {
+  const header = ['point', 'status', ...s.grid.map((a) => a.field), 'ACC', 'AUROC', 'BWT', 'params', '% STL', 'units', '+added', '-pruned', 'split', 'seconds', 'front'];
+  const rows = s.points.map((p) => {
+    const r = p.result;
+    return [
+      p.id,
+      p.status,
+      ...s.grid.map((a) => formatGridValue(p.values[a.field])),
+      f4(r?.acc),
+      f4(r?.auroc),
+      signed(r?.bwt),
+      r ? int(r.params) : '—',
+      r?.stlPercent != null ? r.stlPercent.toFixed(1) : '—',
+      r ? `[${list(r.units)}]` : '—',
+      r ? list(r.added) : '—',
+      r ? list(r.pruned) : '—',
+      r ? list(r.split) : '—',
+      r ? r.seconds.toFixed(1) : '—',
+      p.pareto ? '*' : '',
+    ];
+  });
+  const failed = s.points.filter((p) => p.status === 'failed').map((p) => `${p.id}: ${p.message}`);
+  return [
+    table(header, rows),
+    '',
+    `front = the Pareto front of the done points: highest ${s.quality === 'acc' ? 'ACC' : 'mean AUROC'} for the fewest parameters (${s.front.length ? s.front.join(', ') : 'none yet'}).`,
+    ...(failed.length ? ['failed:', ...failed.map((f) => `  ${f}`)] : []),
+    `sweep: ${dir}/sweep.json`,
+  ].join('\n');
 }

@@ -1,25 +1,47 @@
 #!/usr/bin/env node
 // den-lab: the command-line face of the DEN Lab engine.
-//   den-lab train <experiment> [--tasks N] [--from <run> [--task t]] [--out dir] [--method m] [--backend b] [--json]
+//   den-lab train <experiment> [--tasks N | --until t] [--from <run> [--task t]] [--into dir] [--out dir] [--method m] [--backend b] [--json]
 //   den-lab eval <run> [--backend b] [--json]
+//   den-lab sweep <experiment> --grid field=v1,v2,… [--grid …] [--from <run> --task t] [--tasks N] [--jobs J] [--out dir] [--max-points M] [--quality q] [--json]
+import * as os from 'os';
 import { parseArgs } from 'util';
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
 import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
-import type { DenEvent } from '../protocol';
-import { eventLine, lossStatus, matrixReport, summaryReport } from './format';
+import { LocalExecutor } from '../engine/sweep/executor';
+import { planSweep, runSweep } from '../engine/sweep/sweep';
+import type { DenEvent, SweepEvent, SweepQuality } from '../protocol';
+import { eventLine, lossStatus, matrixReport, summaryReport, sweepEventLine, sweepReport } from './format';
 
 const USAGE = `Usage:
   den-lab train <experiment.den.json> [options]   train tasks of an experiment
       --tasks N        train N tasks now (default: all remaining; 1 with --task)
+      --until t        train up to task t (nothing to do if the run has it already)
       --from <run>     continue this run folder after its last completed task
-      --task t         with --from: retrain task t into a new branch of the run
+      --task t         with --from: retrain task t (or train the run's next task) into a new
+                       branch of the run
+      --into <dir>     train in the run folder <dir>: created (with --from/--task: as that
+                       branch) or, if an earlier attempt completed tasks there, continued
       --out <dir>      where new run folders go (default: runs/ next to the experiment)
       --method m       overrides the experiment's method: ${METHODS.join(' | ')}
       --backend b      auto | tensorflow-gpu | tensorflow | wasm | cpu
       --json           print every event as one JSON line (machine-readable)
   den-lab eval <run> [--backend b] [--json]      re-evaluate every checkpoint of a run
+  den-lab sweep <experiment.den.json> --grid field=v1,v2,… [options]
+                                                 train every combination of the grid
+      --grid f=v,…     a numeric field of den, training or baselines and its values
+                       (repeatable); a per-layer list in brackets: 'den.gamma=0.001,[0.001,0.01]'
+      --from <run>     with --task t: every point retrains task t from the run's
+                       checkpoint after task t−1 (default: every point starts from scratch)
+      --task t         see --from
+      --tasks N        tasks each point trains (default: 1 with --from, else all)
+      --jobs J         points trained at once, each in its own process (default: ${os.availableParallelism()}, the cores)
+      --out <dir>      where sweep folders go (default: sweeps/ next to the experiment)
+      --max-points M   refuse a grid of more than M points (default: 200)
+      --quality q      acc | auroc: the score of the Pareto front (default: auroc for
+                       one-vs-rest tasks, else acc)
+      --json           print the sweep's events as JSON lines
   den-lab --help | --version`;
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -31,6 +53,40 @@ function positiveInt(name: string, value: string | undefined): number | undefine
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got '${value}'`);
   return n;
+}
+
+/** Options each command takes (parseArgs knows them all). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  train: ['tasks', 'until', 'from', 'task', 'into', 'out', 'method', 'backend', 'json'],
+  eval: ['backend', 'json'],
+  sweep: ['grid', 'from', 'task', 'tasks', 'jobs', 'out', 'max-points', 'quality', 'json'],
+};
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM: `stop` the first time (saying so unless `quiet`), `quit` the second.
+ * Also `stop` when the process that started this one with an IPC channel (a sweep) goes away.
+ * Returns the un-install.
+ */
+function onInterrupt(what: string, quiet: boolean, stop: () => void, quit: () => void): () => void {
+  let interrupts = 0;
+  const say = (line: string) => quiet || process.stderr.write(`\n${line}\n`);
+  const handler = () => {
+    if (++interrupts > 1) return quit();
+    say(`stopping ${what} (Ctrl-C again to quit at once)…`);
+    stop();
+  };
+  const gone = () => {
+    say(`the sweep that started this process has gone; stopping ${what}…`);
+    stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('disconnect', gone);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    process.off('disconnect', gone);
+  };
 }
 
 function backendOf(value: string | undefined): BackendChoice | undefined {
@@ -75,12 +131,18 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       tasks: { type: 'string' },
+      until: { type: 'string' },
       from: { type: 'string' },
       task: { type: 'string' },
+      into: { type: 'string' },
       out: { type: 'string' },
       method: { type: 'string' },
       backend: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      grid: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
+      'max-points': { type: 'string' },
+      quality: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -95,6 +157,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, target, ...rest] = positionals;
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (!command) throw new UsageError('no command given');
+  if (!COMMAND_OPTIONS[command]) throw new UsageError(`unknown command '${command}'`);
+  const stray = Object.keys(values).find((o) => !['help', 'version'].includes(o) && !COMMAND_OPTIONS[command].includes(o));
+  if (stray) throw new UsageError(`--${stray} is not an option of ${command}`);
   const json = values.json === true;
   const backend = backendOf(values.backend);
   const method = methodOf(values.method);
@@ -103,20 +169,18 @@ async function main(argv: string[]): Promise<number> {
     if (!target) throw new UsageError('train needs an experiment file');
     const retrainTask = positiveInt('--task', values.task);
     if (retrainTask !== undefined && !values.from) throw new UsageError('--task needs --from <run>: the run whose task to retrain');
+    if (values.into !== undefined && values.from !== undefined && retrainTask === undefined) throw new UsageError('--into with --from needs --task t: the task the new run folder retrains');
+    if (values.until !== undefined && values.tasks !== undefined) throw new UsageError('give --tasks N or --until t, not both');
     const abort = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      if (++interrupts > 1) process.exit(130);
-      if (!json) process.stderr.write('\nstopping at the next step (Ctrl-C again to quit at once)…\n');
-      abort.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const uninstall = onInterrupt('at the next step', json, () => abort.abort(), () => process.exit(130));
     try {
       const result = await train({
         experimentFile: target,
         runDir: values.from,
         retrainTask,
         tasks: positiveInt('--tasks', values.tasks),
+        until: positiveInt('--until', values.until),
+        into: values.into,
         runsDir: values.out,
         backend,
         method,
@@ -127,12 +191,52 @@ async function main(argv: string[]): Promise<number> {
       else if (result.summary.tasks.length) console.log('\n' + summaryReport(result.summary, result.runDir));
       return result.cancelled ? 130 : 0;
     } finally {
-      process.off('SIGINT', onSigint);
+      uninstall();
+    }
+  }
+  if (command === 'sweep') {
+    if (!target) throw new UsageError('sweep needs an experiment file');
+    const quality = values.quality;
+    if (quality !== undefined && quality !== 'acc' && quality !== 'auroc') throw new UsageError(`--quality must be acc or auroc, got '${quality}'`);
+    const jobs = positiveInt('--jobs', values.jobs) ?? os.availableParallelism();
+    const plan = await planSweep({
+      experimentFile: target,
+      grid: values.grid ?? [],
+      from: values.from,
+      task: positiveInt('--task', values.task),
+      tasks: positiveInt('--tasks', values.tasks),
+      out: values.out,
+      maxPoints: positiveInt('--max-points', values['max-points']),
+      quality: quality as SweepQuality | undefined,
+    });
+    const print = (e: SweepEvent) => {
+      if (json) process.stdout.write(JSON.stringify(e) + '\n');
+      else process.stdout.write(sweepEventLine(e) + '\n');
+    };
+    // __filename is dist/cli.js in the bundle: the points run the same den-lab.
+    const run = runSweep(plan, new LocalExecutor(jobs, __filename), print);
+    const uninstall = onInterrupt(
+      'every point at its next step',
+      json,
+      () => run.cancel(),
+      () => {
+        run.cancel(true);
+        process.exit(130);
+      },
+    );
+    try {
+      const sweep = await run.done;
+      if (!json) console.log('\n' + sweepReport(sweep, plan.dir));
+      if (sweep.state === 'cancelled') return 130;
+      const failed = sweep.points.filter((p) => p.status === 'failed').length;
+      if (failed) process.stderr.write(`den-lab: ${failed} of ${sweep.points.length} points failed; their messages are in sweep.json and their logs in ${plan.dir}/logs\n`);
+      return failed ? 1 : 0;
+    } finally {
+      uninstall();
     }
   }
   if (command === 'eval') {
     if (!target) throw new UsageError('eval needs a run folder');
-    if (method) throw new UsageError('--method is for train; eval uses the run\'s own method');
     const ev = await evaluateRun(target, backend);
     if (json) {
       process.stdout.write(JSON.stringify({ type: 'evaluation', ...ev, summary: undefined }) + '\n');
@@ -145,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+  throw new UsageError(`unknown command '${command}'`);
 }
 
 main(process.argv.slice(2)).then(

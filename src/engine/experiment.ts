@@ -116,6 +116,10 @@ export const EXPERIMENT_LIMITS = { bytes: 1 << 20, depth: 20, problems: 8, value
 
 type SchemaNode = { title?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
 
+/** The branch of a oneOf without a discriminator (den.gamma: a number or a list) that fits the value's shape. */
+const byShape = (node: any, value: unknown) =>
+  node?.oneOf && !node.discriminator ? (node.oneOf.find((b: any) => (b.type === 'array') === Array.isArray(value)) ?? node) : node;
+
 /** Looks up the schema node for a JSON pointer of the data, following $ref and the discriminated branch. */
 function schemaAt(pointer: string, data: unknown): SchemaNode | undefined {
   let node: any = schema;
@@ -126,6 +130,7 @@ function schemaAt(pointer: string, data: unknown): SchemaNode | undefined {
       const tag = value?.[node.discriminator.propertyName];
       node = node.oneOf.find((b: any) => b.properties?.[node.discriminator.propertyName]?.const === tag) ?? node;
     }
+    node = byShape(node, value);
     node = node?.properties?.[key] ?? node?.items;
     value = value?.[key];
   }
@@ -201,10 +206,10 @@ function formatSchemaError(e: ErrorObject, data: unknown): { path: string; messa
       };
     case 'type': {
       const types = ([] as string[]).concat((e.params as { type: string | string[] }).type).map((t) => (t === 'number' ? 'a finite number' : t === 'integer' ? 'an integer' : t === 'null' ? 'null' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`));
-      return { path: field, message: `${where}${title}: must be ${types.join(' or ')}, got ${got}${describeRange(node)}` };
+      return { path: field, message: `${where}${title}: must be ${types.join(' or ')}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
     }
     default:
-      return { path: field, message: `${where}${title}: ${e.message}, got ${got}${describeRange(node)}` };
+      return { path: field, message: `${where}${title}: ${e.message}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
   }
 }
 
@@ -213,20 +218,29 @@ const showKey = (key: string) => (/^[\w$-]+$/.test(key) ? key : JSON.stringify(k
 /**
  * The errors worth showing. Inside a discriminated oneOf (data by `source`, tasks by `type`) Ajv
  * validates only the chosen variant, so its errors are the user's and are all kept. Inside a plain
- * oneOf (a number or an array), each alternative fails for its own reason: the oneOf error alone
- * says what is allowed.
+ * oneOf (den.gamma: a number or a list), the alternative with the value's shape says what is wrong
+ * with it (a range, an element); if the shape itself is wrong, the oneOf error alone says what is
+ * allowed.
  */
-function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
-  const innerOneOf = (e: ErrorObject) => {
-    const at = e.schemaPath.lastIndexOf('/oneOf/');
-    return at < 0 ? null : schemaByPath(e.schemaPath.slice(0, at));
-  };
+function usefulErrors(errors: ErrorObject[], data: unknown): ErrorObject[] {
   const kept = errors.filter((e) => {
-    const holder = innerOneOf(e);
-    return !holder || holder.discriminator;
+    const at = e.schemaPath.lastIndexOf('/oneOf/');
+    if (at < 0) return true;
+    const prefix = e.schemaPath.slice(0, at);
+    const holder = schemaByPath(prefix);
+    if (holder?.discriminator) return true;
+    const whole = errors.find((o) => o.keyword === 'oneOf' && o.schemaPath === `${prefix}/oneOf`);
+    const branch = holder?.oneOf?.[Number(e.schemaPath.slice(at + '/oneOf/'.length).split('/')[0])];
+    const shapeError = e.keyword === 'type' && e.instancePath === whole?.instancePath;
+    return !shapeError && branch === byShape(holder, valueAt(whole?.instancePath ?? e.instancePath, data));
   });
-  // a missing tag is reported once, by the discriminator error that also lists the variants
-  return kept.filter((e) => !(e.keyword === 'required' && kept.some((d) => d.keyword === 'discriminator' && d.instancePath === e.instancePath && (d.params as { tag: string }).tag === (e.params as { missingProperty: string }).missingProperty)));
+  return kept.filter(
+    (e) =>
+      // a oneOf error only when nothing under it says more
+      !(e.keyword === 'oneOf' && kept.some((k) => k !== e && k.schemaPath.startsWith(`${e.schemaPath}/`))) &&
+      // a missing tag is reported once, by the discriminator error that also lists the variants
+      !(e.keyword === 'required' && kept.some((d) => d.keyword === 'discriminator' && d.instancePath === e.instancePath && (d.params as { tag: string }).tag === (e.params as { missingProperty: string }).missingProperty)),
+  );
 }
 
 /** One message for many problems: the first few, then how many more. */
@@ -280,7 +294,7 @@ export function validateExperiment(raw: unknown, label = 'experiment'): Experime
   }
   if (!validateSchema(data)) {
     const seen = new Set<string>();
-    const problems = usefulErrors(validateSchema.errors ?? [])
+    const problems = usefulErrors(validateSchema.errors ?? [], data)
       .map((e) => formatSchemaError(e, data))
       .filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)));
     if (!problems.length) problems.push({ path: '', message: 'does not match the experiment schema' }); // never an empty message

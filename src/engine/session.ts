@@ -29,6 +29,13 @@ export interface TrainRequest {
   retrainTask?: number;
   /** How many tasks to train now (default: all remaining; 1 when retraining). */
   tasks?: number;
+  /** Train up to this task instead (nothing to do if the run already has it); overrides `tasks`. */
+  until?: number;
+  /**
+   * The run folder to train in, at exactly this path (a sweep point's): created if absent (with
+   * runDir and retrainTask: as that branch), continued if an earlier attempt completed tasks in it.
+   */
+  into?: string;
   /** Where new runs are created (default: `runs/` next to the experiment file). */
   runsDir?: string;
   /** Overrides the experiment's backend. */
@@ -65,6 +72,59 @@ function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] 
 }
 
 /**
+ * The run to continue (or to branch from at `retrainTask`), checked against the experiment: the run
+ * must have the experiment's method, data, tasks and network, and a task left to train, or the
+ * checkpoint a branch starts from. `base`: the tasks the training starts after. With `lock`, the
+ * run is locked for writing (continuing it) before it is read, so that no other writer changes it.
+ */
+export function openParent(runDir: string, exp: Experiment, taskCount: number, retrainTask: number | undefined, experimentFile: string, lock = false) {
+  const parent = RunFolder.open(runDir);
+  if (lock) parent.lockForWriting();
+  try {
+    const runExp = validateExperiment(parent.readExperiment(), parent.experimentFile);
+    const problems = incompatibilities(runExp, exp, parent.dir);
+    if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
+    const summary = parent.readSummary();
+    const completed = summary?.tasks.length ?? 0;
+    // A branch needs the checkpoint after task t − 1: it retrains a completed task or trains the next one.
+    if (retrainTask !== undefined && (retrainTask < 1 || retrainTask > Math.min(completed + 1, taskCount))) {
+      throw new RunError(`cannot retrain task ${retrainTask}: the run ${parent.dir} has completed tasks 1..${completed} of ${taskCount}; a branch retrains one of them or trains the next`);
+    }
+    if (retrainTask === undefined && completed >= taskCount) {
+      throw new RunError(`the run ${parent.dir} has already trained all ${taskCount} tasks; retrain a task or start a new run`);
+    }
+    return { parent, summary, base: retrainTask !== undefined ? retrainTask - 1 : completed };
+  } catch (err) {
+    parent.release();
+    throw err;
+  }
+}
+
+/**
+ * Applies `into` and `until`: an earlier attempt's run in `into` that completed tasks is continued
+ * (after checking it has the requested origin), and a run that already has task `until` is the
+ * result as it is. Returns the request to train, or that result.
+ */
+function resumeInto(req: TrainRequest, taskCount: number): { request: TrainRequest } | { done: TrainResult } {
+  if (req.into !== undefined && req.runDir !== undefined && req.retrainTask === undefined) throw new RunError('a new run folder started from another run needs the task to retrain (--task)');
+  if (req.until !== undefined && (req.until > taskCount || req.until < (req.retrainTask ?? 1))) {
+    throw new RunError(`until task ${req.until}: must be between ${req.retrainTask ?? 1} and the stream's ${taskCount} tasks`);
+  }
+  let request = req;
+  if (req.into !== undefined && RunFolder.isRun(req.into)) {
+    const earlier = RunFolder.open(req.into);
+    earlier.checkOrigin(req.runDir === undefined ? null : { dir: req.runDir, baseTask: req.retrainTask! - 1 });
+    if (earlier.completedTasks() > 0) request = { ...req, runDir: earlier.dir, retrainTask: undefined, into: undefined };
+  }
+  if (req.until !== undefined && request.runDir !== undefined && request.retrainTask === undefined) {
+    const continued = RunFolder.open(request.runDir);
+    const summary = continued.readSummary();
+    if (summary && summary.tasks.length >= req.until) return { done: { runDir: continued.dir, summary, cancelled: false } };
+  }
+  return { request };
+}
+
+/**
  * The run to write and the network and summary to start with: a new run or branch is created
  * whole (its summary at 0 tasks of its own, status "started"), a run to continue is locked first.
  * Either way this process holds the run's lock when this returns (release it when done).
@@ -86,26 +146,13 @@ function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: Bac
   if (!req.runDir) {
     if (req.retrainTask !== undefined) throw new RunError('retraining a task needs the run to branch from');
     const { state, summary } = initial();
-    const run = RunFolder.create(req.runsDir ?? path.join(path.dirname(experimentFile), 'runs'), exp.name, { experiment: exp, summary });
+    const start = { experiment: exp, summary };
+    const run = req.into !== undefined ? RunFolder.at(req.into, exp.name, null, start) : RunFolder.create(req.runsDir ?? path.join(path.dirname(experimentFile), 'runs'), exp.name, start);
     return { run, state, summary, first: 1 };
   }
-  const parent = RunFolder.open(req.runDir);
   const branching = req.retrainTask !== undefined;
-  // continuing writes this run: take its lock before reading it, so that no other writer changes it
-  if (!branching) parent.lockForWriting();
+  const { parent, summary: parentSummary, base } = openParent(req.runDir, exp, tasks.length, req.retrainTask, experimentFile, !branching);
   try {
-    const runExp = validateExperiment(parent.readExperiment(), parent.experimentFile);
-    const problems = incompatibilities(runExp, exp, parent.dir);
-    if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
-    const parentSummary = parent.readSummary();
-    const completed = parentSummary?.tasks.length ?? 0;
-    const base = branching ? req.retrainTask! - 1 : completed;
-    if (branching && (req.retrainTask! < 1 || req.retrainTask! > completed)) {
-      throw new RunError(`cannot retrain task ${req.retrainTask}: the run ${parent.dir} has completed tasks 1..${completed}`);
-    }
-    if (!branching && completed >= tasks.length) {
-      throw new RunError(`the run ${parent.dir} has already trained all ${tasks.length} tasks; retrain a task or start a new run`);
-    }
     let start: { state: ModelState; summary: RunSummary };
     if (base === 0 || !parentSummary) {
       start = initial(parentSummary?.baseline);
@@ -116,7 +163,7 @@ function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: Bac
     }
     if (!branching) return { run: parent, ...start, first: base + 1 };
     start.summary.branch = { parent: parent.dir, baseTask: base };
-    const run = parent.createBranch(req.retrainTask!, { experiment: exp, summary: start.summary });
+    const run = parent.createBranch(req.retrainTask!, { experiment: exp, summary: start.summary }, req.into);
     return { run, ...start, first: base + 1 };
   } catch (err) {
     parent.release();
@@ -166,7 +213,9 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   const exp = withAbsolutePaths({ ...loaded.experiment, method: req.method ?? loaded.experiment.method }, loaded.dir);
   const backend = await initBackend(req.backend ?? exp.backend);
   const tasks = prepareTasks(exp, loaded.dir);
-  const opened = openRun(req, exp, tasks, backend, loaded.file);
+  const resumed = resumeInto(req, tasks.length);
+  if ('done' in resumed) return resumed.done;
+  const opened = openRun(resumed.request, exp, tasks, backend, loaded.file);
   try {
     return await trainTasks(req, exp, tasks, backend, opened, started);
   } finally {
@@ -179,7 +228,7 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
   const { run, state, first } = opened;
   const method = methodOf(exp.method);
   let summary = opened.summary;
-  const count = req.tasks ?? (req.retrainTask !== undefined ? 1 : tasks.length - first + 1);
+  const count = req.until !== undefined ? req.until - first + 1 : req.tasks ?? (req.retrainTask !== undefined ? 1 : tasks.length - first + 1);
   const last = Math.min(tasks.length, first + Math.max(1, count) - 1);
   const emit = (event: DenEvent) => {
     run.appendEvent(event);

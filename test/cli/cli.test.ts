@@ -1,40 +1,18 @@
 // The den-lab CLI as a user runs it: the built bundle (dist/cli.js) in a child process.
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunFolder } from '../../src/engine/run/runFolder';
 import type { DenEvent } from '../../src/protocol';
-
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function run(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { cli, run, startJson } from './helpers';
 
 /** Starts the CLI with --json and resolves once `until` matches an event. */
-function startJson(args: string[], until: (e: DenEvent) => boolean): Promise<{ child: ChildProcess; events: DenEvent[]; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [cli, ...args, '--json'], { cwd: root });
-  const events: DenEvent[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const e = JSON.parse(line) as DenEvent;
-        events.push(e);
-        if (until(e)) resolve({ child, events, exited });
-      }
-    });
-    exited.then((code) => reject(new Error(`den-lab exited (${code}) before the awaited event`)));
-  });
+async function startUntil(args: string[], until: (e: DenEvent) => boolean) {
+  const p = startJson<DenEvent>(args);
+  await p.waitFor(until);
+  return p;
 }
 
 describe('den-lab CLI', function () {
@@ -157,7 +135,7 @@ describe('den-lab CLI', function () {
 
   it('Ctrl-C stops at the next step and leaves the run at its last completed task', async () => {
     const file = write('long.den.json', small({ name: 'cli-sigint', training: { steps: 3000, batchSize: 64, learningRate: 0.01 } }));
-    const { child, events, exited } = await startJson(['train', file, '--out', path.join(dir, 'int')], (e) => e.type === 'stage-start' && e.task === 2 && e.stage === 'subnetwork');
+    const { child, events, exited } = await startUntil(['train', file, '--out', path.join(dir, 'int')], (e) => e.type === 'stage-start' && e.task === 2 && e.stage === 'subnetwork');
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     const cancelled = events.find((e) => e.type === 'cancelled') as Extract<DenEvent, { type: 'cancelled' }>;
@@ -168,7 +146,7 @@ describe('den-lab CLI', function () {
 
   it('a killed training (SIGKILL) leaves the last completed task intact, loadable and continuable', async () => {
     const file = write('kill.den.json', small({ name: 'cli-kill', training: { steps: 3000, batchSize: 64, learningRate: 0.01 } }));
-    const { child, events, exited } = await startJson(['train', file, '--out', path.join(dir, 'kill')], (e) => e.type === 'stage-start' && e.task === 2 && e.stage === 'subnetwork');
+    const { child, events, exited } = await startUntil(['train', file, '--out', path.join(dir, 'kill')], (e) => e.type === 'stage-start' && e.task === 2 && e.stage === 'subnetwork');
     child.kill('SIGKILL');
     assert.equal(await exited, null);
     const runDir = (events[0] as Extract<DenEvent, { type: 'run-start' }>).runDir;

@@ -112,6 +112,52 @@ describe('training sessions and run folders', function () {
     assert.equal(more.summary.tasks.length, 3);
   });
 
+  it('trains into a given folder (a sweep point): a branch there records its origin; a repeat continues up to the task asked', async () => {
+    const run = await train({ experimentFile: file, tasks: 2 });
+    const into = path.join(dir, 'sweep', 'runs', 'p1');
+    const branch = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into, until: 2 });
+    assert.equal(branch.runDir, into);
+    assert.deepEqual(branch.summary.branch, { parent: run.runDir, baseTask: 1 });
+    assert.equal(RunFolder.open(into).info.parent!.dir, path.relative(into, run.runDir), 'run.json names the parent relative to the branch');
+    assert.equal(RunFolder.open(into).checkpointDir(1), RunFolder.open(run.runDir).checkpointDir(1));
+    assert.deepEqual(RunFolder.open(run.runDir).branches(), [], 'nothing is added to the parent run');
+    const events = readEvents(RunFolder.open(into).eventsFile).length;
+    const again = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into, until: 2 });
+    assert.deepEqual(again.summary, branch.summary, 'nothing to do: the run has task 2');
+    assert.equal(readEvents(RunFolder.open(into).eventsFile).length, events, 'and nothing was trained');
+    const more = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into, until: 3 });
+    assert.equal(more.summary.tasks.length, 3, 'a repeat with a later task continues the run there');
+    assert.deepEqual(more.summary.accuracy[1], branch.summary.accuracy[1]);
+    await assert.rejects(train({ experimentFile: file, runDir: run.runDir, retrainTask: 1, into, until: 1 }), (err: Error) => err instanceof RunError && /is a branch of .* after task 1, not a branch of .* after task 0/.test(err.message));
+    await assert.rejects(train({ experimentFile: file, into, until: 1 }), (err: Error) => err instanceof RunError && /not a run of its own/.test(err.message));
+
+    const scratch = path.join(dir, 'sweep', 'runs', 'p2');
+    fs.mkdirSync(scratch, { recursive: true });
+    fs.writeFileSync(path.join(scratch, 'note.txt'), 'x');
+    await assert.rejects(train({ experimentFile: file, into: scratch }), (err: Error) => err instanceof RunError && /exists and is not a run folder/.test(err.message));
+    fs.rmSync(path.join(scratch, 'note.txt'));
+    const one = await train({ experimentFile: file, into: scratch, until: 1 });
+    assert.equal(one.runDir, scratch);
+    assert.equal(one.summary.branch, null);
+    const rest = await train({ experimentFile: file, into: scratch, until: 3 });
+    assert.equal(rest.summary.tasks.length, 3);
+    assert.deepEqual(rest.summary.accuracy[0], one.summary.accuracy[0], 'task 1 was not trained again');
+    await assert.rejects(train({ experimentFile: file, into: scratch, until: 4 }), (err: Error) => err instanceof RunError && /until task 4: must be between 1 and the stream's 3 tasks/.test(err.message));
+
+    // an attempt of an older version killed before its first task left run.json only: the folder is reused
+    const early = path.join(dir, 'sweep', 'runs', 'p3');
+    fs.mkdirSync(early, { recursive: true });
+    fs.writeFileSync(path.join(early, 'run.json'), JSON.stringify({ format: 'den-lab-run', formatVersion: 1, name: 'session test', created: new Date().toISOString(), parent: { dir: path.relative(early, run.runDir), baseTask: 1 } }));
+    const reused = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into: early, until: 2 });
+    assert.equal(reused.runDir, early);
+    assert.deepEqual(reused.summary.accuracy, branch.summary.accuracy, 'the same values give the same numbers');
+
+    // a branch can also train the run's next task (a sweep of task 3 of a run that has 2)
+    const next = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 3, into: path.join(dir, 'sweep', 'runs', 'p4') });
+    assert.deepEqual([next.summary.tasks.length, next.summary.branch], [3, { parent: run.runDir, baseTask: 2 }]);
+    await assert.rejects(train({ experimentFile: file, runDir: next.runDir, retrainTask: 4 }), (err: Error) => err instanceof RunError && /cannot retrain task 4: .* has completed tasks 1\.\.3 of 3/.test(err.message));
+  });
+
   it('refuses to continue with different data, tasks or network, naming the field', async () => {
     const run = await train({ experimentFile: file, tasks: 1 });
     fs.writeFileSync(file, JSON.stringify(experiment({ network: { hidden: [24, 13] } })));

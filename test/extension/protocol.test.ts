@@ -127,14 +127,18 @@ describe('message schemas, checked to the leaf', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const write = (s: unknown) => fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(s));
 
-    it('a newer run with fields this version does not know still reads', () => {
+    it('a newer run with fields this version does not know still reads, and keeps them', () => {
       const summary = structuredClone(runs[0].summary!) as Record<string, any>;
       summary.tasks[0].unitLineage = [[1, 2]];
       summary.validationScores = [0.9];
       write(summary);
-      const read = RunFolder.open(dir).readSummary()!;
+      const read = RunFolder.open(dir).readSummary()! as unknown as Record<string, any>;
       assert.equal(read.tasks.length, runs[0].summary!.tasks.length);
-      assert.ok(!('validationScores' in read));
+      assert.deepEqual(read.validationScores, [0.9], 'kept for Export JSON and the sweep');
+      assert.deepEqual(read.tasks[0].unitLineage, [[1, 2]]);
+      // in a message, only what this version declares goes on
+      const done = checkTrainerToHost({ type: 'done', runDir: dir, cancelled: false, summary: read });
+      assert.ok(done.ok && done.value.type === 'done' && !('validationScores' in done.value.summary));
     });
 
     it('an older run without the optional fields reads; a wrong leaf is a RunError that names it', () => {

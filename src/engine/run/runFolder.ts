@@ -21,7 +21,7 @@ import { faultPoint } from '../faultPoints';
 import { RunError } from './runError';
 import { isAlive, RunLock } from './runLock';
 import { mapDataPaths } from '../experiment';
-import { fromRun, mapEventPaths, toRun } from './runPaths';
+import { fromRun, mapEventPaths, samePath, toRun } from './runPaths';
 
 export { RunError } from './runError';
 
@@ -34,6 +34,12 @@ export interface RunInfo {
   created: string;
   /** For a branch: the parent run folder (relative to this one) and the last task shared with it. */
   parent: { dir: string; baseTask: number } | null;
+}
+
+/** Where a branch starts: the run it shares tasks 1..baseTask with (`dir` absolute or relative to the working folder). */
+export interface RunOrigin {
+  dir: string;
+  baseTask: number;
 }
 
 /** What a new run folder starts with. */
@@ -68,10 +74,10 @@ function removeStaleTemps(parent: string): void {
 }
 
 /**
- * Creates `<parent>/<base>` (or `<base>-2`, `-3`… if taken) whole: `fill` writes the files into a
- * temporary folder that is then renamed. If anything fails, nothing is left behind.
+ * Creates `<parent>/<base>` (or, unless `exact`, `<base>-2`, `-3`… if taken) whole: `fill` writes
+ * the files into a temporary folder that is then renamed. If anything fails, nothing is left behind.
  */
-function createWhole(parent: string, base: string, fill: (tmp: string) => void): string {
+function createWhole(parent: string, base: string, exact: boolean, fill: (tmp: string) => void): string {
   try {
     fs.mkdirSync(parent, { recursive: true });
     removeStaleTemps(parent);
@@ -85,6 +91,7 @@ function createWhole(parent: string, base: string, fill: (tmp: string) => void):
     faultPoint('run-setup');
     for (let i = 1; ; i++) {
       const dir = path.join(parent, i === 1 ? base : `${base}-${i}`);
+      if (exact && fs.existsSync(dir)) fs.rmdirSync(dir); // empty (RunFolder.at checked): the run takes its place
       if (fs.existsSync(dir)) continue;
       try {
         fs.renameSync(tmp, dir);
@@ -109,17 +116,51 @@ export class RunFolder {
     readonly info: RunInfo,
   ) {}
 
-  /** Creates a new run folder `<runsDir>/<name>-<timestamp>`, complete and locked by this process. */
-  static create(runsDir: string, name: string, start: RunStart): RunFolder {
-    const info: RunInfo = { format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: null };
-    return RunFolder.createWith(path.resolve(runsDir), `${runFolderName(name)}-${stamp()}`, info, start);
+  /** run.json of a run named `name`, started from `parent` (a branch) or not, for the folder it is created as. */
+  private static infoFor(name: string, parent: RunOrigin | null): (dir: string) => RunInfo {
+    return (dir) => ({ format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: parent && { dir: path.relative(dir, path.resolve(parent.dir)), baseTask: parent.baseTask } });
   }
 
-  private static createWith(parent: string, base: string, info: RunInfo | ((dir: string) => RunInfo), start: RunStart): RunFolder {
+  /** Creates a new run folder `<runsDir>/<name>-<timestamp>`, complete and locked by this process. */
+  static create(runsDir: string, name: string, start: RunStart): RunFolder {
+    return RunFolder.createWith(path.resolve(runsDir), `${runFolderName(name)}-${stamp()}`, RunFolder.infoFor(name, null), start, false);
+  }
+
+  /**
+   * The run folder at exactly `dir` (a sweep point's), locked by this process: created whole if
+   * there is none yet, else reopened, which is allowed only if it has the same origin (`parent`,
+   * or none). A folder that an older version left without its summary gets `start`'s.
+   */
+  static at(dir: string, name: string, parent: RunOrigin | null, start: RunStart): RunFolder {
+    if (RunFolder.isRun(dir)) {
+      const run = RunFolder.open(dir);
+      run.checkOrigin(parent);
+      run.lockForWriting();
+      if (!fs.existsSync(run.summaryFile)) {
+        run.writeExperiment(start.experiment);
+        run.writeSummary(start.summary);
+      }
+      return run;
+    }
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw new RunError(`${dir}: exists and is not a run folder; choose another folder or empty it`);
+    const abs = path.resolve(dir);
+    return RunFolder.createWith(path.dirname(abs), path.basename(abs), RunFolder.infoFor(name, parent), start, true);
+  }
+
+  /** Throws unless this run was started from `origin` (a branch of that run at that task; null: not a branch). */
+  checkOrigin(origin: RunOrigin | null): void {
+    const own = this.info.parent && { dir: path.resolve(this.dir, this.info.parent.dir), baseTask: this.info.parent.baseTask };
+    const same = own === null || origin === null ? own === origin : samePath(own.dir, origin.dir) && own.baseTask === origin.baseTask;
+    const describe = (o: RunOrigin | null) => (o ? `a branch of ${o.dir} after task ${o.baseTask}` : 'a run of its own');
+    if (!same) throw new RunError(`${this.dir}: is ${describe(own)}, not ${describe(origin && { dir: path.resolve(origin.dir), baseTask: origin.baseTask })}; choose another folder`);
+  }
+
+  /** Creates `<parent>/<base>` whole (see createWhole) with run.json from `info`, `start`'s files and this process's lock. */
+  private static createWith(parent: string, base: string, info: (dir: string) => RunInfo, start: RunStart, exact: boolean): RunFolder {
     let written: RunInfo | undefined;
-    const dir = createWhole(parent, base, (tmp) => {
-      // the parent link is relative, so it is the same from the temporary and the final folder
-      written = typeof info === 'function' ? info(path.join(parent, base)) : info;
+    const dir = createWhole(parent, base, exact, (tmp) => {
+      // links are relative, so they are the same from the temporary and the final folder
+      written = info(path.join(parent, base));
       RunLock.placeIn(tmp);
       writeJsonAtomic(path.join(tmp, 'run.json'), written);
       const run = new RunFolder(tmp, written);
@@ -256,17 +297,14 @@ export class RunFolder {
     }
   }
 
-  /** A new branch of this run that retrains task `task` (it shares tasks 1..task−1), complete and locked by this process. */
-  createBranch(task: number, start: RunStart): RunFolder {
-    const parentDir = this.dir;
-    const info = (dir: string): RunInfo => ({
-      format: RUN_FORMAT,
-      formatVersion: 1,
-      name: this.info.name,
-      created: new Date().toISOString(),
-      parent: { dir: path.relative(dir, parentDir), baseTask: task - 1 },
-    });
-    return RunFolder.createWith(path.join(this.dir, 'branches'), `task${task}-${stamp()}`, info, start);
+  /**
+   * A new branch of this run that retrains task `task` (it shares tasks 1..task−1 with this run),
+   * complete and locked by this process: `branches/task<t>-<time>/`, or the folder `at` (see RunFolder.at).
+   */
+  createBranch(task: number, start: RunStart, at?: string): RunFolder {
+    const origin = { dir: this.dir, baseTask: task - 1 };
+    if (at !== undefined) return RunFolder.at(at, this.info.name, origin, start);
+    return RunFolder.createWith(path.join(this.dir, 'branches'), `task${task}-${stamp()}`, RunFolder.infoFor(this.info.name, origin), start, false);
   }
 
   /** Branch folders of this run. */

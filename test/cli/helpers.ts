@@ -1,0 +1,54 @@
+// Running the built den-lab CLI (dist/cli.js) as a user does, in a child process.
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+
+export const root = path.resolve(__dirname, '../..');
+export const cli = path.join(root, 'dist', 'cli.js');
+
+/** Runs den-lab to the end. */
+export function run(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface JsonProcess<E> {
+  child: ChildProcess;
+  /** The JSON lines printed so far. */
+  events: E[];
+  /** The exit status, or null if a signal ended it. */
+  exited: Promise<number | null>;
+  /** Resolves with the first event (printed already or later) that matches; rejects if den-lab exits first. */
+  waitFor(match: (e: E) => boolean): Promise<E>;
+}
+
+/** Starts den-lab with --json and collects the lines it prints. */
+export function startJson<E>(args: string[]): JsonProcess<E> {
+  const child = spawn(process.execPath, [cli, ...args, '--json'], { cwd: root });
+  const events: E[] = [];
+  const waiters: { match: (e: E) => boolean; resolve: (e: E) => void }[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const e = JSON.parse(line) as E;
+      events.push(e);
+      for (const w of waiters.filter((w) => w.match(e))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  const waitFor = (match: (e: E) => boolean) =>
+    new Promise<E>((resolve, reject) => {
+      const seen = events.find(match);
+      if (seen) return resolve(seen);
+      waiters.push({ match, resolve });
+      exited.then((code) => reject(new Error(`den-lab exited (${code}) before the awaited event; stderr: ${stderr}`)));
+    });
+  return { child, events, exited, waitFor };
+}

@@ -17,10 +17,10 @@ import * as path from 'path';
 import type { DenEvent, RunSummary } from '../../protocol';
 import { checkEvent, checkSummary } from '../../protocolGuards';
 import { appendLine, repairLineLog, writeJsonAtomic } from '../atomicFile';
+import { mapDataPaths } from '../experiment';
 import { faultPoint } from '../faultPoints';
 import { RunError } from './runError';
 import { isAlive, RunLock } from './runLock';
-import { mapDataPaths } from '../experiment';
 import { fromRun, mapEventPaths, samePath, toRun } from './runPaths';
 
 export { RunError } from './runError';
@@ -118,7 +118,7 @@ export class RunFolder {
 
   /** run.json of a run named `name`, started from `parent` (a branch) or not, for the folder it is created as. */
   private static infoFor(name: string, parent: RunOrigin | null): (dir: string) => RunInfo {
-    return (dir) => ({ format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: parent && { dir: path.relative(dir, path.resolve(parent.dir)), baseTask: parent.baseTask } });
+    return (dir) => ({ format: RUN_FORMAT, formatVersion: 1, name, created: new Date().toISOString(), parent: parent && { dir: toRun(dir, path.resolve(parent.dir)), baseTask: parent.baseTask } });
   }
 
   /** Creates a new run folder `<runsDir>/<name>-<timestamp>`, complete and locked by this process. */
@@ -227,7 +227,7 @@ export class RunFolder {
     return path.join(this.dir, 'experiment.json');
   }
 
-  /** The summary, checked to the leaf (fields a newer DEN Lab added are dropped); undefined if there is none. */
+  /** The summary, checked to the leaf (fields a newer DEN Lab added are kept, unchecked); undefined if there is none. */
   readSummary(): RunSummary | undefined {
     let raw: unknown;
     try {

@@ -319,12 +319,15 @@ export class RunFolder {
   }
 }
 
+/** An event as events.jsonl has it: with the time it was written, in ms. */
+export type LoggedEvent = DenEvent & { time?: number };
+
 /**
  * Parses event-log text, each line checked to the leaf; paths resolved against `runDir`. A line that
  * does not parse (cut short by a kill, before the writer repaired it) or is not an event is skipped.
  */
-export function parseEventLines(text: string, runDir: string): DenEvent[] {
-  const events: DenEvent[] = [];
+export function parseEventLines(text: string, runDir: string): LoggedEvent[] {
+  const events: LoggedEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let raw: unknown;
@@ -334,13 +337,16 @@ export function parseEventLines(text: string, runDir: string): DenEvent[] {
       continue;
     }
     const checked = checkEvent(raw);
-    if (checked.ok) events.push(mapEventPaths(checked.value, (p) => fromRun(runDir, p)));
+    if (!checked.ok) continue;
+    const time = (raw as { time?: unknown }).time;
+    // the log's time stamp (it also replaces run-start's own ISO time there)
+    events.push({ ...mapEventPaths(checked.value, (p) => fromRun(runDir, p)), ...(typeof time === 'number' && Number.isFinite(time) ? { time } : {}) } as LoggedEvent);
   }
   return events;
 }
 
 /** Reads a run's event log. */
-export function readEvents(file: string): DenEvent[] {
+export function readEvents(file: string): LoggedEvent[] {
   if (!fs.existsSync(file)) return [];
   return parseEventLines(fs.readFileSync(file, 'utf8'), path.dirname(file));
 }

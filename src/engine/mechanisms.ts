@@ -1,7 +1,8 @@
 // What DEN's mechanisms did in a run, read from its summary: per task (selection, τ, growth,
 // drift) and over the tasks after the first (shares, counts), so the bench, sweeps and the views
 // report them the same way.
-import type { RunSummary } from '../protocol';
+import type * as v from 'valibot';
+import type { MechanismsSchema, RunSummary } from '../protocol';
 
 /** One task's record, with the units it started from (what selection chose from). */
 export interface TaskMechanisms {
@@ -48,29 +49,15 @@ export function taskMechanisms(s: RunSummary, hidden: number[]): TaskMechanisms[
   });
 }
 
-/** What the mechanisms did over tasks 2..T (task 1 has no selection, τ test or split). */
-export interface Mechanisms {
-  /** Mean share of the old units that selection chose, per layer. */
-  selectedShare: number[] | null;
-  /** Mean share of the inputs with a path to the new head. */
-  inputsShare: number | null;
-  /** Mean share of the old hidden weights that subnetwork retraining was allowed to change, and did change. */
-  allowedShare: number | null;
-  changedShare: number | null;
-  /** Tasks that expanded, and tasks the τ test let through without expanding. */
-  expandedTasks: number;
-  skippedTasks: number;
-  added: number[];
-  pruned: number[];
-  /** Pruned units as a share of the added units (all layers). */
-  prunedShare: number | null;
-  split: number[];
-  /** Tasks on which at least one unit split. */
-  splitTasks: number;
-  /** Largest ρ over the tasks and layers, and the mean over tasks of the largest per-layer 90th percentile. */
-  maxDrift: number | null;
-  p90Drift: number | null;
-}
+/**
+ * What the mechanisms did over tasks 2..T (task 1 has no selection, τ test or split): the mean
+ * share of the old units per layer and of the inputs that selection chose; the mean share of the
+ * old hidden weights that subnetwork retraining was allowed to change and did change; tasks that
+ * expanded and tasks the τ test let through; units added, pruned (and their share of the added)
+ * and split per layer, and the tasks with a split; the largest ρ, and the mean over tasks of the
+ * largest per-layer 90th percentile.
+ */
+export type Mechanisms = v.InferOutput<typeof MechanismsSchema>;
 
 const mean = (a: number[]): number | null => (a.length ? sum(a) / a.length : null);
 const add = (a: number[], b: number[]) => a.map((v, i) => v + (b[i] ?? 0));

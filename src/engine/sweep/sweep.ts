@@ -14,10 +14,12 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../atomicFile';
 import { Experiment, loadExperiment, validateExperiment, withAbsolutePaths } from '../experiment';
 import { RunFolder } from '../run/runFolder';
+import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
 import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
+import { checkSweepFile } from '../../protocolGuards';
 import { Executor, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';
@@ -65,26 +67,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Reads sweep.json, or undefined if the folder has none. */
 export function readSweep(dir: string): SweepFile | undefined {
   const file = sweepFile(dir);
   if (!fs.existsSync(file)) return undefined;
+  let raw: unknown;
   try {
-    const sweep = JSON.parse(fs.readFileSync(file, 'utf8')) as SweepFile;
-    if (sweep.format !== 'den-lab-sweep') throw new Error(`format ${JSON.stringify(sweep.format)}`);
-    return sweep;
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new SweepError(`${file}: not a readable DEN Lab sweep (${(err as Error).message})`);
   }
+  const checked = checkSweepFile(raw);
+  if (!checked.ok) throw new SweepError(`${file}: not a readable DEN Lab sweep (${checked.problem})`);
+  return checked.value;
 }
 
 const perLayerSum = (rows: number[][]): number[] => rows.reduce((sum, row) => sum.map((v, i) => v + (row[i] ?? 0)));
@@ -227,7 +222,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
 /** Marks the Pareto front of the done points. */
 export function markFront(sweep: SweepFile): void {
   const done = sweep.points.filter((p) => p.status === 'done' && p.result);
-  sweep.front = paretoFront(done.map((p) => ({ id: p.id, quality: p.result![sweep.quality], params: p.result!.params })));
+  sweep.front = paretoFront(done.map((p) => ({ id: p.id, quality: p.result![sweep.quality] ?? null, params: p.result!.params })));
   for (const p of sweep.points) p.pareto = sweep.front.includes(p.id);
 }
 

@@ -92,8 +92,8 @@ export const TaskSummarySchema = v.object({
   stages: v.array(v.object({ stage: StageNameSchema, steps: count, samples: v.optional(count), seconds: num, loss: optNum })),
   /** λ of the l2 / ewc penalty this task was trained with (null for the other methods; absent in older runs). */
   penalty: v.optional(optNum),
-  /** The DEN hyperparameters this task was trained with (headMu absent in older runs). */
-  hyper: v.object({ tau: num, sigma: num, k: int, mu: num, headMu: v.optional(num), gamma: v.union([num, nums]), lambda: num, epochs: int, learningRate: num }),
+  /** The DEN hyperparameters this task was trained with (firstTaskMu absent in older runs). */
+  hyper: v.object({ tau: num, sigma: num, k: int, mu: num, firstTaskMu: v.optional(num), gamma: v.union([num, nums]), lambda: num, epochs: int, learningRate: num }),
 });
 export type TaskSummary = v.InferOutput<typeof TaskSummarySchema>;
 

@@ -9,7 +9,7 @@ export const FIELDS: Record<Field, { label: string; help: string; path: string }
   tau: { label: 'τ (tau)', help: 'expand when the loss after selective retraining is above τ', path: 'den.tau' },
   sigma: { label: 'σ (sigma)', help: 'split a unit whose incoming weights drifted more than σ', path: 'den.sigma' },
   k: { label: 'k', help: 'units added per hidden layer on expansion', path: 'den.k' },
-  mu: { label: 'μ (mu)', help: 'L1 on task 1 and the new units: a weight whose gradient stays below μ becomes 0', path: 'den.mu' },
+  mu: { label: 'μ (mu)', help: 'L1 on the new head and the new units: a weight whose gradient stays below μ becomes 0', path: 'den.mu' },
   gamma: { label: 'γ (gamma)', help: 'group lasso on new units: a unit whose gradient RMS stays below γ is removed; one number, or one per layer separated by commas', path: 'den.gamma' },
   lambda: { label: 'λ (lambda)', help: 'drift penalty in selective retraining', path: 'den.lambda' },
   epochs: { label: 'epochs', help: 'epochs per training stage', path: 'training.epochs' },

@@ -49,7 +49,7 @@ export interface DenConfig {
   sigma: number;
   k: number;
   mu: number;
-  headMu: number;
+  firstTaskMu: number;
   gamma: number | number[];
   proximal: ProximalScale;
   lambda: number;

@@ -204,7 +204,7 @@ function taskRecord(
     auroc: score.auroc,
     stages: report.stages,
     penalty: report.penalty ?? null,
-    hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, headMu: d.headMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
+    hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, firstTaskMu: d.firstTaskMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
 

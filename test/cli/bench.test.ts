@@ -1,4 +1,6 @@
-// npm run bench -- --quick, as CI runs it: every method on both default suites, JSON and tables written.
+// npm run bench -- --quick, as CI runs it: every method on both default suites (the baselines under
+// both weight-decay protocols), each run in its own process, JSON and tables written; --check fails
+// the run when a DEN target is not met (in quick mode, 3 short tasks, the capacity targets cannot be).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -9,14 +11,15 @@ import { METHODS } from '../../src/engine/experiment';
 const root = path.resolve(__dirname, '../..');
 
 describe('bench --quick', function () {
-  this.timeout(300000);
+  this.timeout(600000);
   let out: string;
   before(() => (out = fs.mkdtempSync(path.join(os.tmpdir(), 'den-bench-quick-'))));
   after(() => fs.rmSync(out, { recursive: true, force: true }));
 
-  it('runs every method on both default suites and writes valid JSON and a Markdown table for each', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'bench.js'), '--quick', '--out', out], { cwd: root, encoding: 'utf8', timeout: 280000 });
-    assert.equal(r.status, 0, r.stderr);
+  it('runs every method on both default suites, writes valid JSON and Markdown for each, and --check fails on unmet targets', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'bench.js'), '--quick', '--check', '--out', out], { cwd: root, encoding: 'utf8', timeout: 580000 });
+    assert.equal(r.status, 1, `--check exits 1 when a DEN target is not met\n${r.stderr}`);
+    assert.match(r.stderr, /bench --check: some DEN targets were not met/);
     assert.match(r.stdout, /ratio DEN stage \/ plain epoch on wasm: \d+\.\d\d×/);
     const files = fs.readdirSync(out).sort();
     assert.deepEqual(files.map((f) => f.replace(/-\d{4}-\d{2}-\d{2}/, '-DATE')), ['one-vs-rest-mnist-DATE.json', 'one-vs-rest-mnist-DATE.md', 'permuted-mnist-DATE.json', 'permuted-mnist-DATE.md']);
@@ -24,29 +27,49 @@ describe('bench --quick', function () {
       const file = files.find((f) => f.startsWith(suite) && f.endsWith('.json'))!;
       const json = JSON.parse(fs.readFileSync(path.join(out, file), 'utf8'));
       assert.equal(json.format, 'den-lab-bench');
+      assert.equal(json.formatVersion, 2);
       assert.equal(json.quick, true);
       assert.equal(json.tasks, 3);
-      assert.deepEqual(json.methods.map((m: { method: string }) => m.method), [...METHODS]);
+      assert.deepEqual(json.seeds, [1]);
+      // DEN and its ablations in the experiment's protocol, every baseline in both
+      const rows = json.methods.map((m: { method: string; protocol: string }) => `${m.method}/${m.protocol}`);
+      const expected = METHODS.flatMap((m) => (m.startsWith('den') ? [`${m}/coupled`] : [`${m}/coupled`, `${m}/decoupled`]));
+      assert.deepEqual(rows, expected);
       for (const m of json.methods) {
-        for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'meanAuroc', 'params', 'paramsPctStl', 'secondsPerTask', 'samplesPerSecond']) {
-          assert.equal(typeof m[key], 'number', `${suite} ${m.method}.${key}`);
+        for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'meanAuroc', 'validationAcc', 'paramsPctStl', 'secondsPerTask']) {
+          assert.equal(typeof m[key].mean, 'number', `${suite} ${m.method}.${key}`);
         }
-        assert.ok(m.acc > 0 && m.acc <= 1);
-        assert.equal(m.units.length, 2);
-        assert.equal(m.tensorsAfterTask.length, 3);
-        assert.equal(m.tensorGrowth, false, `${suite} ${m.method}: no tensor growth`);
-        assert.ok(m.memory.peakRssMB > 0 && m.memory.peakTfMB > 0);
-        assert.match(m.backend, /^wasm /);
+        assert.equal(m.runs.length, 1);
+        const run = m.runs[0];
+        assert.equal(run.spec.protocol, m.protocol);
+        assert.ok(run.acc > 0 && run.acc <= 1);
+        assert.equal(run.units.length, 2);
+        assert.equal(run.tasks.length, 3);
+        assert.equal(run.tensorsAfterTask.length, 3);
+        assert.equal(run.tensorGrowth, false, `${suite} ${m.method}: no tensor growth`);
+        assert.ok(run.memory.peakRssMB > 0 && run.memory.peakTfMB > 0);
+        assert.match(run.backend, /^wasm /);
       }
+      // the protocols train differently: decoupled decay changes finetune's weights
+      const ft = json.methods.filter((m: { method: string }) => m.method === 'finetune');
+      assert.notDeepEqual(ft[0].runs[0].accuracy, ft[1].runs[0].accuracy, 'coupled and decoupled weight decay give different runs');
       const stl = json.methods.find((m: { method: string }) => m.method === 'stl');
-      assert.equal(stl.params, json.stlParams, "STL's parameters are the reference");
-      assert.equal(stl.paramsPctStl, 100);
-      assert.ok(json.targets.length >= 2, 'the DEN targets are checked');
+      assert.equal(stl.runs[0].params, json.stlParams, "STL's parameters are the reference");
+      assert.equal(stl.paramsPctStl.mean, 100);
+      const den = json.methods.find((m: { method: string }) => m.method === 'den');
+      assert.equal(den.runs[0].tasks[1].selectedUnits.length, 2, 'the mechanisms of every task are recorded');
+      assert.equal(typeof den.mechanisms.changedShare.mean, 'number');
+      assert.ok(json.targets.length >= 5, 'the DEN targets are checked');
+      assert.ok(json.targets.some((t: { met: boolean }) => !t.met));
       assert.ok(json.throughput.length >= 3);
       const md = fs.readFileSync(path.join(out, file.replace(/\.json$/, '.md')), 'utf8');
-      assert.match(md, /^\| method \| ACC \| BWT \| FWT \| forgetting \| mean AUROC \| params \| % of STL \|/m);
-      for (const m of METHODS) assert.match(md, new RegExp(`^\\| ${m} \\|`, 'm'));
+      assert.match(md, /^\| method \| seeds \| ACC \| BWT \| FWT \| forgetting \| mean AUROC \| validation ACC \| params \| % of STL \|/m);
+      for (const m of METHODS) assert.match(md, new RegExp(`^\\| ${m}( · coupled WD)? \\|`, 'm'));
+      assert.match(md, /^\| finetune · decoupled WD \|/m);
       assert.match(md, /## DEN targets/);
+      assert.match(md, /## What the mechanisms did/);
+      assert.match(md, /## DEN task by task \(seed 1\)/);
+      assert.match(md, /DEN − ewc = /);
     }
   });
 });

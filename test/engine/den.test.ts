@@ -1,5 +1,8 @@
 // DEN's invariants on small real data (embedded MNIST digits, a small network, the WASM backend).
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { learnTask } from '../../src/engine/den/learnTask';
 import { meanLoss, predict } from '../../src/engine/evaluate';
@@ -8,7 +11,8 @@ import { Network } from '../../src/engine/network/network';
 import { NetworkState } from '../../src/engine/network/state';
 import { selectSubnetwork, selectionMasks } from '../../src/engine/network/structure';
 import { Task } from '../../src/engine/data/tasks';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent, RunSummary } from '../../src/protocol';
+import { train } from '../../src/engine/session';
 import { headLoss } from '../../src/engine/methods/method';
 import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend, variableCount } from './helpers';
 
@@ -219,5 +223,46 @@ describe('DEN on real data', function () {
     assert.deepEqual(counts, [6, 8, 10]);
     net.dispose();
     assert.equal(tf.memory().numTensors, baseline);
+  });
+});
+
+// With DEN's default hyperparameters every mechanism must act on real digits, else the product
+// has nothing to show: these fail when one of them is inert again.
+describe('DEN mechanisms with the default hyperparameters', function () {
+  this.timeout(300000);
+  let summary: RunSummary;
+  before(async () => {
+    await useBackend();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-defaults-'));
+    // one-vs-rest on a slice of the digits; the den section is left at its defaults
+    const file = path.join(dir, 'defaults.den.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'defaults', data: { source: 'mnist', limit: 4000 }, tasks: { type: 'one-vs-rest', classes: [0, 1, 6, 7, 3] } }));
+    summary = (await train({ experimentFile: file })).summary;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const later = () => summary.tasks.slice(1);
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+
+  it('selection keeps fewer than all of the old units, and retraining changes fewer than all old weights', () => {
+    assert.ok(later().some((t) => sum(t.selectedUnits!) < sum(summary.tasks[t.index - 2].units)), `selected ${later().map((t) => t.selectedUnits).join(' | ')}`);
+    for (const t of later()) {
+      const sw = t.subnetworkWeights!;
+      assert.ok(sum(sw.changed) < sum(sw.total), `task ${t.index}: changed ${sum(sw.changed)} of ${sum(sw.total)}`);
+    }
+  });
+
+  it('the τ test expands some tasks and lets others through', () => {
+    const expanded = later().map((t) => t.expanded);
+    assert.ok(expanded.includes(true) && expanded.includes(false), `expanded per task: ${expanded} (statistics ${later().map((t) => t.tauStatistic?.toFixed(3))})`);
+  });
+
+  it('the group lasso removes some of the added units', () => {
+    const added = sum(later().flatMap((t) => t.added));
+    const pruned = sum(later().flatMap((t) => t.pruned));
+    assert.ok(pruned > 0 && pruned < added, `pruned ${pruned} of ${added}`);
+  });
+
+  it('split fires', () => {
+    assert.ok(later().some((t) => sum(t.split) > 0), `split per task: ${later().map((t) => t.split).join(' | ')} (largest ρ ${later().map((t) => t.maxDrift).join(' | ')})`);
   });
 });

@@ -62,14 +62,14 @@ function layerParams(
 }
 
 /**
- * The L1 strength of a stage, as the paper's equations have it: μ on the hidden weights a task
- * trains from scratch (task 1, Eq. 2: the sparsity that selection follows; the new units, Eq. 5)
- * and the head μ on the new head's sparse stage (Eq. 3: which top units it reads). Subnetwork
- * retraining (Eq. 4) has the drift penalty only: it trains the connections that exist and keeps the
- * zeros. The final retraining of what the task owns has none either.
+ * The L1 strength of a stage, as the paper's equations have it: task 1 (Eq. 2: the sparse network
+ * that every later selection follows, `firstTaskMu`), the new head's sparse stage (Eq. 3) and the
+ * new units (Eq. 5), both `mu`. Subnetwork retraining (Eq. 4) has the drift penalty only: it trains
+ * the connections that exist and keeps the zeros. The final retraining of what the task owns has
+ * none either.
  */
 export function l1Strength(den: Experiment['den'], stage: StageName): number {
-  return stage === 'task1' || stage === 'expansion' ? den.mu : stage === 'sparse-head' ? den.headMu : 0;
+  return stage === 'task1' ? den.firstTaskMu : stage === 'sparse-head' || stage === 'expansion' ? den.mu : 0;
 }
 
 const countOnes = (a: ArrayLike<number>): number => {

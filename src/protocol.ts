@@ -198,6 +198,8 @@ export interface SweepPoint {
   ended: string | null;
   /** Process id while running on this machine (local executor), else null. */
   pid: number | null;
+  /** The executor's id of the point's latest attempt, for its own tools (Slurm: the array task, e.g. "1234_5", for scancel or sacct); null for local points. */
+  job: string | null;
   /** null until the run has completed a task of its own. */
   result: SweepPointResult | null;
   /** On the Pareto front of the done points (maximise `quality`, minimise params). */
@@ -221,23 +223,66 @@ export interface SweepFile {
   fromTask: number;
   untilTask: number;
   quality: SweepQuality;
-  executor: { kind: string; jobs: number };
-  /** running: a sweep process is working on it (`pid`); finished: every point ended; cancelled: stopped. */
+  executor: SweepExecutorRecord;
+  /**
+   * running: points are running or queued. `pid` on `host` is the den-lab process that follows them and keeps
+   * this file current (the sweep command, or `sweep --status --wait`); null when none does (a detached Slurm
+   * sweep: `den-lab sweep --status` refreshes the file). finished: every point ended; cancelled: stopped.
+   */
   state: 'running' | 'finished' | 'cancelled';
   pid: number | null;
+  host: string | null;
   /** STL's parameters over tasks 1..untilTask. */
   stlParams: number;
+  /** STL's parameters over tasks 1..t of the stream, index t − 1 (for points that have trained some of their tasks). */
+  stlParamsByTasks: number[];
   /** Ids on the Pareto front, by parameters ascending. */
   front: string[];
   points: SweepPoint[];
 }
 
+/** How a sweep's points run: sweep.json's `executor`. */
+export type SweepExecutorRecord = LocalExecutorRecord | SlurmExecutorRecord;
+
+/** Child processes of the sweep process, `jobs` at a time. */
+export interface LocalExecutorRecord {
+  kind: 'local';
+  jobs: number;
+}
+
+/** A Slurm job array: one array task per point, whose script runs the point's `den-lab` command on a node. */
+export interface SlurmExecutorRecord {
+  kind: 'slurm';
+  /** Array tasks running at once (sbatch --array=0-N%jobs; without --jobs: every point). */
+  jobs: number;
+  /** The job array of the latest submission (null before one), and its tasks: the point ids, index = array task id. */
+  jobId: string | null;
+  tasks: string[];
+  submitted: string | null;
+  /** The job script, relative to the sweep folder; the array tasks' own Slurm output goes to slurm/<jobId>_<task>.out. */
+  script: string;
+  /** What the script runs on the nodes; both must be at these paths there (a shared file system). */
+  node: string;
+  cli: string;
+  /** The job's limits: sbatch --partition (null: the cluster's default), --time (null: the partition's), --cpus-per-task, and further sbatch options. */
+  partition: string | null;
+  time: string | null;
+  cpus: number;
+  extra: string[];
+  /** Seconds between two looks at the queue (squeue, then sacct for tasks that left it). */
+  poll: number;
+}
+
 /** What `den-lab sweep --json` prints, one per line. */
 export type SweepEvent =
   | { type: 'sweep-start'; dir: string; sweep: SweepFile; toRun: string[] }
-  | { type: 'point-start'; id: string; time: string; pid: number | null }
+  | { type: 'point-start'; id: string; time: string; pid: number | null; job: string | null }
+  /** Waiting in the executor's queue, with its reason (Slurm: a held or requeued array task). */
+  | { type: 'point-queued'; id: string; time: string; message: string }
   | { type: 'point-end'; point: SweepPoint }
-  | { type: 'sweep-end'; dir: string; sweep: SweepFile };
+  | { type: 'sweep-end'; dir: string; sweep: SweepFile }
+  /** `den-lab sweep --status`: the sweep as it is now; `follower`: the live process that keeps it current, if any. */
+  | { type: 'sweep-status'; dir: string; sweep: SweepFile; follower: number | null };
 
 // ─── Extension host ⇄ trainer process (child_process.fork, IPC) ───────────────────────────────
 

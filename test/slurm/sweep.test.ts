@@ -149,7 +149,7 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     assert.deepEqual(s.sweep, sweep, '--status of an ended sweep is its sweep.json');
   });
 
-  it('--detach returns at once; a scancelled point shows as cancelled in --status, the others finish; a re-run trains only that point', async () => {
+  it('--detach returns at once; --status --wait follows the array to its end; a scancelled point shows as cancelled, the others finish; a re-run trains only that point', async () => {
     const file = write('grid.den.json');
     const args = ['sweep', file, ...grid, '--executor', 'slurm', '--jobs', '2', '--slurm-poll', '1', '--out', path.join(dir, 'detached')];
     const d = run([...args, '--detach', '--json']);
@@ -165,14 +165,27 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     await until(() => squeue(jobId).get(0) === 'RUNNING', 60000, 'array task 0 to run');
     slurm('scancel', `${jobId}_0`);
     const early = status(sweepDir);
-    assert.equal(early.sweep.state, 'running');
-    let s = early;
-    await until(() => (s = status(sweepDir)).sweep.state !== 'running', 120000, 'the array to end, seen by --status');
+    assert.deepEqual([early.sweep.state, early.follower], ['running', null]);
+
+    // A process follows the detached array to its end, as the sweep command would (e.g. VS Code after a reload).
+    const w = startJson<SweepEvent>(['sweep', '--status', sweepDir, '--wait']);
+    await w.waitFor((e) => e.type === 'point-start' || e.type === 'point-end');
+    const during = status(sweepDir);
+    assert.deepEqual([during.follower, during.sweep.pid], [w.child.pid, w.child.pid], 'sweep.json names the follower');
+    const twice = run(['sweep', '--status', sweepDir, '--wait']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, new RegExp(`process ${w.child.pid} follows this sweep already`));
+    assert.equal(await w.exited, 130, 'a point was cancelled');
+    const end = w.events[w.events.length - 1] as Extract<SweepEvent, { type: 'sweep-end' }>;
+    assert.equal(end.type, 'sweep-end');
+    assert.ok(w.events.some((e) => e.type === 'point-end' && e.point.id === local.points[0].id && e.point.status === 'cancelled'));
+
+    const s = status(sweepDir);
+    assert.deepEqual(s.sweep, end.sweep, '--status reports what the follower ended with');
     assert.equal(s.sweep.state, 'cancelled', 'a point was cancelled');
     assert.deepEqual(s.sweep.points.map((p) => p.status), ['cancelled', 'done', 'done', 'done']);
     assert.match(s.sweep.points[0].message!, new RegExp(`^Slurm job ${jobId}_0 CANCELLED`));
-    assert.deepEqual(s.sweep.points.slice(1).map(numbers), local.points.slice(1).map(numbers), '--status: the numbers of the local executor');
-    assert.deepEqual(readSweepJson(sweepDir), s.sweep, '--status wrote what it found to sweep.json');
+    assert.deepEqual(s.sweep.points.slice(1).map(numbers), local.points.slice(1).map(numbers), 'the numbers of the local executor');
 
     const again = run([...args, '--json']);
     assert.equal(again.code, 0, again.stderr);
@@ -257,7 +270,7 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     const out = path.join(dir, 'nope');
     const bad = run(['sweep', file, '--grid', 'den.k=2', '--executor', 'slurm', '--slurm-partition', 'nope', '--out', out]);
     assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /^den-lab: sbatch refused the job array: sbatch: error: invalid partition specified: nope \(its script: .*\/slurm\/job\.sh\)$/m);
+    assert.match(bad.stderr, /^den-lab: sbatch refused the job array: sbatch: error: invalid partition specified: nope; .* \(its script: .*\/slurm\/job\.sh\)$/m);
     const sweepDir = path.join(out, fs.readdirSync(out)[0]);
     assert.equal(fs.existsSync(path.join(sweepDir, 'sweep.json')), false, 'no sweep.json: nothing was submitted');
   });

@@ -8,15 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readEvents, RunFolder } from '../../src/engine/run/runFolder';
 import type { SweepEvent, SweepFile } from '../../src/protocol';
-import { cli, root, run, startJson } from './helpers';
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { cli, root, run, startJson, until, writeSweepExperiment } from './helpers';
 
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;
 /** den-lab with a PATH where no Slurm command is. */
@@ -28,19 +20,7 @@ const withoutSlurm = (args: string[]) => {
 describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster)', function () {
   this.timeout(300000);
   let dir: string;
-  const write = (name: string, steps = 40) => {
-    const exp = {
-      name: 'follow-test',
-      data: { source: 'mnist', limit: 600 },
-      tasks: { type: 'permuted', count: 2 },
-      network: { hidden: [16, 8] },
-      training: { steps, batchSize: 32, lossEvery: 5 },
-      den: { sparseHeadSteps: 10 },
-    };
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, JSON.stringify(exp, null, 2));
-    return file;
-  };
+  const write = (name: string, steps = 40) => writeSweepExperiment(dir, name, { training: { steps } });
   /** The sweep folder of a Slurm sweep whose submission failed (no sbatch here): it has the job script, and no sweep.json. */
   const slurmFolder = (file: string, out: string) => {
     const r = withoutSlurm(['sweep', file, '--grid', 'den.k=2', '--executor', 'slurm', '--out', out]);
@@ -66,7 +46,7 @@ describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster
     const sweepDir = slurmFolder(write('script.den.json'), path.join(dir, 'script'));
     const script = path.join(sweepDir, 'slurm', 'job.sh');
     const text = fs.readFileSync(script, 'utf8');
-    assert.match(text, /^# {3}sbatch --parsable --array=0-0 --job-name=den-lab-follow-test-sweep-[0-9a-f]{8} --chdir=\S+ --output=\S+\/slurm\/%A_%a\.out --open-mode=append --requeue --cpus-per-task=1 \S+\/slurm\/job\.sh$/m);
+    assert.match(text, /^# {3}sbatch --parsable --array=0-0 --job-name=den-lab-sweep-test-sweep-[0-9a-f]{8} --chdir=\S+ --output=\S+\/slurm\/%A_%a\.out --open-mode=append --requeue --cpus-per-task=1 \S+\/slurm\/job\.sh$/m);
     const r = await exited(runTask(script, '0'));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(RunFolder.open(path.join(sweepDir, 'runs', '01-k2')).readSummary()!.tasks.length, 2);
@@ -113,7 +93,7 @@ describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster
     const shown = JSON.parse(s.stdout) as Extract<SweepEvent, { type: 'sweep-status' }>;
     assert.deepEqual([shown.type, shown.follower, shown.sweep.state, shown.sweep.executor], ['sweep-status', p.child.pid, 'running', { kind: 'local', jobs: 1 }]);
     const text = run(['sweep', '--status', sweepDir]);
-    assert.match(text.stdout, new RegExp(`^DEN Lab sweep · follow-test · running \\(local, followed by process ${p.child.pid}\\): 1 running, 1 pending\\nsweep folder: `));
+    assert.match(text.stdout, new RegExp(`^DEN Lab sweep · sweep-test · running \\(local, followed by process ${p.child.pid}\\): 1 running, 1 pending\\nsweep folder: `));
     const wait = run(['sweep', '--status', sweepDir, '--wait']);
     assert.equal(wait.code, 2);
     assert.match(wait.stderr, new RegExp(`^den-lab: process ${p.child.pid} follows this sweep already`));

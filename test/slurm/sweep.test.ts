@@ -7,17 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { readEvents } from '../../src/engine/run/runFolder';
 import type { DenEvent, SlurmExecutorRecord, SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
-import { cli, root, run, startJson } from '../cli/helpers';
+import { cli, root, run, startJson, until, writeSweepExperiment } from '../cli/helpers';
 
 type Timed = DenEvent & { time: number };
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as SweepEvent);
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;
@@ -64,19 +56,7 @@ function processesIn(dir: string): number[] {
 describe('den-lab sweep --executor slurm (a real one-node cluster)', function () {
   this.timeout(600000);
   let dir: string;
-  const write = (name: string, patch: Record<string, any> = {}) => {
-    const exp = {
-      name: 'slurm-test',
-      data: { source: 'mnist', limit: 600 },
-      tasks: { type: 'permuted', count: 2 },
-      network: { hidden: [16, 8] },
-      training: { steps: 40, batchSize: 32, lossEvery: 5, ...patch.training },
-      den: { sparseHeadSteps: 10, ...patch.den },
-    };
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, JSON.stringify(exp, null, 2));
-    return file;
-  };
+  const write = (name: string, patch: Parameters<typeof writeSweepExperiment>[2] = {}) => writeSweepExperiment(dir, name, patch);
   const grid = ['--grid', 'den.tau=0.01,1', '--grid', 'den.k=2,4'];
   /** The 2×2 grid trained by the local executor: what every Slurm run of it must give. */
   let local: SweepFile;

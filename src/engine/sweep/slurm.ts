@@ -289,11 +289,10 @@ export class SlurmExecutor implements DetachableExecutor {
     this.rejectFinished = reject;
   });
 
-
-  constructor(options: SlurmOptions) {
+  constructor(private readonly options: SlurmOptions) {
     this.rec = {
       kind: 'slurm',
-      jobs: options.jobs ?? 0,
+      jobs: options.jobs ?? 0, // set by start(): without a limit, every point
       jobId: null,
       tasks: [],
       submitted: null,
@@ -328,7 +327,7 @@ export class SlurmExecutor implements DetachableExecutor {
     this.tasks = points;
     if (!points.length) return this.finish();
     this.dir = points[0].cwd;
-    const jobs = Math.min(this.rec.jobs || points.length, points.length);
+    const jobs = Math.min(this.options.jobs ?? points.length, points.length);
     const script = path.join(this.dir, SLURM_SCRIPT);
     const submit = ['sbatch', '--parsable', `--array=0-${points.length - 1}${jobs < points.length ? `%${jobs}` : ''}`, ...sbatchOptions(this.dir, path.basename(this.dir), this.rec), script];
     writeFileAtomic(script, jobScript({ dir: this.dir, name: path.basename(this.dir), node: this.rec.node, cli: this.rec.cli, tasks: points, submit }));

@@ -84,8 +84,12 @@ export function liveFollower(sweep: SweepFile): number | null {
 
 /** The executor that picks up the points an earlier process handed over, when its kind lets them run on without that process. */
 function followerFor(sweep: SweepFile): DetachableExecutor | undefined {
-  const executor = sweep.executor.kind === 'slurm' ? SlurmExecutor.fromRecord(sweep.executor) : undefined;
-  return executor && isDetachable(executor) ? executor : undefined;
+  return sweep.executor.kind === 'slurm' ? SlurmExecutor.fromRecord(sweep.executor) : undefined;
+}
+
+function detachable(executor: Executor): DetachableExecutor {
+  if (!isDetachable(executor)) throw new SweepError(`the ${executor.kind} executor cannot detach: its points run only as long as this process`);
+  return executor;
 }
 
 /** Reads sweep.json, or undefined if the folder has none. */
@@ -279,7 +283,7 @@ export function logTail(dir: string, point: SweepPoint, lines = 6): string[] {
 function outcome(dir: string, sweep: SweepFile, point: SweepPoint, u: Extract<PointUpdate, { state: 'ended' }>): Pick<SweepPoint, 'status' | 'message' | 'result'> {
   let result: SweepPointResult | null;
   try {
-    result = pointResult(path.join(dir, point.run), sweep.fromTask, sweep.stlParamsByTasks ?? []);
+    result = pointResult(path.join(dir, point.run), sweep.fromTask, sweep.stlParamsByTasks);
   } catch (err) {
     return { status: 'failed', message: (err as Error).message, result: null };
   }
@@ -379,9 +383,8 @@ function track(tracker: Tracker, executor: Executor): SweepRun {
       tracker.end('cancelled');
     },
     detach() {
-      if (!isDetachable(executor)) throw new SweepError(`the ${executor.kind} executor cannot detach: its points run only as long as this process`);
+      detachable(executor).detach();
       detached = true;
-      executor.detach();
     },
   };
 }
@@ -393,7 +396,7 @@ function track(tracker: Tracker, executor: Executor): SweepRun {
  */
 export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEvent) => void = () => {}, options: { detach?: boolean } = {}): SweepRun {
   const { sweep } = plan;
-  if (options.detach && !isDetachable(executor)) throw new SweepError(`--detach: the ${executor.kind} executor's points run only as long as this process`);
+  if (options.detach) detachable(executor); // refused before anything starts
   const tracker = new Tracker(plan.dir, sweep, emit);
   const toRun = sweep.points.filter((p) => p.status !== 'done');
   for (const p of toRun) Object.assign(p, { status: 'pending', message: null, started: null, ended: null, pid: null, job: null });

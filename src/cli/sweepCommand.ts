@@ -31,7 +31,7 @@ export interface SweepOptions {
   'slurm-poll'?: string;
 }
 
-/** What the sweep command's options mean for the points: which executor, and may it detach. */
+/** Options that only --executor slurm takes. */
 const SLURM_OPTIONS = ['slurm-partition', 'slurm-time', 'slurm-cpus', 'slurm-extra', 'slurm-poll', 'detach'] as const;
 
 /** Exit status of a sweep that has ended: 0 every point done, 1 one failed, 130 cancelled. */
@@ -40,6 +40,7 @@ function exitStatus(sweep: SweepFile): number {
   return sweep.points.some((p) => p.status === 'failed') ? 1 : 0;
 }
 
+/** Prints sweep events: JSON lines, or a readable line each. */
 function printer(json: boolean) {
   return (e: SweepEvent) => process.stdout.write((json ? JSON.stringify(e) : sweepEventLine(e)) + '\n');
 }

@@ -142,7 +142,8 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     const jobId = slurmRecord(detached).jobId!;
     assert.ok([...squeue(jobId).values()].some((state) => state === 'PENDING' || state === 'RUNNING'), 'the array is in the queue');
 
-    await until(() => squeue(jobId).get(0) === 'RUNNING', 60000, 'array task 0 to run');
+    // scancel a point that trains (its run has begun), not one whose script is still starting.
+    await until(() => squeue(jobId).get(0) === 'RUNNING' && fs.existsSync(path.join(sweepDir, local.points[0].run, 'events.jsonl')), 60000, 'array task 0 to train');
     slurm('scancel', `${jobId}_0`);
     const early = status(sweepDir);
     assert.deepEqual([early.sweep.state, early.follower], ['running', null]);
@@ -182,7 +183,7 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     assert.equal(log.match(/^\$ den-lab train /gm)?.length, 2, 'two attempts in the point\'s log');
   });
 
-  it('--cancel stops a running array, detached or followed by its sweep process, and leaves no process', async () => {
+  it('--cancel stops a running array, detached or followed by its sweep process, as Ctrl-C of that process does, and leaves no process', async () => {
     const file = write('long.den.json', { training: { steps: 5000 } });
     const args = ['sweep', file, '--grid', 'den.k=2,4,6', '--executor', 'slurm', '--jobs', '2', '--slurm-poll', '1', '--out', path.join(dir, 'cancel')];
     const d = run([...args, '--detach', '--json']);
@@ -208,6 +209,16 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     sweep = readSweepJson(sweepDir);
     assert.equal(sweep.state, 'cancelled');
     assert.deepEqual(sweep.points.map((pt) => pt.status), ['cancelled', 'cancelled', 'pending']);
+    await until(() => processesIn(sweepDir).length === 0, 20000, 'no process left in the sweep folder');
+
+    // Ctrl-C of the sweep command cancels its array too.
+    const q = startJson<SweepEvent>(args);
+    await until(() => q.events.filter((e) => e.type === 'point-start').length === 2, 60000, 'two points to start again');
+    const array = slurmRecord(readSweepJson(sweepDir)).jobId!;
+    q.child.kill('SIGINT');
+    assert.equal(await q.exited, 130);
+    assert.deepEqual(readSweepJson(sweepDir).points.map((pt) => pt.status), ['cancelled', 'cancelled', 'pending']);
+    assert.deepEqual([...squeue(array).values()].filter((state) => state === 'PENDING' || state === 'RUNNING'), [], 'nothing of the array is left in the queue');
     await until(() => processesIn(sweepDir).length === 0, 20000, 'no process left in the sweep folder');
   });
 

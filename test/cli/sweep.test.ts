@@ -214,7 +214,8 @@ describe('den-lab sweep', function () {
     assert.equal(sweep.state, 'cancelled');
     assert.deepEqual(sweep.points.map((pt) => pt.status), ['cancelled', 'cancelled', 'pending']);
     assert.equal(sweep.pid, null);
-    assert.ok(sweep.points.every((pt) => !fs.existsSync(path.join(sweepDir, pt.run, 'summary.json'))), 'no task was completed');
+    const completed = (runDir: string) => (fs.existsSync(path.join(runDir, 'summary.json')) ? summaryOf(runDir).tasks.length : 0);
+    assert.ok(sweep.points.every((pt) => completed(path.join(sweepDir, pt.run)) === 0), 'no task was completed');
 
     const q = startJson<SweepEvent>(args);
     const resumed = (await q.waitFor((e) => e.type === 'sweep-start')) as Extract<SweepEvent, { type: 'sweep-start' }>;

@@ -69,7 +69,7 @@ describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster
     assert.match(noFolder.stderr, /^den-lab: the sweep folder \S+not-shared is not on node \S+: it must be on a file system that the nodes share\n$/);
   });
 
-  it('on SIGTERM to the job (scancel, time limit, preemption) the point stops at its next step and the script exits with its status', async () => {
+  it('on SIGTERM to the job (scancel, time limit, preemption) the point stops at its next step and the script exits with its status; a lock left on another node is taken over', async () => {
     const sweepDir = slurmFolder(write('term.den.json', 5000), path.join(dir, 'term'));
     const child = runTask(path.join(sweepDir, 'slurm', 'job.sh'), '0');
     const end = exited(child);
@@ -80,6 +80,20 @@ describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster
     const log = fs.readFileSync(path.join(sweepDir, 'logs', '01-k2.log'), 'utf8');
     assert.match(log, /\n# SIGTERM from Slurm\n[^]*\n# exit 130\n$/);
     assert.ok(readEvents(events).some((e) => e.type === 'cancelled'), 'train stopped as on Ctrl-C');
+
+    // An attempt killed on another node leaves its lock; den-lab train alone refuses the run then, the next attempt takes it over.
+    const lock = path.join(sweepDir, 'runs', '01-k2', 'run.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-node', startTime: null, since: new Date().toISOString(), owner: 'den-lab train' }) + '\n');
+    const refused = run(['train', 'points/01-k2.den.json', '--into', 'runs/01-k2', '--until', '2'], sweepDir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /this run is being trained by process 1 on another-node/);
+    const again = runTask(path.join(sweepDir, 'slurm', 'job.sh'), '0');
+    const end2 = exited(again);
+    await until(() => readEvents(events).filter((e) => e.type === 'run-start').length === 2, 60000, 'the next attempt to train');
+    process.kill(-again.pid!, 'SIGTERM');
+    assert.equal((await end2).code, 130);
+    assert.match(fs.readFileSync(path.join(sweepDir, 'logs', '01-k2.log'), 'utf8'), /\n# runs\/01-k2\/run\.lock of an earlier attempt on another node, removed: \{"pid":1,"host":"another-node",/);
+    assert.equal(fs.existsSync(lock), false, 'the attempt released its own lock');
   });
 
   it('--status shows a local sweep (followed by its process while it runs); --cancel stops it through that process; bad options are refused', async () => {

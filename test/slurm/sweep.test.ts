@@ -6,12 +6,25 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readEvents } from '../../src/engine/run/runFolder';
+import { SweepEventSchema } from '../../src/protocol';
 import type { DenEvent, SlurmExecutorRecord, SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
+import { check } from '../../src/protocolGuards';
 import { cli, root, run, startJson, until, writeSweepExperiment } from '../cli/helpers';
 
 type Timed = DenEvent & { time: number };
 
-const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as SweepEvent);
+/** The JSON lines den-lab printed, each exactly what the protocol's schema declares (what an editor would check). */
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const raw = JSON.parse(line);
+      const checked = check(SweepEventSchema, raw);
+      assert.ok(checked.ok, checked.ok ? '' : checked.problem);
+      assert.deepEqual(checked.value, raw, 'no field the schema does not declare');
+      return raw as SweepEvent;
+    });
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;
 const slurmRecord = (s: SweepFile) => s.executor as SlurmExecutorRecord;
 

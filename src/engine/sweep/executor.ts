@@ -13,6 +13,8 @@ export interface PointJob {
   id: string;
   args: string[];
   cwd: string;
+  /** The run folder the command trains, relative to `cwd`. */
+  run: string;
   /** File that receives the command's output (appended). */
   log: string;
 }

@@ -80,7 +80,7 @@ function sbatchOptions(dir: string, name: string, r: Pick<SlurmExecutorRecord, '
 
 /** The job script: array task i trains point i (`tasks[i]`), the paths it runs checked on the node. */
 export function jobScript(o: { dir: string; name: string; node: string; cli: string; tasks: PointJob[]; submit: string[] }): string {
-  const cases = o.tasks.map((t, i) => `  ${i}) point=${shellQuote(t.id)}; line=${shellQuote(commandLine(t.args))}; set -- ${t.args.map(shellQuote).join(' ')} ;;`);
+  const cases = o.tasks.map((t, i) => `  ${i}) point=${shellQuote(t.id)}; run=${shellQuote(t.run)}; line=${shellQuote(commandLine(t.args))}; set -- ${t.args.map(shellQuote).join(' ')} ;;`);
   return `#!/bin/bash
 # DEN Lab sweep ${JSON.stringify(o.name)}: task i of this Slurm job array trains point i below with the
 # den-lab command a local sweep runs, in the sweep folder, appending its output to logs/<point>.log.
@@ -110,6 +110,13 @@ for need in "$node" "$cli"; do
     exit 2
   fi
 done
+# An earlier attempt of this task that was killed on another node (its node failed, or it outlived
+# KillWait) left the run's lock there. Slurm runs one attempt of a task at a time, and the sweep
+# submits no array while one of its arrays is in the queue, so that lock is stale: remove it.
+if [ -f "$run/run.lock" ] && ! grep -q "\\"host\\":\\"$here\\"" "$run/run.lock"; then
+  echo "# $run/run.lock of an earlier attempt on another node, removed: $(cat "$run/run.lock")"
+  rm -f "$run/run.lock"
+fi
 # Slurm sends SIGTERM to every process of the job (scancel, time limit, preemption): train stops at
 # its next step, keeping its completed tasks. A requeued task runs this script again, and
 # train --into continues after the last completed task.
@@ -292,7 +299,7 @@ export class SlurmExecutor implements DetachableExecutor {
   constructor(private readonly options: SlurmOptions) {
     this.rec = {
       kind: 'slurm',
-      jobs: options.jobs ?? 0, // set by start(): without a limit, every point
+      jobs: options.jobs ?? 1, // set by start(): without a limit, every point
       jobId: null,
       tasks: [],
       submitted: null,

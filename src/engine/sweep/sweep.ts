@@ -17,9 +17,11 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../atomicFile';
 import { Experiment, loadExperiment, validateExperiment, withAbsolutePaths } from '../experiment';
 import { RunFolder } from '../run/runFolder';
+import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
+import { checkSweepFile } from '../../protocolGuards';
 import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';
@@ -63,15 +65,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The live process on this machine that follows the sweep's points and keeps its sweep.json current, if any.
  * (A process on another machine cannot be checked from here; for points that outlive their process, the
@@ -96,13 +89,15 @@ function detachable(executor: Executor): DetachableExecutor {
 export function readSweep(dir: string): SweepFile | undefined {
   const file = sweepFile(dir);
   if (!fs.existsSync(file)) return undefined;
+  let raw: unknown;
   try {
-    const sweep = JSON.parse(fs.readFileSync(file, 'utf8')) as SweepFile;
-    if (sweep.format !== 'den-lab-sweep') throw new Error(`format ${JSON.stringify(sweep.format)}`);
-    return sweep;
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new SweepError(`${file}: not a readable DEN Lab sweep (${(err as Error).message})`);
   }
+  const checked = checkSweepFile(raw);
+  if (!checked.ok) throw new SweepError(`${file}: not a readable DEN Lab sweep (${checked.problem})`);
+  return checked.value;
 }
 
 /** The validation-split scores of a summary, whatever fields a version of DEN Lab writes them in. */
@@ -283,7 +278,7 @@ export function logTail(dir: string, point: SweepPoint, lines = 6): string[] {
 function outcome(dir: string, sweep: SweepFile, point: SweepPoint, u: Extract<PointUpdate, { state: 'ended' }>): Pick<SweepPoint, 'status' | 'message' | 'result'> {
   let result: SweepPointResult | null;
   try {
-    result = pointResult(path.join(dir, point.run), sweep.fromTask, sweep.stlParamsByTasks);
+    result = pointResult(path.join(dir, point.run), sweep.fromTask, sweep.stlParamsByTasks ?? []);
   } catch (err) {
     return { status: 'failed', message: (err as Error).message, result: null };
   }
@@ -309,7 +304,7 @@ class Tracker {
 
   /** The jobs of these points: `den-lab <args>` in the sweep folder. */
   jobs(points: SweepPoint[]): PointJob[] {
-    return points.map((p) => ({ id: p.id, args: p.args, cwd: this.dir, log: path.join(this.dir, p.log) }));
+    return points.map((p) => ({ id: p.id, args: p.args, cwd: this.dir, run: p.run, log: path.join(this.dir, p.log) }));
   }
 
   save(): void {
@@ -335,7 +330,7 @@ class Tracker {
     if (u.state === 'running') {
       Object.assign(p, { status: 'running', started: u.time, pid: u.pid, job: u.job ?? null, message: null });
       this.save();
-      this.emit({ type: 'point-start', id: p.id, time: u.time, pid: u.pid, job: p.job });
+      this.emit({ type: 'point-start', id: p.id, time: u.time, pid: u.pid, job: u.job ?? null });
     } else if (u.state === 'queued') {
       Object.assign(p, { status: 'pending', pid: null, message: u.message });
       this.save();

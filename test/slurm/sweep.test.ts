@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readEvents } from '../../src/engine/run/runFolder';
+import { readEvents, RunFolder } from '../../src/engine/run/runFolder';
 import { SweepEventSchema } from '../../src/protocol';
 import type { DenEvent, SlurmExecutorRecord, SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
 import { check } from '../../src/protocolGuards';
@@ -211,7 +211,8 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     assert.deepEqual(sweep.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending'], 'the waiting task never ran');
     assert.deepEqual([...squeue(jobId).values()].filter((state) => state === 'PENDING' || state === 'RUNNING'), [], 'nothing of the array is left in the queue');
     await until(() => processesIn(sweepDir).length === 0, 20000, 'no process left in the sweep folder');
-    assert.ok(sweep.points.every((p) => !fs.existsSync(path.join(sweepDir, p.run, 'summary.json'))), 'no task was completed');
+    const completed = (run: string) => (fs.existsSync(path.join(sweepDir, run, 'summary.json')) ? RunFolder.open(path.join(sweepDir, run)).readSummary()!.tasks.length : 0);
+    assert.ok(sweep.points.every((p) => completed(p.run) === 0), 'no task was completed');
 
     // The same, with the sweep command following its array: it ends with the array, cancelled.
     const p = startJson<SweepEvent>(args);

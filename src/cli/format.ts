@@ -1,7 +1,7 @@
 // How the CLI shows engine events and results in a terminal.
-import { formatValue as formatGridValue } from '../engine/sweep/grid';
 import * as os from 'os';
 import { executorLabel } from '../engine/sweep/executor';
+import { formatValue as formatGridValue } from '../engine/sweep/grid';
 import { logTail } from '../engine/sweep/sweep';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../protocol';
 
@@ -120,7 +120,7 @@ export function sweepEventLine(e: SweepEvent): string {
       return `sweep ${e.sweep.state}: ${statusCounts(e.sweep)}`;
     case 'sweep-status': {
       const s = e.sweep;
-      const gone = s.pid !== null && (s.host === null || s.host === os.hostname());
+      const gone = s.pid !== null && (s.host == null || s.host === os.hostname()); // a follower here that is not alive
       const who =
         s.state !== 'running' ? '' : e.follower !== null ? `, followed by process ${e.follower}` : s.pid === null ? ', detached' : gone ? `, but its process ${s.pid} has gone` : `, followed by process ${s.pid} on ${s.host}`;
       return `DEN Lab sweep · ${s.name} · ${s.state} (${executorLabel(s.executor)}${who}): ${statusCounts(s)}\nsweep folder: ${e.dir}`;

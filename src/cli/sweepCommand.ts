@@ -2,6 +2,7 @@
 // `--status` / `--cancel` a sweep folder later (a detached Slurm sweep runs without this process).
 import * as os from 'os';
 import { LocalExecutor } from '../engine/sweep/executor';
+import { SweepError } from '../engine/sweep/grid';
 import { SlurmExecutor, splitOptions } from '../engine/sweep/slurm';
 import { followSweep, liveFollower, openSweep, planSweep, runSweep } from '../engine/sweep/sweep';
 import type { SweepEvent, SweepFile, SweepQuality } from '../protocol';
@@ -122,7 +123,7 @@ export async function sweepCommand(target: string | undefined, o: SweepOptions, 
 async function status(dir: string, json: boolean, wait: boolean): Promise<number> {
   const before = openSweep(dir);
   const follower = liveFollower(before);
-  if (wait && follower !== null) throw new UsageError(`process ${follower} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
+  if (wait && follower !== null) throw new SweepError(`process ${follower} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
   const print = printer(json);
   const follow = await followSweep(dir, wait ? print : () => {});
   if (follow && wait) {
@@ -164,7 +165,7 @@ async function cancel(dir: string, json: boolean): Promise<number> {
   }
   if (follower === null) {
     const where = before.pid === null ? '' : ` (process ${before.pid}${before.host ? ` on ${before.host}` : ''})`;
-    throw new UsageError(`nothing to cancel here: the process that runs this sweep${where} is not running on this machine; its local points stop with it`);
+    throw new SweepError(`nothing to cancel here: the process that runs this sweep${where} is not running on this machine; its local points stop with it`);
   }
   process.kill(follower, 'SIGINT');
   const deadline = Date.now() + 300000;

@@ -310,12 +310,46 @@ export const SweepPointSchema = v.object({
   ended: v.nullable(v.string()),
   /** Process id while running on this machine (local executor), else null. */
   pid: v.nullable(int),
+  /** The executor's id of the point's latest attempt, for its own tools (Slurm: the array task, e.g. "1234_5", for scancel or sacct); null for local points (absent in older sweeps). */
+  job: v.optional(v.nullable(v.string())),
   /** null until the run has completed a task of its own. */
   result: v.nullable(SweepPointResultSchema),
   /** On the Pareto front of the done points (maximise `quality`, minimise params). */
   pareto: v.boolean(),
 });
 export type SweepPoint = v.InferOutput<typeof SweepPointSchema>;
+
+/** Child processes of the sweep process, `jobs` at a time. */
+export const LocalExecutorRecordSchema = v.object({ kind: v.literal('local'), jobs: taskIndex });
+export type LocalExecutorRecord = v.InferOutput<typeof LocalExecutorRecordSchema>;
+
+/** A Slurm job array: one array task per point, whose script runs the point's `den-lab` command on a node. */
+export const SlurmExecutorRecordSchema = v.object({
+  kind: v.literal('slurm'),
+  /** Array tasks running at once (sbatch --array=0-N%jobs; without --jobs: every point). */
+  jobs: taskIndex,
+  /** The job array of the latest submission (null before one), and its tasks: the point ids, index = array task id. */
+  jobId: v.nullable(v.string()),
+  tasks: v.array(v.string()),
+  submitted: v.nullable(v.string()),
+  /** The job script, relative to the sweep folder; the array tasks' own Slurm output goes to slurm/<jobId>_<task>.out. */
+  script: v.string(),
+  /** What the script runs on the nodes; both must be at these paths there (a shared file system). */
+  node: v.string(),
+  cli: v.string(),
+  /** The job's limits: sbatch --partition (null: the cluster's default), --time (null: the partition's), --cpus-per-task, and further sbatch options. */
+  partition: v.nullable(v.string()),
+  time: v.nullable(v.string()),
+  cpus: taskIndex,
+  extra: v.array(v.string()),
+  /** Seconds between two looks at the queue (squeue, then sacct for tasks that left it). */
+  poll: taskIndex,
+});
+export type SlurmExecutorRecord = v.InferOutput<typeof SlurmExecutorRecordSchema>;
+
+/** How a sweep's points run: sweep.json's `executor`. */
+export const SweepExecutorRecordSchema = v.variant('kind', [LocalExecutorRecordSchema, SlurmExecutorRecordSchema]);
+export type SweepExecutorRecord = v.InferOutput<typeof SweepExecutorRecordSchema>;
 
 /** A sweep folder's sweep.json, rewritten (atomically) whenever a point starts or ends. */
 export const SweepFileSchema = v.object({
@@ -334,12 +368,22 @@ export const SweepFileSchema = v.object({
   fromTask: taskIndex,
   untilTask: taskIndex,
   quality: SweepQualitySchema,
-  executor: v.object({ kind: v.string(), jobs: taskIndex }),
-  /** running: a sweep process is working on it (`pid`); finished: every point ended; cancelled: stopped. */
+  executor: SweepExecutorRecordSchema,
+  /**
+   * running: points are running or queued. `pid` on `host` is the den-lab process that follows them and keeps
+   * this file current (the sweep command, or `sweep --status --wait`); null when none does (a detached Slurm
+   * sweep: `den-lab sweep --status` refreshes the file). finished: every point ended; cancelled: stopped, or
+   * a point was. (`host` is absent in older sweeps, which ran here.)
+   */
   state: v.picklist(['running', 'finished', 'cancelled']),
   pid: v.nullable(int),
+  host: v.optional(v.nullable(v.string())),
   /** STL's parameters over tasks 1..untilTask. */
   stlParams: count,
+  /** STL's parameters over tasks 1..t of the stream, index t − 1, for points that trained some of their tasks (absent in older sweeps). */
+  stlParamsByTasks: v.optional(v.array(count)),
+  /** Inputs per example of the sweep's tasks (absent in older sweep files). */
+  inputDim: v.optional(count),
   /** Ids on the Pareto front, by parameters ascending. */
   front: v.array(v.string()),
   points: v.array(SweepPointSchema),
@@ -349,9 +393,14 @@ export type SweepFile = v.InferOutput<typeof SweepFileSchema>;
 /** What `den-lab sweep --json` prints, one per line. */
 export const SweepEventSchema = v.variant('type', [
   v.object({ type: v.literal('sweep-start'), dir: v.string(), sweep: SweepFileSchema, toRun: v.array(v.string()) }),
-  v.object({ type: v.literal('point-start'), id: v.string(), time: v.string(), pid: v.nullable(int) }),
+  /** `pid` on this machine (local), or the executor's `job` (Slurm: "1234_5"). */
+  v.object({ type: v.literal('point-start'), id: v.string(), time: v.string(), pid: v.nullable(int), job: v.nullable(v.string()) }),
+  /** Waiting in the executor's queue again, and why (Slurm: a requeued or held array task). */
+  v.object({ type: v.literal('point-queued'), id: v.string(), time: v.string(), message: v.string() }),
   v.object({ type: v.literal('point-end'), point: SweepPointSchema }),
   v.object({ type: v.literal('sweep-end'), dir: v.string(), sweep: SweepFileSchema }),
+  /** `den-lab sweep --status`: the sweep as it is now; `follower`: the live process on this machine that keeps it current, if any. */
+  v.object({ type: v.literal('sweep-status'), dir: v.string(), sweep: SweepFileSchema, follower: v.nullable(int) }),
 ]);
 export type SweepEvent = v.InferOutput<typeof SweepEventSchema>;
 

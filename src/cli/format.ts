@@ -1,5 +1,8 @@
 // How the CLI shows engine events and results in a terminal.
+import * as os from 'os';
+import { executorLabel } from '../engine/sweep/executor';
 import { formatValue as formatGridValue } from '../engine/sweep/grid';
+import { logTail } from '../engine/sweep/sweep';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../protocol';
 
 const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
@@ -100,21 +103,27 @@ export function sweepEventLine(e: SweepEvent): string {
       return [
         `DEN Lab sweep · ${s.name} · ${s.points.length} points (${s.grid.map((a) => `${a.field} × ${a.values.length}`).join(', ')}) · ${tasks} ${from}`,
         `sweep folder: ${e.dir}`,
-        `${s.points.length - e.toRun.length} done already, ${e.toRun.length} to train, ${s.executor.jobs} at a time (${s.executor.kind})`,
+        `${s.points.length - e.toRun.length} done already, ${e.toRun.length} to train, ${s.executor.jobs} at a time (${executorLabel(s.executor)})`,
       ].join('\n');
     }
     case 'point-start':
-      return `point ${e.id}: started${e.pid ? ` (process ${e.pid})` : ''}`;
+      return `point ${e.id}: started${e.pid ? ` (process ${e.pid})` : e.job ? ` (Slurm job ${e.job})` : ''}`;
+    case 'point-queued':
+      return `point ${e.id}: ${e.message}`;
     case 'point-end': {
       const p = e.point;
       if (p.status === 'done') return `point ${p.id}: done · ${pointSummary(p)}`;
       if (p.status === 'failed') return `point ${p.id}: FAILED: ${p.message}`;
-      return `point ${p.id}: ${p.status}`;
+      return `point ${p.id}: ${p.status}${p.message ? ` (${p.message})` : ''}`;
     }
-    case 'sweep-end': {
-      const counts = new Map<string, number>();
-      for (const p of e.sweep.points) counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
-      return `sweep ${e.sweep.state}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`;
+    case 'sweep-end':
+      return `sweep ${e.sweep.state}: ${statusCounts(e.sweep)}`;
+    case 'sweep-status': {
+      const s = e.sweep;
+      const gone = s.pid !== null && (s.host == null || s.host === os.hostname()); // a follower here that is not alive
+      const who =
+        s.state !== 'running' ? '' : e.follower !== null ? `, followed by process ${e.follower}` : s.pid === null ? ', detached' : gone ? `, but its process ${s.pid} has gone` : `, followed by process ${s.pid} on ${s.host}`;
+      return `DEN Lab sweep · ${s.name} · ${s.state} (${executorLabel(s.executor)}${who}): ${statusCounts(s)}\nsweep folder: ${e.dir}`;
     }
   }
 }
@@ -125,6 +134,13 @@ const QUALITY_LABEL: Record<SweepFile['quality'], string> = {
   validationAcc: 'ACC on the validation parts',
   validationAuroc: 'mean AUROC on the validation parts',
 };
+
+/** "3 done, 1 running": how many points have each status. */
+function statusCounts(s: SweepFile): string {
+  const counts = new Map<string, number>();
+  for (const p of s.points) counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+}
 
 /** The table of a sweep's points, the Pareto front marked. */
 export function sweepReport(s: SweepFile, dir: string): string {
@@ -153,7 +169,7 @@ export function sweepReport(s: SweepFile, dir: string): string {
       p.pareto ? '*' : '',
     ];
   });
-  const failed = s.points.filter((p) => p.status === 'failed').map((p) => `${p.id}: ${p.message}`);
+  const failed = s.points.filter((p) => p.status === 'failed').flatMap((p) => [`${p.id}: ${p.message}`, `  ${p.log}, last lines:`, ...logTail(dir, p).map((l) => `  | ${l}`)]);
   return [
     table(header, rows),
     '',

@@ -2,17 +2,21 @@
 // den-lab: the command-line face of the DEN Lab engine.
 //   den-lab train <experiment> [--tasks N | --until t] [--from <run> [--task t]] [--into dir] [--out dir] [--method m] [--backend b] [--json]
 //   den-lab eval <run> [--backend b] [--json]
-//   den-lab sweep <experiment> --grid field=v1,v2,… [--grid …] [--from <run> --task t] [--tasks N] [--jobs J] [--out dir] [--max-points M] [--quality q] [--json]
+//   den-lab sweep <experiment> --grid field=v1,v2,… [--grid …] [--from <run> --task t] [--tasks N] [--jobs J] [--out dir] [--max-points M] [--quality q]
+//                 [--executor local|slurm [--slurm-partition P] [--slurm-time T] [--slurm-cpus C] [--slurm-extra="…"] [--slurm-poll S] [--detach]] [--json]
+//   den-lab sweep --status <sweep folder> [--wait] [--json] | --cancel <sweep folder> [--json]
 import * as os from 'os';
 import { parseArgs } from 'util';
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
 import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
-import { LocalExecutor } from '../engine/sweep/executor';
-import { planSweep, runSweep } from '../engine/sweep/sweep';
-import type { DenEvent, SweepEvent, SweepQuality } from '../protocol';
-import { eventLine, lossStatus, matrixReport, summaryReport, sweepEventLine, sweepReport } from './format';
+import { DEFAULT_POLL_SECONDS } from '../engine/sweep/slurm';
+import type { DenEvent } from '../protocol';
+import { eventLine, lossStatus, matrixReport, summaryReport } from './format';
+import { onInterrupt } from './interrupt';
+import { sweepCommand } from './sweepCommand';
+import { positiveInt, UsageError } from './usage';
 
 const USAGE = `Usage:
   den-lab train <experiment.den.json> [options]   train tasks of an experiment
@@ -36,59 +40,36 @@ const USAGE = `Usage:
                        checkpoint after task t−1 (default: every point starts from scratch)
       --task t         see --from
       --tasks N        tasks each point trains (default: 1 with --from, else all)
-      --jobs J         points trained at once, each in its own process (default: ${os.availableParallelism()}, the cores)
+      --jobs J         points trained at once, each in its own process (default: ${os.availableParallelism()}, the cores;
+                       with Slurm: every point)
       --out <dir>      where sweep folders go (default: sweeps/ next to the experiment)
       --max-points M   refuse a grid of more than M points (default: 200)
       --quality q      acc | auroc | validationAcc | validationAuroc: the score of the Pareto
                        front (default: on the validation parts when the experiment has them;
                        mean AUROC for one-vs-rest tasks, else ACC)
+      --executor e     local: child processes of this one (default) | slurm: one Slurm job
+                       array, a task per point (the sweep folder, node and den-lab must be
+                       on a file system the nodes share)
+      --slurm-partition P, --slurm-time T (e.g. 00:30:00), --slurm-cpus C (default 1)
+                       the array's sbatch --partition, --time and --cpus-per-task
+      --slurm-extra="…" further sbatch options, e.g. --slurm-extra="--account=abc --mem=4G"
+      --slurm-poll S   seconds between looks at the Slurm queue (default ${DEFAULT_POLL_SECONDS})
+      --detach         with Slurm: submit the array and return; --status follows it later
       --json           print the sweep's events as JSON lines
+  den-lab sweep --status <sweep folder> [--wait] [--json]
+                                                 the sweep's points now (a detached Slurm sweep:
+                                                 read from the queue); --wait: follow them to the end
+  den-lab sweep --cancel <sweep folder> [--json] stop the points of a running sweep
   den-lab --help | --version`;
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-class UsageError extends Error {}
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got '${value}'`);
-  return n;
-}
 
 /** Options each command takes (parseArgs knows them all). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
   train: ['tasks', 'until', 'from', 'task', 'into', 'out', 'method', 'backend', 'json'],
   eval: ['backend', 'json'],
-  sweep: ['grid', 'from', 'task', 'tasks', 'jobs', 'out', 'max-points', 'quality', 'json'],
+  sweep: ['grid', 'from', 'task', 'tasks', 'jobs', 'out', 'max-points', 'quality', 'json', 'executor', 'detach', 'status', 'cancel', 'wait', 'slurm-partition', 'slurm-time', 'slurm-cpus', 'slurm-extra', 'slurm-poll'],
 };
-
-/**
- * Ctrl-C (SIGINT) or SIGTERM: `stop` the first time (saying so unless `quiet`), `quit` the second.
- * Also `stop` when the process that started this one with an IPC channel (a sweep) goes away.
- * Returns the un-install.
- */
-function onInterrupt(what: string, quiet: boolean, stop: () => void, quit: () => void): () => void {
-  let interrupts = 0;
-  const say = (line: string) => quiet || process.stderr.write(`\n${line}\n`);
-  const handler = () => {
-    if (++interrupts > 1) return quit();
-    say(`stopping ${what} (Ctrl-C again to quit at once)…`);
-    stop();
-  };
-  const gone = () => {
-    say(`the sweep that started this process has gone; stopping ${what}…`);
-    stop();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  process.on('disconnect', gone);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-    process.off('disconnect', gone);
-  };
-}
 
 function backendOf(value: string | undefined): BackendChoice | undefined {
   if (value !== undefined && !BACKENDS.includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${value}'`);
@@ -143,6 +124,16 @@ async function main(argv: string[]): Promise<number> {
       jobs: { type: 'string' },
       'max-points': { type: 'string' },
       quality: { type: 'string' },
+      executor: { type: 'string' },
+      detach: { type: 'boolean' },
+      status: { type: 'string' },
+      cancel: { type: 'string' },
+      wait: { type: 'boolean' },
+      'slurm-partition': { type: 'string' },
+      'slurm-time': { type: 'string' },
+      'slurm-cpus': { type: 'string' },
+      'slurm-extra': { type: 'string' },
+      'slurm-poll': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
@@ -196,46 +187,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === 'sweep') {
-    if (!target) throw new UsageError('sweep needs an experiment file');
-    const quality = values.quality;
-    const qualities = ['acc', 'auroc', 'validationAcc', 'validationAuroc'];
-    if (quality !== undefined && !qualities.includes(quality)) throw new UsageError(`--quality must be one of ${qualities.join(', ')}, got '${quality}'`);
-    const jobs = positiveInt('--jobs', values.jobs) ?? os.availableParallelism();
-    const plan = await planSweep({
-      experimentFile: target,
-      grid: values.grid ?? [],
-      from: values.from,
-      task: positiveInt('--task', values.task),
-      tasks: positiveInt('--tasks', values.tasks),
-      out: values.out,
-      maxPoints: positiveInt('--max-points', values['max-points']),
-      quality: quality as SweepQuality | undefined,
-    });
-    const print = (e: SweepEvent) => {
-      if (json) process.stdout.write(JSON.stringify(e) + '\n');
-      else process.stdout.write(sweepEventLine(e) + '\n');
-    };
-    // __filename is dist/cli.js in the bundle: the points run the same den-lab.
-    const run = runSweep(plan, new LocalExecutor(jobs, __filename), print);
-    const uninstall = onInterrupt(
-      'every point at its next step',
-      json,
-      () => run.cancel(),
-      () => {
-        run.cancel(true);
-        process.exit(130);
-      },
-    );
-    try {
-      const sweep = await run.done;
-      if (!json) console.log('\n' + sweepReport(sweep, plan.dir));
-      if (sweep.state === 'cancelled') return 130;
-      const failed = sweep.points.filter((p) => p.status === 'failed').length;
-      if (failed) process.stderr.write(`den-lab: ${failed} of ${sweep.points.length} points failed; their messages are in sweep.json and their logs in ${plan.dir}/logs\n`);
-      return failed ? 1 : 0;
-    } finally {
-      uninstall();
-    }
+    const { help: _h, version: _v, ...options } = values;
+    return sweepCommand(target, options, __filename);
   }
   if (command === 'eval') {
     if (!target) throw new UsageError('eval needs a run folder');

@@ -25,12 +25,15 @@ export interface TaskMechanisms {
 
 const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 
-/** Per task, from summary.json (null fields for baselines and task 1). `hidden` = units before task 1. */
-export function taskMechanisms(s: RunSummary, hidden: number[]): TaskMechanisms[] {
+/**
+ * Per task, from summary.json (null fields for baselines and task 1). `hidden` = the units before
+ * task 1 (task 1 selects nothing, so without it its own units stand in).
+ */
+export function taskMechanisms(s: RunSummary, hidden?: number[]): TaskMechanisms[] {
   return s.tasks.map((t, i) => {
     const sw = t.subnetworkWeights ?? null;
     return {
-      unitsBefore: i === 0 ? hidden : s.tasks[i - 1].units,
+      unitsBefore: i > 0 ? s.tasks[i - 1].units : (hidden ?? t.units),
       selectedUnits: t.selectedUnits,
       selectedInputs: t.selectedInputs ?? null,
       weightsAllowed: sw ? sum(sw.allowed) : null,

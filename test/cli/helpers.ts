@@ -1,5 +1,6 @@
 // Running the built den-lab CLI (dist/cli.js) as a user does, in a child process.
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const root = path.resolve(__dirname, '../..');
@@ -51,4 +52,31 @@ export function startJson<E>(args: string[]): JsonProcess<E> {
       exited.then((code) => reject(new Error(`den-lab exited (${code}) before the awaited event; stderr: ${stderr}`)));
     });
   return { child, events, exited, waitFor };
+}
+
+/** Resolves once `condition` holds; rejects after `timeoutMs`, naming `what`. */
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Writes the sweep tests' small experiment to `dir/name`: 600 digits, two permuted tasks, a 784-16-8-10
+ * network, 40 steps a stage; `patch` changes fields of its training and den sections.
+ */
+export function writeSweepExperiment(dir: string, name: string, patch: { training?: Record<string, unknown>; den?: Record<string, unknown> } = {}): string {
+  const exp = {
+    name: 'sweep-test',
+    data: { source: 'mnist', limit: 600 },
+    tasks: { type: 'permuted', count: 2 },
+    network: { hidden: [16, 8] },
+    training: { steps: 40, batchSize: 32, lossEvery: 5, ...patch.training },
+    den: { sparseHeadSteps: 10, ...patch.den },
+  };
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(exp, null, 2));
+  return file;
 }

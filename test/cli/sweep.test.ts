@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile } from '../../src/protocol';
-import { run, startJson } from './helpers';
+import { run, startJson, until, writeSweepExperiment } from './helpers';
 
 /** Gone: no such process, or a zombie waiting to be reaped. */
 function gone(pid: number): boolean {
@@ -21,14 +21,6 @@ function gone(pid: number): boolean {
   }
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as SweepEvent);
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;
 const summaryOf = (runDir: string) => RunFolder.open(runDir).readSummary()!;
@@ -37,19 +29,7 @@ type Timed = DenEvent & { time: number };
 describe('den-lab sweep', function () {
   this.timeout(300000);
   let dir: string;
-  const write = (name: string, patch: Record<string, any> = {}) => {
-    const exp = {
-      name: 'sweep-test',
-      data: { source: 'mnist', limit: 600 },
-      tasks: { type: 'permuted', count: 2 },
-      network: { hidden: [16, 8] },
-      training: { steps: 40, batchSize: 32, lossEvery: 5, ...patch.training },
-      den: { sparseHeadSteps: 10, ...patch.den },
-    };
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, JSON.stringify(exp, null, 2));
-    return file;
-  };
+  const write = (name: string, patch: Parameters<typeof writeSweepExperiment>[2] = {}) => writeSweepExperiment(dir, name, patch);
 
   before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-sweep-'))));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,22 +1,29 @@
 // How a sweep's points get run. The sweep gives an executor its points (each a den-lab command
 // line) and hears when each starts and ends; it never learns how they ran, and whether a point
 // succeeded is read from its run folder, not from the executor. LocalExecutor runs them as child
-// processes of this machine, `jobs` at a time. A cluster executor (Slurm, issue #13) implements
-// the same interface: submit the points as a job array, poll the queue, cancel the array.
+// processes of this machine, `jobs` at a time; SlurmExecutor (slurm.ts) as the tasks of a job
+// array, which run on without the sweep process: it is a DetachableExecutor, which a later
+// process rebuilds from sweep.json's `executor` record to follow or cancel the points.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
+import type { LocalExecutorRecord, SweepExecutorRecord } from '../../protocol';
 
 /** One point to train: `den-lab <args>` run in `cwd` (the sweep folder; paths in args are relative to it). */
 export interface PointJob {
   id: string;
   args: string[];
   cwd: string;
+  /** The run folder the command trains, relative to `cwd`. */
+  run: string;
   /** File that receives the command's output (appended). */
   log: string;
 }
 
 export type PointUpdate =
-  | { id: string; state: 'running'; time: string; pid: number | null }
+  /** `job`: the executor's id of this attempt (Slurm: "1234_5"). */
+  | { id: string; state: 'running'; time: string; pid: number | null; job?: string }
+  /** Waiting in the executor's queue for a reason worth telling (Slurm: held, or requeued after it ran). */
+  | { id: string; state: 'queued'; time: string; message: string }
   | {
       id: string;
       state: 'ended';
@@ -26,22 +33,38 @@ export type PointUpdate =
       signal: string | null;
       /** Ended because the sweep was cancelled. */
       cancelled: boolean;
-      /** An executor's own message (e.g. the process could not start). */
+      /** An executor's own message (e.g. the process could not start; Slurm: the job's state). */
       message?: string;
     };
 
 export interface Executor {
-  /** Names the executor in sweep.json and in messages, e.g. "local". */
-  readonly kind: string;
+  /** Names the executor in sweep.json and in messages. */
+  readonly kind: SweepExecutorRecord['kind'];
   /** How many points run at once. */
   readonly jobs: number;
-  /** Starts running `points`; `onUpdate` hears of every start and end. Call once. */
+  /** sweep.json's `executor`: what a later process needs to find the points again (e.g. a Slurm job id). */
+  record(): SweepExecutorRecord;
+  /** Starts running `points`; `onUpdate` hears of every start and end. Call once. Throws if the points cannot be handed over (e.g. sbatch refused the job), and then none runs. */
   start(points: PointJob[], onUpdate: (update: PointUpdate) => void): void;
-  /** Resolves when no point runs any more and none will start. */
+  /** Resolves when no point runs any more and none will start (or once detached). */
   finished(): Promise<void>;
   /** Starts no more points and stops the running ones at their next step; `force`: kills them now. */
   cancel(force?: boolean): void;
 }
+
+/** An executor whose points run on without this process (a batch system). */
+export interface DetachableExecutor extends Executor {
+  /** Stops following the points, which keep running or waiting; finished() resolves. */
+  detach(): void;
+  /**
+   * Instead of start(), in a later process, on an executor rebuilt from sweep.json's record: reports the
+   * current state of the points that were handed over (`points`: the sweep's, by id), then their changes
+   * as start() would. Resolves, after that first report, with the ids of the points still queued or running.
+   */
+  follow(points: PointJob[], onUpdate: (update: PointUpdate) => void): Promise<string[]>;
+}
+
+export const isDetachable = (e: Executor): e is DetachableExecutor => 'detach' in e && 'follow' in e;
 
 /** The command line of a point, as shown in its log and to users. */
 export const commandLine = (args: string[]): string => ['den-lab', ...args].map((a) => (/^[\w./=,:+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
@@ -66,6 +89,10 @@ export class LocalExecutor implements Executor {
     private readonly cli: string,
     private readonly node = process.execPath,
   ) {}
+
+  record(): LocalExecutorRecord {
+    return { kind: this.kind, jobs: this.jobs };
+  }
 
   start(points: PointJob[], onUpdate: (u: PointUpdate) => void): void {
     this.queue = [...points];
@@ -113,4 +140,9 @@ export class LocalExecutor implements Executor {
     child.on('exit', (code, signal) => end(code, signal));
     this.onUpdate({ id: job.id, state: 'running', time: new Date().toISOString(), pid: child.pid ?? null });
   }
+}
+
+/** The executor in words, from its record: "local", "Slurm job array 1234". */
+export function executorLabel(r: SweepExecutorRecord): string {
+  return r.kind === 'slurm' ? `Slurm job array ${r.jobId ?? '(not submitted)'}` : r.kind;
 }

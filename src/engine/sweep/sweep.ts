@@ -8,8 +8,11 @@
 // the same sweep run again finds it and resumes: a point whose run has every task is done and is
 // not trained again; the others are (their command continues a run that completed some tasks).
 // Whether a point is done is read from its run folder, never from the executor or sweep.json.
+// The points run through an executor (local processes, or a Slurm job array that runs on without
+// this process: then `followSweep` picks them up later from sweep.json, for --status and --cancel).
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { writeJsonAtomic } from '../atomicFile';
 import { Experiment, loadExperiment, validateExperiment, withAbsolutePaths } from '../experiment';
@@ -20,9 +23,10 @@ import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
 import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
 import { checkSweepFile } from '../../protocolGuards';
-import { Executor, PointJob, PointUpdate } from './executor';
+import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';
+import { SlurmExecutor } from './slurm';
 
 export const DEFAULT_MAX_POINTS = 200;
 
@@ -46,11 +50,6 @@ export interface SweepRequest {
 export interface SweepPlan {
   dir: string;
   sweep: SweepFile;
-  /** STL's parameters over tasks 1..T, index T − 1. */
-  stlByTasks: number[];
-  /** The network before task 1 and the inputs per example (for the mechanisms of a point). */
-  hidden: number[];
-  inputDim: number;
 }
 
 export const sweepFile = (dir: string) => path.join(dir, 'sweep.json');
@@ -65,6 +64,26 @@ function canonical(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The live process on this machine that follows the sweep's points and keeps its sweep.json current, if any.
+ * (A process on another machine cannot be checked from here; for points that outlive their process, the
+ * executor's own queue says whether they still run.)
+ */
+export function liveFollower(sweep: SweepFile): number | null {
+  const here = sweep.host === undefined || sweep.host === os.hostname(); // sweep.json files before `host` were local
+  return sweep.state === 'running' && sweep.pid !== null && here && isAlive(sweep.pid) ? sweep.pid : null;
+}
+
+/** The executor that picks up the points an earlier process handed over, when its kind lets them run on without that process. */
+function followerFor(sweep: SweepFile): DetachableExecutor | undefined {
+  return sweep.executor.kind === 'slurm' ? SlurmExecutor.fromRecord(sweep.executor) : undefined;
+}
+
+function detachable(executor: Executor): DetachableExecutor {
+  if (!isDetachable(executor)) throw new SweepError(`the ${executor.kind} executor cannot detach: its points run only as long as this process`);
+  return executor;
 }
 
 /** Reads sweep.json, or undefined if the folder has none. */
@@ -85,7 +104,7 @@ export function readSweep(dir: string): SweepFile | undefined {
 const perLayerSum = (rows: number[][]): number[] => rows.reduce((sum, row) => sum.map((v, i) => v + (row[i] ?? 0)));
 
 /** What a point's run folder holds over the tasks it trained (from `fromTask`), or null before its first task. */
-export function pointResult(runDir: string, fromTask: number, stlByTasks: number[], hidden: number[], inputDim: number): SweepPointResult | null {
+export function pointResult(runDir: string, fromTask: number, stlByTasks: number[], inputDim: number | undefined): SweepPointResult | null {
   if (!RunFolder.isRun(runDir)) return null;
   const s = RunFolder.open(runDir).readSummary();
   if (!s || s.tasks.length < fromTask) return null;
@@ -109,7 +128,7 @@ export function pointResult(runDir: string, fromTask: number, stlByTasks: number
     validationAcc: s.validation?.acc ?? null,
     validationAuroc: s.validation?.meanAuroc ?? null,
     // mechanismsOf reads the tasks after the first it is given: those this point trained
-    mechanisms: mechanismsOf(taskMechanisms(s, hidden).slice(Math.max(0, fromTask - 2)), inputDim),
+    mechanisms: mechanismsOf(taskMechanisms(s).slice(Math.max(0, fromTask - 2)), inputDim ?? NaN),
   };
 }
 
@@ -161,9 +180,12 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const previous = readSweep(dir);
   if (previous) {
     if (previous.id !== hash) throw new SweepError(`${dir}: holds another sweep (id ${previous.id}); choose another --out`);
-    if (previous.state === 'running' && previous.pid !== null && previous.pid !== process.pid && isAlive(previous.pid)) {
-      throw new SweepError(`${dir}: this sweep is already running (process ${previous.pid}); stop it or wait for it`);
+    const follower = liveFollower(previous);
+    if (follower !== null && follower !== process.pid) {
+      throw new SweepError(`${dir}: this sweep is already running (process ${follower}); stop it or wait for it`);
     }
+    const still = previous.state === 'running' ? await stillQueued(dir) : null;
+    if (still) throw new SweepError(`${dir}: ${still}; follow it with den-lab sweep --status ${dir} --wait, or stop it with --cancel`);
     await waitForEarlierPoints(previous);
   }
 
@@ -176,7 +198,8 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     const experiment = `points/${id}.den.json`;
     const run = `runs/${id}`;
     writeJsonAtomic(path.join(dir, experiment), experiments[i]);
-    const result = pointResult(path.join(dir, run), fromTask, stlByTasks, exp.network.hidden, tasks[0].train.features);
+    const result = pointResult(path.join(dir, run), fromTask, stlByTasks, tasks[0].train.features);
+    const before = previous?.points.find((p) => p.id === id);
     return {
       id,
       values,
@@ -186,9 +209,10 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
       args: ['train', experiment, '--into', run, ...(base ? ['--from', base.run, '--task', String(base.task)] : []), '--until', String(untilTask)],
       status: result && result.tasks >= untilTask ? 'done' : 'pending',
       message: null,
-      started: previous?.points.find((p) => p.id === id)?.started ?? null,
-      ended: previous?.points.find((p) => p.id === id)?.ended ?? null,
+      started: before?.started ?? null,
+      ended: before?.ended ?? null,
       pid: null,
+      job: before?.job ?? null,
       result,
       pareto: false,
     };
@@ -212,11 +236,14 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     executor: { kind: 'local', jobs: 1 },
     state: 'running',
     pid: process.pid,
+    host: os.hostname(),
     stlParams: stlByTasks[untilTask - 1],
+    stlParamsByTasks: stlByTasks,
+    inputDim: tasks[0].train.features,
     front: [],
     points,
   };
-  return { dir, sweep, stlByTasks, hidden: exp.network.hidden, inputDim: tasks[0].train.features };
+  return { dir, sweep };
 }
 
 /** Marks the Pareto front of the done points. */
@@ -226,77 +253,119 @@ export function markFront(sweep: SweepFile): void {
   for (const p of sweep.points) p.pareto = sweep.front.includes(p.id);
 }
 
-/** The last `den-lab: …` line of the latest attempt in a point's log: the one-line error of a failed train. */
-function lastError(log: string): string | null {
+/** The latest attempt in a point's log: from its command line (`$ den-lab …`) on; null without a log. */
+function latestAttempt(log: string): string | null {
   let text: string;
   try {
     text = fs.readFileSync(log, 'utf8');
   } catch {
     return null;
   }
-  const attempt = text.slice(text.lastIndexOf('\n$ ') + 1);
-  const lines = attempt.split('\n').filter((l) => l.startsWith('den-lab: '));
+  return text.slice(text.lastIndexOf('\n$ ') + 1);
+}
+
+/** The last `den-lab: …` line of the latest attempt in a point's log: the one-line error of a failed train. */
+function lastError(log: string): string | null {
+  const lines = (latestAttempt(log) ?? '').split('\n').filter((l) => l.startsWith('den-lab: '));
   return lines.length ? lines[lines.length - 1].slice('den-lab: '.length) : null;
 }
 
+/** The last lines of the latest attempt in a point's log, to show with a failure. */
+export function logTail(dir: string, point: SweepPoint, lines = 6): string[] {
+  return (latestAttempt(path.join(dir, point.log)) ?? '').trimEnd().split('\n').slice(-lines);
+}
+
 /** How a point ended, from its run folder first and then from the executor's report. */
-function outcome(plan: SweepPlan, point: SweepPoint, u: Extract<PointUpdate, { state: 'ended' }>): Pick<SweepPoint, 'status' | 'message' | 'result'> {
+function outcome(dir: string, sweep: SweepFile, point: SweepPoint, u: Extract<PointUpdate, { state: 'ended' }>): Pick<SweepPoint, 'status' | 'message' | 'result'> {
   let result: SweepPointResult | null;
   try {
-    result = pointResult(path.join(plan.dir, point.run), plan.sweep.fromTask, plan.stlByTasks, plan.hidden, plan.inputDim);
+    result = pointResult(path.join(dir, point.run), sweep.fromTask, sweep.stlParamsByTasks ?? [], sweep.inputDim);
   } catch (err) {
     return { status: 'failed', message: (err as Error).message, result: null };
   }
-  if (result && result.tasks >= plan.sweep.untilTask) return { status: 'done', message: null, result };
-  if (u.cancelled || u.exitCode === 130) return { status: 'cancelled', message: null, result };
-  const how = u.signal ? `stopped by ${u.signal}` : u.exitCode === 0 ? `ended before task ${plan.sweep.untilTask} was trained` : `exited with status ${u.exitCode}`;
-  return { status: 'failed', message: u.message ?? lastError(path.join(plan.dir, point.log)) ?? how, result };
+  if (result && result.tasks >= sweep.untilTask) return { status: 'done', message: null, result };
+  if (u.cancelled || u.exitCode === 130) return { status: 'cancelled', message: u.message ?? null, result };
+  const how = u.signal ? `stopped by ${u.signal}` : u.exitCode === 0 ? `ended before task ${sweep.untilTask} was trained` : `exited with status ${u.exitCode}`;
+  // The executor's word (e.g. "Slurm job 12_0 TIMEOUT …") and the point's own error line, whichever there are.
+  const said = [u.message, lastError(path.join(dir, point.log))].filter(Boolean).join(': ');
+  return { status: 'failed', message: said || how, result };
+}
+
+/** Keeps sweep.json and the events current as an executor reports on the points. */
+class Tracker {
+  private readonly byId: Map<string, SweepPoint>;
+
+  constructor(
+    readonly dir: string,
+    readonly sweep: SweepFile,
+    readonly emit: (e: SweepEvent) => void,
+  ) {
+    this.byId = new Map(sweep.points.map((p) => [p.id, p]));
+  }
+
+  /** The jobs of these points: `den-lab <args>` in the sweep folder. */
+  jobs(points: SweepPoint[]): PointJob[] {
+    return points.map((p) => ({ id: p.id, args: p.args, cwd: this.dir, run: p.run, log: path.join(this.dir, p.log) }));
+  }
+
+  save(): void {
+    this.sweep.updated = new Date().toISOString();
+    markFront(this.sweep);
+    writeJsonAtomic(sweepFile(this.dir), this.sweep);
+  }
+
+  /** Records whether this process follows the points and keeps sweep.json current (else nobody does until the next --status). */
+  following(yes: boolean): void {
+    Object.assign(this.sweep, yes ? { pid: process.pid, host: os.hostname() } : { pid: null, host: null });
+    this.save();
+  }
+
+  end(state: 'finished' | 'cancelled'): void {
+    Object.assign(this.sweep, { state, pid: null, host: null });
+    this.save();
+  }
+
+  readonly update = (u: PointUpdate): void => {
+    const p = this.byId.get(u.id);
+    if (!p) return;
+    if (u.state === 'running') {
+      Object.assign(p, { status: 'running', started: u.time, pid: u.pid, job: u.job ?? null, message: null });
+      this.save();
+      this.emit({ type: 'point-start', id: p.id, time: u.time, pid: u.pid, job: u.job ?? null });
+    } else if (u.state === 'queued') {
+      Object.assign(p, { status: 'pending', pid: null, message: u.message });
+      this.save();
+      this.emit({ type: 'point-queued', id: p.id, time: u.time, message: u.message });
+    } else {
+      Object.assign(p, { ended: u.time, pid: null }, outcome(this.dir, this.sweep, p, u));
+      this.save();
+      this.emit({ type: 'point-end', point: structuredClone(p) });
+    }
+  };
 }
 
 export interface SweepRun {
-  /** Resolves with the final sweep.json when every point has ended (or was cancelled). */
+  /** Resolves with sweep.json when every point has ended (or was cancelled), or once detached (state still running). */
   done: Promise<SweepFile>;
   /** Stops the sweep: running points stop at their next step (force: are killed) and no new point starts. */
   cancel(force?: boolean): void;
+  /** Only when the points run on without this process (Slurm): stops following them and leaves them running. */
+  detach(): void;
 }
 
-/** Trains the points that are not done through `executor`, keeping sweep.json current. */
-export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEvent) => void = () => {}): SweepRun {
-  const { sweep } = plan;
-  const file = sweepFile(plan.dir);
-  const save = () => {
-    sweep.updated = new Date().toISOString();
-    markFront(sweep);
-    writeJsonAtomic(file, sweep);
-  };
-  const toRun = sweep.points.filter((p) => p.status !== 'done');
-  for (const p of toRun) Object.assign(p, { status: 'pending', message: null, started: null, ended: null, pid: null });
-  Object.assign(sweep, { state: 'running', pid: process.pid, executor: { kind: executor.kind, jobs: executor.jobs } });
-  save();
-  emit({ type: 'sweep-start', dir: plan.dir, sweep: structuredClone(sweep), toRun: toRun.map((p) => p.id) });
-
-  const byId = new Map(sweep.points.map((p) => [p.id, p]));
+/** Follows the executor until it has finished: the sweep then ends (finished or cancelled), unless detached. */
+function track(tracker: Tracker, executor: Executor): SweepRun {
+  const { sweep } = tracker;
   let cancelled = false;
-  const jobs: PointJob[] = toRun.map((p) => ({ id: p.id, args: p.args, cwd: plan.dir, log: path.join(plan.dir, p.log) }));
-  executor.start(jobs, (u) => {
-    const p = byId.get(u.id)!;
-    if (u.state === 'running') {
-      Object.assign(p, { status: 'running', started: u.time, pid: u.pid });
-      save();
-      emit({ type: 'point-start', id: p.id, time: u.time, pid: u.pid });
-      return;
-    }
-    Object.assign(p, { ended: u.time, pid: null }, outcome(plan, p, u));
-    save();
-    emit({ type: 'point-end', point: structuredClone(p) });
-  });
-  const finish = () => {
-    Object.assign(sweep, { state: cancelled ? 'cancelled' : 'finished', pid: null });
-    save();
-  };
+  let detached = false;
   const done = executor.finished().then(() => {
-    finish();
-    emit({ type: 'sweep-end', dir: plan.dir, sweep: structuredClone(sweep) });
+    if (detached && !cancelled) {
+      tracker.following(false);
+      return sweep;
+    }
+    // Cancelled by this process, or a point was (e.g. its Slurm job was scancelled): not every point could end.
+    if (sweep.state === 'running') tracker.end(cancelled || sweep.points.some((p) => p.status === 'cancelled') ? 'cancelled' : 'finished');
+    tracker.emit({ type: 'sweep-end', dir: tracker.dir, sweep: structuredClone(sweep) });
     return sweep;
   });
   return {
@@ -305,9 +374,83 @@ export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEve
       cancelled = true;
       executor.cancel(force);
       if (!force) return;
-      // Killed now: the children's exits will not be heard, so record them as cancelled here.
+      // Killed now: the points' ends will not be heard, so record them as cancelled here.
       for (const p of sweep.points) if (p.status === 'running') Object.assign(p, { status: 'cancelled', pid: null, ended: new Date().toISOString() });
-      finish();
+      tracker.end('cancelled');
+    },
+    detach() {
+      detachable(executor).detach();
+      detached = true;
     },
   };
+}
+
+/**
+ * Trains the points that are not done through `executor`, keeping sweep.json current. `detach`: hands
+ * them over and returns (done resolves at once, the sweep still running), for an executor whose points
+ * run on without this process; `followSweep` picks them up later.
+ */
+export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEvent) => void = () => {}, options: { detach?: boolean } = {}): SweepRun {
+  const { sweep } = plan;
+  if (options.detach) detachable(executor); // refused before anything starts
+  const tracker = new Tracker(plan.dir, sweep, emit);
+  const toRun = sweep.points.filter((p) => p.status !== 'done');
+  for (const p of toRun) Object.assign(p, { status: 'pending', message: null, started: null, ended: null, pid: null, job: null });
+  // What the executor reports while it starts (local: the first processes) is heard after sweep-start.
+  const early: PointUpdate[] = [];
+  let started = false;
+  executor.start(tracker.jobs(toRun), (u) => (started ? tracker.update(u) : early.push(u)));
+  Object.assign(sweep, { state: 'running', executor: executor.record() });
+  tracker.following(!options.detach);
+  emit({ type: 'sweep-start', dir: plan.dir, sweep: structuredClone(sweep), toRun: toRun.map((p) => p.id) });
+  started = true;
+  early.forEach(tracker.update);
+  const run = track(tracker, executor);
+  if (options.detach) run.detach();
+  return run;
+}
+
+/** A sweep picked up by followSweep. */
+export interface SweepFollow extends SweepRun {
+  sweep: SweepFile;
+  /** Ids of the points still queued or running when it was picked up. */
+  active: string[];
+  /** From now on this process follows the points and keeps sweep.json current (its pid is recorded). */
+  claim(): void;
+}
+
+/** sweep.json of a sweep folder, or a SweepError that says what to give instead. */
+export function openSweep(dir: string): SweepFile {
+  const sweep = readSweep(dir);
+  if (!sweep) throw new SweepError(`${dir}: no sweep.json; give the folder of a sweep (sweeps/<name>-sweep-<id>)`);
+  return sweep;
+}
+
+/**
+ * Picks up a running sweep that no live process follows, e.g. a detached Slurm job array, from its
+ * sweep.json: rebuilds the executor from its record, reads where the points are (sweep.json is brought
+ * up to date) and goes on following them until detached or they all end. Null when there is nothing to
+ * pick up: the sweep has ended, a live process follows it (unless `evenIfFollowed`, to cancel it), or its
+ * points cannot outlive their process.
+ */
+export async function followSweep(dir: string, emit: (e: SweepEvent) => void = () => {}, options: { evenIfFollowed?: boolean } = {}): Promise<SweepFollow | null> {
+  const sweep = openSweep(dir);
+  const executor = followerFor(sweep);
+  if (sweep.state !== 'running' || (liveFollower(sweep) !== null && !options.evenIfFollowed) || !executor) return null;
+  const tracker = new Tracker(dir, sweep, emit);
+  const active = await executor.follow(tracker.jobs(sweep.points), tracker.update);
+  return { sweep, active, ...track(tracker, executor), claim: () => tracker.following(true) };
+}
+
+/** Why an earlier run of this sweep still holds points in its executor's queue, or null. Brings sweep.json up to date. */
+async function stillQueued(dir: string): Promise<string | null> {
+  const follow = await followSweep(dir);
+  if (!follow) return null;
+  if (!follow.active.length) {
+    await follow.done;
+    return null;
+  }
+  follow.detach();
+  await follow.done;
+  return `${follow.active.length} of its points are still queued or running (${executorLabel(follow.sweep.executor)})`;
 }

@@ -7,7 +7,7 @@ import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
-import { fmt, type RenderContext } from './context';
+import { fmt, logTick, type RenderContext } from './context';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const color = (ctx: RenderContext, i: number) => ctx.theme.series[i % ctx.theme.series.length];
@@ -185,7 +185,7 @@ export class CompareCapacityChart extends ChartJsPanel {
       options: {
         ...baseOptions(ctx.theme),
         scales: {
-          x: { type: 'logarithmic', ...axis(ctx.theme, 'parameters after each task (log scale)') },
+          x: { type: 'logarithmic', ...axis(ctx.theme, 'parameters after each task (log scale)'), ticks: { color: ctx.theme.foreground, autoSkip: false, callback: logTick } },
           y: { type: 'linear', ...axis(ctx.theme, `mean ${name} over tasks so far`) },
         },
       },

@@ -2,8 +2,8 @@
 // decimation, threshold parsing, view-state sanitising and message validation.
 import { strict as assert } from 'node:assert';
 import type { DenEvent } from '../../src/protocol';
-import { logTick } from '../../webview/charts/context';
 import { decimateMinMax } from '../../webview/decimate';
+import { logTick } from '../../webview/logTicks';
 import { messageHandler } from '../../webview/messages';
 import {
   applyEvents,

@@ -7,7 +7,8 @@ import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
-import { fmt, logTick, type RenderContext } from './context';
+import { logTick } from '../logTicks';
+import { fmt, type RenderContext } from './context';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const color = (ctx: RenderContext, i: number) => ctx.theme.series[i % ctx.theme.series.length];

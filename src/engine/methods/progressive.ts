@@ -18,7 +18,7 @@ import { paramsOf, sourceOf, trainOnce } from './baselines';
 import { Method, headRng, initRng, plainReport } from './method';
 
 /** Units per hidden layer of one column. */
-export const columnSizes = (exp: Experiment): number[] => exp.network.hidden.map((n) => Math.max(1, Math.round(n * exp.baselines.progressiveWidth)));
+const columnSizes = (exp: Experiment): number[] => exp.network.hidden.map((n) => Math.max(1, Math.round(n * exp.baselines.progressiveWidth)));
 
 /** A column's own initial weights: the experiment's initial network at the column's sizes (the same for every column). */
 const columnInit = (exp: Experiment, inputDim: number) => initialState(inputDim, columnSizes(exp), initRng(exp));

@@ -1,8 +1,8 @@
 // What a method learns: one or more Networks and the task → network routing, plus arrays a
 // method keeps next to the weights (EWC's accumulated Fisher). Every method but STL has one shared
 // network with a head per task (progressive: a network of columns, see columns.ts); STL has an
-// independent network per task, in which that task is task 1. Like NetworkState, ModelState is plain data (checkpoints, rollbacks); Model holds the
-// TF.js variables.
+// independent network per task, in which that task is task 1. Like NetworkState, ModelState is
+// plain data (checkpoints, rollbacks); Model holds the TF.js variables.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkColumns, columnParamCounts } from './columns';
 import { Network } from './network';

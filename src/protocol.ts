@@ -1,359 +1,465 @@
-// Every message that crosses a boundary in DEN Lab, declared once: the engine's events (which the
-// CLI, the trainer process, the run's event log, the tree and the dashboard all consume) and the
-// commands the extension host sends to the trainer process.
-import type { DenConfig, TauStatistic, TrainingConfig } from './engine/experiment';
+// Every message that crosses a boundary in DEN Lab, declared once as a schema (valibot) from which
+// both the TypeScript types and the runtime checks come: the engine's events (which the CLI, the
+// trainer process, the run's event log, the tree and the dashboard all consume), the run files
+// read back from disk, the commands between the extension host and the trainer process, and the
+// messages between the host and the dashboard webview. protocolGuards.ts checks a value against
+// them to the leaf.
+//
+// Every declared field is checked to the leaf. Compatibility: a field that older runs lack is
+// `v.optional`. A field this version does not know (a newer version's) never makes a message or a
+// run unreadable: a message keeps only its declared fields (`v.object` drops the others), and
+// summary.json read from disk keeps the others as they are (RunSummaryFileSchema), so a newer run
+// is shown with what this version knows and exported whole. To add a field, add it here (optional
+// if old run files lack it): its type and its check follow.
+import * as v from 'valibot';
 
-/** The TensorFlow.js backend a run actually used. */
-export interface BackendInfo {
+// ─── Building blocks ──────────────────────────────────────────────────────────────────────────
+
+/** A finite number (JSON has no NaN or Infinity; 1e309 parses to Infinity). */
+const num = v.pipe(v.number(), v.finite());
+const int = v.pipe(v.number(), v.integer());
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const taskIndex = v.pipe(v.number(), v.integer(), v.minValue(1));
+const nums = v.array(num);
+const ints = v.array(int);
+const optNum = v.nullable(num);
+
+export const BackendInfoSchema = v.object({
   /** 'tensorflow-gpu' and 'tensorflow' are the native @tensorflow/tfjs-node(-gpu) bindings. */
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  name: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Version of the package that provides the backend. */
-  version: string;
+  version: v.string(),
   /** Human-readable detail, e.g. "WebAssembly, SIMD, 1 thread, XNNPACK matmul fix". */
-  detail: string;
-}
+  detail: v.string(),
+});
+/** The TensorFlow.js backend a run actually used. */
+export type BackendInfo = v.InferOutput<typeof BackendInfoSchema>;
 
 /** The training stages of DEN (and the single stage of the baselines). */
-export type StageName =
-  | 'task1' // first task: everything trains, L1
-  | 'sparse-head' // selective retraining step 1 (Eq. 3): the new head alone, L1
-  | 'subnetwork' // selective retraining step 2 (Eq. 4): the selected subnetwork, drift L2
-  | 'expansion' // new units, L1 + group lasso (Eq. 5)
-  | 'retrain' // the units this task owns, after expansion/split
-  | 'train'; // a baseline method's training (finetune, l2, ewc, stl, joint)
+export const StageNameSchema = v.picklist([
+  'task1', // first task: everything trains, L1
+  'sparse-head', // selective retraining step 1 (Eq. 3): the new head alone, L1
+  'subnetwork', // selective retraining step 2 (Eq. 4): the selected subnetwork, drift L2
+  'expansion', // new units, L1 + group lasso (Eq. 5)
+  'retrain', // the units this task owns, after expansion/split
+  'train', // a baseline method's training (finetune, l2, ewc, stl, joint)
+]);
+export type StageName = v.InferOutput<typeof StageNameSchema>;
 
-/** Old hidden weights per layer (the weights among units that existed before the task): how many subnetwork retraining could change, how many it changed. */
-export interface SubnetworkWeights {
-  allowed: number[];
-  changed: number[];
-  total: number[];
-}
+/** The loss compared with τ (den.tauStatistic). */
+export const TauStatisticSchema = v.picklist(['train', 'validation', 'last-batch']);
+export type TauStatistic = v.InferOutput<typeof TauStatisticSchema>;
+
+// ─── Run files ────────────────────────────────────────────────────────────────────────────────
+
+/** Old hidden weights per layer (among the units that existed before the task): how many subnetwork retraining could change, did change, and had. */
+export const SubnetworkWeightsSchema = v.object({ allowed: v.array(count), changed: v.array(count), total: v.array(count) });
+export type SubnetworkWeights = v.InferOutput<typeof SubnetworkWeightsSchema>;
 
 /** Per-task record in summary.json; see the README for every field. */
-export interface TaskSummary {
-  index: number;
-  name: string;
-  seconds: number;
+export const TaskSummarySchema = v.object({
+  index: taskIndex,
+  name: v.string(),
+  seconds: num,
   /** Hidden units per layer after this task. */
-  units: number[];
-  added: number[];
-  pruned: number[];
-  split: number[];
-  expanded: boolean;
+  units: ints,
+  added: ints,
+  pruned: ints,
+  split: ints,
+  expanded: v.boolean(),
   /** Parameters of the whole model after this task (hidden layers + every head at its own width). */
-  params: number;
-  nonZeroParams: number;
+  params: count,
+  nonZeroParams: count,
   /** Units per layer that selective retraining chose (null for task 1). */
-  selectedUnits: number[] | null;
+  selectedUnits: v.nullable(ints),
   /** Inputs with a path to the task's head that selective retraining could change (null for task 1; absent in older runs). */
-  selectedInputs?: number | null;
+  selectedInputs: v.optional(v.nullable(count)),
   /** Old hidden weights per layer that subnetwork retraining was allowed to change and did change (absent in older runs). */
-  subnetworkWeights?: SubnetworkWeights | null;
+  subnetworkWeights: v.optional(v.nullable(SubnetworkWeightsSchema)),
   /** The loss compared with τ, and which statistic it is (null for task 1). */
-  tauStatistic: number | null;
-  tauStatisticKind: TauStatistic | null;
-  tau: number;
-  sigma: number;
+  tauStatistic: optNum,
+  tauStatisticKind: v.nullable(TauStatisticSchema),
+  tau: num,
+  sigma: num,
   /** Largest drift ρ per layer (null for task 1). */
-  maxDrift: number[] | null;
+  maxDrift: v.nullable(nums),
   /** 90th percentile of the old units' drift ρ per layer (null for task 1; absent in older runs). */
-  driftP90?: number[] | null;
+  driftP90: v.optional(v.nullable(nums)),
   /** Test accuracy and AUROC of this task right after learning it. */
-  accuracy: number;
-  auroc: number | null;
+  accuracy: num,
+  auroc: optNum,
   /** `samples`: examples through forward and backward passes (joint: over all its tasks' batches); absent in older runs. */
-  stages: { stage: StageName; steps: number; samples?: number; seconds: number; loss: number | null }[];
+  stages: v.array(v.object({ stage: StageNameSchema, steps: count, samples: v.optional(count), seconds: num, loss: optNum })),
   /** λ of the l2 / ewc penalty this task was trained with (null for the other methods; absent in older runs). */
-  penalty?: number | null;
-  /** The DEN hyperparameters this task was trained with. */
-  hyper: { tau: number; sigma: number; k: number; mu: number; gamma: number | number[]; lambda: number; epochs: number; learningRate: number };
-}
+  penalty: v.optional(optNum),
+  /** The DEN hyperparameters this task was trained with (headMu absent in older runs). */
+  hyper: v.object({ tau: num, sigma: num, k: int, mu: num, headMu: v.optional(num), gamma: v.union([num, nums]), lambda: num, epochs: int, learningRate: num }),
+});
+export type TaskSummary = v.InferOutput<typeof TaskSummarySchema>;
 
-export type DenEvent =
-  | {
-      type: 'run-start';
-      runDir: string;
-      name: string;
-      method: string;
-      backend: BackendInfo;
-      taskNames: string[];
-      /** Tasks this invocation will train (1-based, inclusive). */
-      fromTask: number;
-      toTask: number;
-      hidden: number[];
-      time: string;
-    }
-  | { type: 'task-start'; task: number; name: string; units: number[] }
-  | { type: 'stage-start'; task: number; stage: StageName; steps: number; step: number }
-  /** `step` counts steps within the task, across its stages. */
-  | { type: 'loss'; task: number; stage: StageName; step: number; loss: number }
-  | { type: 'stage-end'; task: number; stage: StageName; steps: number; seconds: number; loss: number | null; step: number }
-  | {
-      type: 'selection';
-      task: number;
-      selected: number[];
-      total: number[];
-      inputsSelected: number;
-      inputsTotal: number;
-      /** Old hidden weights per layer that subnetwork retraining may change, of how many (absent in older runs). */
-      weightsAllowed?: number[];
-      weightsTotal?: number[];
-      /** The task's step count when the selection was made (absent in older runs). */
-      step?: number;
-    }
-  | { type: 'tau-test'; task: number; statistic: TauStatistic; value: number; tau: number; expand: boolean; step: number }
-  | { type: 'expansion'; task: number; added: number[]; kept: number[]; pruned: number[]; units: number[]; step: number }
-  | {
-      type: 'split';
-      task: number;
-      sigma: number;
-      /** ρ of every old unit, per layer (index = unit). */
-      drift: number[][];
-      /** Units that split, per layer. */
-      splitUnits: number[][];
-      units: number[];
-      skipped: string | null;
-      step: number;
-    }
-  | { type: 'task-end'; task: number; summary: TaskSummary; accuracyRow: number[]; aurocRow: (number | null)[] }
-  | { type: 'checkpoint'; task: number; dir: string }
-  | { type: 'run-end'; runDir: string; seconds: number; completedTasks: number }
-  | { type: 'cancelled'; task: number; lastCompletedTask: number }
-  | { type: 'error'; message: string; task?: number; stage?: StageName }
-  | { type: 'log'; level: 'info' | 'warn'; message: string };
+export const ContinualScoresSchema = v.object({ acc: optNum, bwt: optNum, fwt: optNum, forgetting: optNum });
+/** Continual-learning metrics over an R matrix (see README "summary.json"). */
+export type ContinualScores = v.InferOutput<typeof ContinualScoresSchema>;
 
+/** Scores on the validation parts: R matrices (null entries for tasks without validation examples) and their ACC and BWT. */
+export const ValidationScoresSchema = v.object({
+  accuracy: v.array(v.array(optNum)),
+  auroc: v.array(v.array(optNum)),
+  acc: optNum,
+  bwt: optNum,
+  /** ACC on the AUROC matrix. */
+  meanAuroc: optNum,
+});
+export type ValidationScores = v.InferOutput<typeof ValidationScoresSchema>;
+
+/** The run folder's summary.json: written when the run is created, rewritten after every completed task. */
+export const RunSummarySchema = v.object({
+  ...ContinualScoresSchema.entries,
+  format: v.literal('den-lab-summary'),
+  formatVersion: v.literal(1),
+  name: v.string(),
+  method: v.string(),
+  backend: BackendInfoSchema,
+  /** The experiment file the run was started or last continued from (stored relative to the run). */
+  experimentFile: v.string(),
+  /** "started": no task completed yet; "in-progress": some; "complete": every task of the stream (absent in older runs). */
+  status: v.optional(v.picklist(['started', 'in-progress', 'complete'])),
+  created: v.string(),
+  updated: v.string(),
+  /** Names of every task of the stream, trained or not. */
+  taskNames: v.array(v.string()),
+  tasks: v.array(TaskSummarySchema),
+  /** R matrices: row i = after task i + 1, entries for tasks 1..i + 1. */
+  accuracy: v.array(nums),
+  auroc: v.array(v.array(optNum)),
+  /** Score of task i just before it was trained (with its fresh head): R[i−1][i] for FWT. */
+  accuracyBefore: v.array(optNum),
+  aurocBefore: v.array(optNum),
+  /** Score of the randomly initialised model on every task (FWT's baseline b_i). */
+  baseline: v.object({ accuracy: nums, auroc: v.array(optNum) }),
+  /** acc/bwt/fwt/forgetting on the AUROC matrix (the top level is on accuracy). */
+  aurocMetrics: ContinualScoresSchema,
+  /**
+   * The same R matrices on each task's validation part, for choosing hyperparameters without
+   * looking at the test part (absent in older runs).
+   */
+  validation: v.optional(ValidationScoresSchema),
+  /** Average accuracy over the tasks seen so far, after each task (A_k). */
+  averageAccuracy: nums,
+  params: v.object({ total: count, nonZero: count, sparsity: num }),
+  /** Hidden units per layer (stl: summed over its networks). */
+  units: ints,
+  /** Separate networks in the model: 1, or one per task for stl (absent in older runs: 1). */
+  networks: v.optional(count),
+  seconds: num,
+  /** Set when this run is a branch: the run it came from (stored relative to the run) and the last task it shares with it. */
+  branch: v.nullable(v.object({ parent: v.string(), baseTask: count })),
+});
+export type RunSummary = v.InferOutput<typeof RunSummarySchema>;
+
+/** summary.json as read from disk: the same checks; fields of a newer version are kept, unchecked. */
+export const RunSummaryFileSchema = v.looseObject({ ...RunSummarySchema.entries, tasks: v.array(v.looseObject(TaskSummarySchema.entries)) });
+
+// ─── Engine events ────────────────────────────────────────────────────────────────────────────
+
+/** Every engine event; `step` counts steps within the task, across its stages. */
+export const DenEventSchema = v.variant('type', [
+  v.object({
+    type: v.literal('run-start'),
+    runDir: v.string(),
+    name: v.string(),
+    method: v.string(),
+    backend: BackendInfoSchema,
+    taskNames: v.array(v.string()),
+    /** Tasks this invocation will train (1-based, inclusive). */
+    fromTask: taskIndex,
+    toTask: taskIndex,
+    hidden: ints,
+    /** ISO time; events.jsonl stamps every line with `time` in ms, which replaces it there. */
+    time: v.union([v.string(), num]),
+  }),
+  v.object({ type: v.literal('task-start'), task: taskIndex, name: v.string(), units: ints }),
+  v.object({ type: v.literal('stage-start'), task: taskIndex, stage: StageNameSchema, steps: count, step: count }),
+  v.object({ type: v.literal('loss'), task: taskIndex, stage: StageNameSchema, step: count, loss: num }),
+  v.object({ type: v.literal('stage-end'), task: taskIndex, stage: StageNameSchema, steps: count, seconds: num, loss: optNum, step: count }),
+  v.object({
+    type: v.literal('selection'),
+    task: taskIndex,
+    selected: ints,
+    total: ints,
+    inputsSelected: count,
+    inputsTotal: count,
+    /** Old hidden weights per layer that subnetwork retraining may change, of how many (absent in older runs). */
+    weightsAllowed: v.optional(v.array(count)),
+    weightsTotal: v.optional(v.array(count)),
+    /** The task's step count when the selection was made (absent in older runs). */
+    step: v.optional(count),
+  }),
+  v.object({ type: v.literal('tau-test'), task: taskIndex, statistic: TauStatisticSchema, value: num, tau: num, expand: v.boolean(), step: count }),
+  v.object({
+    type: v.literal('expansion'),
+    task: taskIndex,
+    added: ints,
+    kept: ints,
+    pruned: ints,
+    /** New units whose incoming weights are all zero but were kept: their constant output feeds units earlier tasks share (absent in older runs). */
+    deadKept: v.optional(ints),
+    units: ints,
+    step: count,
+  }),
+  v.object({
+    type: v.literal('split'),
+    task: taskIndex,
+    sigma: num,
+    /** ρ of every old unit, per layer (index = unit). */
+    drift: v.array(nums),
+    /** Units that split, per layer. */
+    splitUnits: v.array(ints),
+    units: ints,
+    skipped: v.nullable(v.string()),
+    step: count,
+  }),
+  v.object({ type: v.literal('task-end'), task: taskIndex, summary: TaskSummarySchema, accuracyRow: nums, aurocRow: v.array(optNum) }),
+  v.object({ type: v.literal('checkpoint'), task: taskIndex, dir: v.string() }),
+  v.object({ type: v.literal('run-end'), runDir: v.string(), seconds: num, completedTasks: count }),
+  v.object({ type: v.literal('cancelled'), task: taskIndex, lastCompletedTask: count }),
+  v.object({ type: v.literal('error'), message: v.string(), task: v.optional(taskIndex), stage: v.optional(StageNameSchema) }),
+  v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() }),
+]);
+export type DenEvent = v.InferOutput<typeof DenEventSchema>;
 export type DenEventType = DenEvent['type'];
 
 /** A subscriber to engine events. */
 export type EventSink = (event: DenEvent) => void;
 
-/** Continual-learning metrics over an R matrix (see README "summary.json"). */
-export interface ContinualScores {
-  acc: number | null;
-  bwt: number | null;
-  fwt: number | null;
-  forgetting: number | null;
-}
-
-/** Scores on the validation parts: R matrices and their ACC and BWT. */
-export interface ValidationScores {
-  accuracy: (number | null)[][];
-  auroc: (number | null)[][];
-  acc: number | null;
-  bwt: number | null;
-  /** ACC on the AUROC matrix. */
-  meanAuroc: number | null;
-}
-
-/** The run folder's summary.json, rewritten after every completed task. */
-export interface RunSummary extends ContinualScores {
-  format: 'den-lab-summary';
-  formatVersion: 1;
-  name: string;
-  method: string;
-  backend: BackendInfo;
-  /** The experiment file the run was started or last continued from. */
-  experimentFile: string;
-  created: string;
-  updated: string;
-  /** Names of every task of the stream, trained or not. */
-  taskNames: string[];
-  tasks: TaskSummary[];
-  /** R matrices: row i = after task i + 1, entries for tasks 1..i + 1. */
-  accuracy: number[][];
-  auroc: (number | null)[][];
-  /** Score of task i just before it was trained (with its fresh head): R[i−1][i] for FWT. */
-  accuracyBefore: (number | null)[];
-  aurocBefore: (number | null)[];
-  /** Score of the randomly initialised model on every task (FWT's baseline b_i). */
-  baseline: { accuracy: number[]; auroc: (number | null)[] };
-  /** acc/bwt/fwt/forgetting on the AUROC matrix (the top level is on accuracy). */
-  aurocMetrics: ContinualScores;
-  /**
-   * The same R matrices on each task's validation part, for choosing hyperparameters without
-   * looking at the test part (absent in older runs; entries are null for tasks without validation examples).
-   */
-  validation?: ValidationScores;
-  /** Average accuracy over the tasks seen so far, after each task (A_k). */
-  averageAccuracy: number[];
-  params: { total: number; nonZero: number; sparsity: number };
-  /** Hidden units per layer (stl: summed over its networks). */
-  units: number[];
-  /** Separate networks in the model: 1, or one per task for stl (absent in older runs: 1). */
-  networks?: number;
-  seconds: number;
-  /** Set when this run is a branch: the run it came from and the last task it shares with it. */
-  branch: { parent: string; baseTask: number } | null;
-}
-
 // ─── Sweeps: sweep.json and the sweep's events ────────────────────────────────────────────────
 
 /** pending: not trained yet (or to be trained again); running; done: the run has every task the sweep asked for; failed; cancelled. */
-export type SweepPointStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+export const SweepPointStatusSchema = v.picklist(['pending', 'running', 'done', 'failed', 'cancelled']);
+export type SweepPointStatus = v.InferOutput<typeof SweepPointStatusSchema>;
 
-/** The score a sweep maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC). */
-export type SweepQuality = 'acc' | 'auroc';
+/** The score a sweep's Pareto front maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC), on the test parts or on the validation parts. */
+export const SweepQualitySchema = v.picklist(['acc', 'auroc', 'validationAcc', 'validationAuroc']);
+export type SweepQuality = v.InferOutput<typeof SweepQualitySchema>;
+
+/** A grid value: a number, a per-layer list (den.gamma), or null where the schema allows it. */
+const gridValue = v.nullable(v.union([num, nums]));
+
+/** What DEN's mechanisms did over tasks 2..T of a run (see src/engine/mechanisms.ts). */
+export const MechanismsSchema = v.object({
+  selectedShare: v.nullable(nums),
+  inputsShare: optNum,
+  allowedShare: optNum,
+  changedShare: optNum,
+  expandedTasks: count,
+  skippedTasks: count,
+  added: ints,
+  pruned: ints,
+  prunedShare: optNum,
+  split: ints,
+  splitTasks: count,
+  maxDrift: optNum,
+  p90Drift: optNum,
+});
 
 /** What a point's run folder says, over the tasks it has trained so far (read from its summary.json). */
-export interface SweepPointResult {
+export const SweepPointResultSchema = v.object({
   /** Tasks completed in the run, those shared with the base run included. */
-  tasks: number;
-  acc: number | null;
+  tasks: count,
+  acc: optNum,
   /** Mean AUROC of the last row (the summary's aurocMetrics.acc). */
-  auroc: number | null;
-  bwt: number | null;
+  auroc: optNum,
+  bwt: optNum,
   /** The rows of R that this point trained (task fromTask onwards): accuracy and AUROC. */
-  accuracyRows: number[][];
-  aurocRows: (number | null)[][];
-  params: number;
-  nonZeroParams: number;
+  accuracyRows: v.array(nums),
+  aurocRows: v.array(v.array(optNum)),
+  params: count,
+  nonZeroParams: count,
   /** params as a percentage of STL's over the same tasks (one network of the initial size per task). */
-  stlPercent: number | null;
+  stlPercent: optNum,
   /** Hidden units per layer after the last task. */
-  units: number[];
+  units: ints,
   /** Summed over the tasks this point trained, per layer. */
-  added: number[];
-  pruned: number[];
-  split: number[];
+  added: ints,
+  pruned: ints,
+  split: ints,
   /** Training time of the tasks this point trained (their summary seconds). */
-  seconds: number;
-  /** The summary's validation-split scores (every top-level field whose name starts with "validation"), or null. */
-  validation: Record<string, unknown> | null;
-}
+  seconds: num,
+  /** ACC and mean AUROC on the validation parts (null for runs without validation examples or from older versions). */
+  validationAcc: v.optional(optNum),
+  validationAuroc: v.optional(optNum),
+  /** What DEN's mechanisms did over the tasks this point trained (selection, τ, pruning, split, drift). */
+  mechanisms: v.optional(v.nullable(MechanismsSchema)),
+});
+export type SweepPointResult = v.InferOutput<typeof SweepPointResultSchema>;
 
-export interface SweepPoint {
-  id: string;
+export const SweepPointSchema = v.object({
+  id: v.string(),
   /** The grid values, by field ("den.tau": 0.1; a per-layer list for den.gamma; null where the schema allows it). */
-  values: Record<string, number | number[] | null>;
+  values: v.record(v.string(), gridValue),
   /** The point's experiment file, run folder and log, relative to the sweep folder. */
-  experiment: string;
-  run: string;
-  log: string;
+  experiment: v.string(),
+  run: v.string(),
+  log: v.string(),
   /** `den-lab` arguments that train the point, to run in the sweep folder. */
-  args: string[];
-  status: SweepPointStatus;
+  args: v.array(v.string()),
+  status: SweepPointStatusSchema,
   /** failed: the one-line error (the last `den-lab: …` line of the log, or how the process ended). */
-  message: string | null;
-  started: string | null;
-  ended: string | null;
+  message: v.nullable(v.string()),
+  started: v.nullable(v.string()),
+  ended: v.nullable(v.string()),
   /** Process id while running on this machine (local executor), else null. */
-  pid: number | null;
+  pid: v.nullable(int),
   /** null until the run has completed a task of its own. */
-  result: SweepPointResult | null;
+  result: v.nullable(SweepPointResultSchema),
   /** On the Pareto front of the done points (maximise `quality`, minimise params). */
-  pareto: boolean;
-}
+  pareto: v.boolean(),
+});
+export type SweepPoint = v.InferOutput<typeof SweepPointSchema>;
 
 /** A sweep folder's sweep.json, rewritten (atomically) whenever a point starts or ends. */
-export interface SweepFile {
-  format: 'den-lab-sweep';
-  formatVersion: 1;
+export const SweepFileSchema = v.object({
+  format: v.literal('den-lab-sweep'),
+  formatVersion: v.literal(1),
   /** Hash of what the sweep trains (experiment, grid, base, tasks): the folder's name ends with it. */
-  id: string;
-  name: string;
-  experimentFile: string;
-  created: string;
-  updated: string;
-  grid: { field: string; values: (number | number[] | null)[] }[];
+  id: v.string(),
+  name: v.string(),
+  experimentFile: v.string(),
+  created: v.string(),
+  updated: v.string(),
+  grid: v.array(v.object({ field: v.string(), values: v.array(gridValue) })),
   /** Points branch from this run's checkpoint after task `task` − 1 and retrain task `task`; null: from scratch. */
-  base: { run: string; task: number } | null;
+  base: v.nullable(v.object({ run: v.string(), task: taskIndex })),
   /** Each point trains tasks fromTask..untilTask. */
-  fromTask: number;
-  untilTask: number;
-  quality: SweepQuality;
-  executor: { kind: string; jobs: number };
+  fromTask: taskIndex,
+  untilTask: taskIndex,
+  quality: SweepQualitySchema,
+  executor: v.object({ kind: v.string(), jobs: taskIndex }),
   /** running: a sweep process is working on it (`pid`); finished: every point ended; cancelled: stopped. */
-  state: 'running' | 'finished' | 'cancelled';
-  pid: number | null;
+  state: v.picklist(['running', 'finished', 'cancelled']),
+  pid: v.nullable(int),
   /** STL's parameters over tasks 1..untilTask. */
-  stlParams: number;
+  stlParams: count,
   /** Ids on the Pareto front, by parameters ascending. */
-  front: string[];
-  points: SweepPoint[];
-}
+  front: v.array(v.string()),
+  points: v.array(SweepPointSchema),
+});
+export type SweepFile = v.InferOutput<typeof SweepFileSchema>;
 
 /** What `den-lab sweep --json` prints, one per line. */
-export type SweepEvent =
-  | { type: 'sweep-start'; dir: string; sweep: SweepFile; toRun: string[] }
-  | { type: 'point-start'; id: string; time: string; pid: number | null }
-  | { type: 'point-end'; point: SweepPoint }
-  | { type: 'sweep-end'; dir: string; sweep: SweepFile };
+export const SweepEventSchema = v.variant('type', [
+  v.object({ type: v.literal('sweep-start'), dir: v.string(), sweep: SweepFileSchema, toRun: v.array(v.string()) }),
+  v.object({ type: v.literal('point-start'), id: v.string(), time: v.string(), pid: v.nullable(int) }),
+  v.object({ type: v.literal('point-end'), point: SweepPointSchema }),
+  v.object({ type: v.literal('sweep-end'), dir: v.string(), sweep: SweepFileSchema }),
+]);
+export type SweepEvent = v.InferOutput<typeof SweepEventSchema>;
 
 // ─── Extension host ⇄ trainer process (child_process.fork, IPC) ───────────────────────────────
 
+const logLevel = v.picklist(['info', 'warn', 'error']);
+
 /** What the trainer is asked to do: the engine's TrainRequest without the callbacks. */
-export interface TrainJob {
-  experimentFile: string;
-  runDir?: string;
-  retrainTask?: number;
-  tasks?: number;
-  runsDir?: string;
-  backend?: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-}
+export const TrainJobSchema = v.object({
+  experimentFile: v.string(),
+  runDir: v.optional(v.string()),
+  retrainTask: v.optional(taskIndex),
+  tasks: v.optional(taskIndex),
+  runsDir: v.optional(v.string()),
+  backend: v.optional(v.picklist(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])),
+});
+export type TrainJob = v.InferOutput<typeof TrainJobSchema>;
 
-export type HostToTrainer =
+export const HostToTrainerSchema = v.variant('type', [
   /** Start a training job; only one at a time. */
-  | { type: 'train'; job: TrainJob }
+  v.object({ type: v.literal('train'), job: TrainJobSchema }),
   /** Stop at the next step; the run stays at its last completed task. */
-  | { type: 'cancel' }
+  v.object({ type: v.literal('cancel') }),
   /** Exit when idle (or after cancelling). */
-  | { type: 'shutdown' };
+  v.object({ type: v.literal('shutdown') }),
+]);
+export type HostToTrainer = v.InferOutput<typeof HostToTrainerSchema>;
 
-export type TrainerToHost =
+export const TrainerToHostSchema = v.variant('type', [
   /** The process is up and listening. */
-  | { type: 'ready'; pid: number; node: string }
+  v.object({ type: v.literal('ready'), pid: int, node: v.string() }),
   /** An engine event of the running job. */
-  | { type: 'event'; event: DenEvent }
+  v.object({ type: v.literal('event'), event: DenEventSchema }),
   /** The job finished (completed or cancelled). */
-  | { type: 'done'; runDir: string; cancelled: boolean; summary: RunSummary }
+  v.object({ type: v.literal('done'), runDir: v.string(), cancelled: v.boolean(), summary: RunSummarySchema }),
   /** The job failed; `name` is the error class (ExperimentError, DataError, NanLossError, …). */
-  | { type: 'failed'; name: string; message: string }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  v.object({ type: v.literal('failed'), name: v.string(), message: v.string() }),
+  v.object({ type: v.literal('log'), level: logLevel, message: v.string() }),
+]);
+export type TrainerToHost = v.InferOutput<typeof TrainerToHostSchema>;
 
 // ─── Extension host ⇄ dashboard webview ───────────────────────────────────────────────────────
 
+/**
+ * A run as the webview knows it: an id from the host's index and a label. The webview never sees
+ * or sends a path to ask for a run; the host answers only for ids it gave out.
+ */
+export const RunIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,40}$/));
+export const RunRefSchema = v.object({
+  id: RunIdSchema,
+  /** A short label, e.g. "permuted-mnist · 20261125-164605" or "… · branch task 3 · …". */
+  label: v.string(),
+});
+export type RunRef = v.InferOutput<typeof RunRefSchema>;
+
 /** One run as the dashboard shows it: the summary plus the events it charts. */
-export interface RunSnapshot {
-  runDir: string;
-  /** A short label, e.g. "permuted-mnist · 20261125-164605" or "… / task3 branch". */
-  label: string;
-  summary: RunSummary | null;
+export const RunSnapshotSchema = v.object({
+  ...RunRefSchema.entries,
+  summary: v.nullable(RunSummarySchema),
   /** Events from events.jsonl (loss, stage, selection, τ, expansion, split, task-end …). */
-  events: DenEvent[];
-}
+  events: v.array(DenEventSchema),
+});
+export type RunSnapshot = v.InferOutput<typeof RunSnapshotSchema>;
 
 /** The threshold fields the dashboard edits, as they are in the experiment file now. */
-export type ThresholdValues = Pick<DenConfig, 'tau' | 'sigma' | 'k' | 'mu' | 'gamma' | 'lambda'> & Pick<TrainingConfig, 'epochs' | 'learningRate'>;
+export const ThresholdValuesSchema = v.object({ tau: num, sigma: num, k: int, mu: num, gamma: v.union([num, v.pipe(nums, v.nonEmpty())]), lambda: num, epochs: int, learningRate: num });
+export type ThresholdValues = v.InferOutput<typeof ThresholdValuesSchema>;
+export const THRESHOLD_FIELDS = Object.keys(ThresholdValuesSchema.entries) as (keyof ThresholdValues)[];
 
-export const THRESHOLD_FIELDS: readonly (keyof ThresholdValues)[] = ['tau', 'sigma', 'k', 'mu', 'gamma', 'lambda', 'epochs', 'learningRate'];
+export const TrainingStateSchema = v.object({ running: v.boolean(), runId: v.nullable(RunIdSchema), task: v.nullable(taskIndex) });
+/** Whether this window trains, which run, which task. */
+export type TrainingState = v.InferOutput<typeof TrainingStateSchema>;
 
-export type HostToWebview =
-  /** Everything to draw from scratch: sent after 'ready', on becoming visible, and on selecting a run. */
-  | {
-      type: 'snapshot';
-      runs: { runDir: string; label: string }[];
-      run: RunSnapshot | null;
-      /** Runs overlaid in the Compare view. */
-      compare: RunSnapshot[];
-      experimentFile: string | null;
-      thresholds: ThresholdValues | null;
-      training: { running: boolean; runDir: string | null; task: number | null };
-    }
-  /** New events of a running training, batched (at most ~10 messages per second). */
-  | { type: 'events'; runDir: string; events: DenEvent[] }
+const problems = v.array(v.object({ field: v.string(), message: v.string() }));
+
+export const HostToWebviewSchema = v.variant('type', [
+  /** Everything to draw from scratch: sent after 'ready' (the page says it whenever it is shown) and on selecting a run. */
+  v.object({
+    type: v.literal('snapshot'),
+    runs: v.array(RunRefSchema),
+    run: v.nullable(RunSnapshotSchema),
+    /** Runs overlaid in the Compare view. */
+    compare: v.array(RunSnapshotSchema),
+    experimentFile: v.nullable(v.string()),
+    thresholds: v.nullable(ThresholdValuesSchema),
+    training: TrainingStateSchema,
+  }),
+  /** New events of a run (live from the trainer, or appended to its log by another process), batched (at most ~10 a second). */
+  v.object({ type: v.literal('events'), runId: RunIdSchema, events: v.array(DenEventSchema) }),
+  /** The runs of the workspace changed (a run appeared, was deleted or completed a task). */
+  v.object({ type: v.literal('runs'), runs: v.array(RunRefSchema) }),
   /** The experiment file changed (typed or saved); `problems` are validation errors. */
-  | { type: 'thresholds'; experimentFile: string; values: ThresholdValues | null; problems: { field: string; message: string }[] }
-  | { type: 'training'; running: boolean; runDir: string | null; task: number | null };
+  v.object({ type: v.literal('thresholds'), experimentFile: v.string(), values: v.nullable(ThresholdValuesSchema), problems }),
+  v.object({ type: v.literal('training'), ...TrainingStateSchema.entries }),
+]);
+export type HostToWebview = v.InferOutput<typeof HostToWebviewSchema>;
 
-export type WebviewToHost =
-  | { type: 'ready' }
-  | { type: 'selectRun'; runDir: string }
-  | { type: 'compareRuns'; runDirs: string[] }
+export const WebviewToHostSchema = v.variant('type', [
+  v.object({ type: v.literal('ready') }),
+  v.object({ type: v.literal('selectRun'), runId: RunIdSchema }),
+  v.object({ type: v.literal('compareRuns'), runIds: v.pipe(v.array(RunIdSchema), v.maxLength(16)) }),
   /** Edit one threshold in the experiment file (the host applies it as a WorkspaceEdit). */
-  | { type: 'setThreshold'; field: keyof ThresholdValues; value: number | number[] }
-  | { type: 'trainNext' }
-  | { type: 'retrainTask'; task: number }
+  v.object({ type: v.literal('setThreshold'), field: v.picklist(THRESHOLD_FIELDS), value: v.union([num, v.pipe(nums, v.nonEmpty(), v.maxLength(16))]) }),
+  v.object({ type: v.literal('trainNext') }),
+  v.object({ type: v.literal('retrainTask'), task: taskIndex }),
   /** Save a chart as PNG (a data: URL made by the chart's canvas). */
-  | { type: 'savePng'; chart: string; dataUrl: string }
-  | { type: 'exportMetrics'; format: 'csv' | 'json' }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  v.object({ type: v.literal('savePng'), chart: v.pipe(v.string(), v.regex(/^[\w. -]{1,120}$/)), dataUrl: v.pipe(v.string(), v.startsWith('data:image/png;base64,')) }),
+  v.object({ type: v.literal('exportMetrics'), format: v.picklist(['csv', 'json']) }),
+  v.object({ type: v.literal('log'), level: logLevel, message: v.pipe(v.string(), v.maxLength(10_000)) }),
+]);
+export type WebviewToHost = v.InferOutput<typeof WebviewToHostSchema>;

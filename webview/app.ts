@@ -1,7 +1,7 @@
 // The dashboard page: header (run, task, score, status, export), the chart tabs and the threshold
 // panel. It owns the models and the view state; the charts only draw what it hands them, at most
 // once per animation frame however fast events arrive.
-import type { HostToWebview, ThresholdValues } from '../src/protocol';
+import type { HostToWebview, RunRef, ThresholdValues, TrainingState } from '../src/protocol';
 import { AccuracyChart, ParamsChart } from './charts/accuracyCharts';
 import type { ChartPanel, PanelActions } from './charts/chartPanel';
 import { CompareAccuracyChart, CompareCapacityChart, CompareDriftChart, CompareGrowthChart } from './charts/compareCharts';
@@ -13,7 +13,7 @@ import { LossChart } from './charts/lossChart';
 import { h, setData } from './dom';
 import { applyEvents, knownTasks, runFromSnapshot, settle, shownTask, type RunModel } from './model';
 import { readTheme, watchTheme, type Theme } from './theme';
-import { ThresholdPanel, type TrainingState } from './thresholdPanel';
+import { ThresholdPanel } from './thresholdPanel';
 import { TABS, type Host, type TabId, type ViewState } from './vscodeApi';
 
 type Select = HTMLElement & { value: string };
@@ -27,9 +27,9 @@ export class DashboardView {
   private theme: Theme = readTheme();
   private run: RunModel | null = null;
   private compare: RunModel[] = [];
-  private runs: { runDir: string; label: string }[] = [];
+  private runs: RunRef[] = [];
   private thresholds: ThresholdValues | null = null;
-  private training: TrainingState = { running: false, runDir: null, task: null };
+  private training: TrainingState = { running: false, runId: null, task: null };
   private readonly thresholdPanel: ThresholdPanel;
   private readonly charts: Record<string, ChartPanel>;
   private readonly byTab: Record<TabId, ChartPanel[]>;
@@ -88,8 +88,8 @@ export class DashboardView {
 
     this.runPicker = h('vscode-single-select', { id: 'run-picker', label: 'Run', 'data-action': 'run' }) as Select;
     this.runPicker.addEventListener('change', () => {
-      const runDir = this.runPicker.value;
-      if (runDir && runDir !== this.run?.runDir) this.host.post({ type: 'selectRun', runDir });
+      const runId = this.runPicker.value;
+      if (runId && runId !== this.run?.id) this.host.post({ type: 'selectRun', runId });
     });
     this.taskPicker = h('vscode-single-select', { id: 'task-picker', label: 'Task', 'data-action': 'task' }) as Select;
     this.taskPicker.addEventListener('change', () => {
@@ -117,9 +117,9 @@ export class DashboardView {
     this.comparePicker.addEventListener('change', () => {
       clearTimeout(compareTimer);
       compareTimer = setTimeout(() => {
-        const runDirs = this.comparePicker.value.filter(Boolean);
-        this.setView({ compare: runDirs });
-        this.host.post({ type: 'compareRuns', runDirs });
+        const runIds = this.comparePicker.value.filter(Boolean);
+        this.setView({ compare: runIds });
+        this.host.post({ type: 'compareRuns', runIds });
       }, 250);
     });
     this.status = h('p', { class: 'status', role: 'status' });
@@ -176,7 +176,7 @@ export class DashboardView {
     this.run = msg.run ? runFromSnapshot(msg.run) : null;
     if (this.run) settle(this.run, this.training);
     this.compare = msg.compare.map((s) => {
-      if (this.run && s.runDir === this.run.runDir) return this.run;
+      if (this.run && s.id === this.run.id) return this.run;
       const model = runFromSnapshot(s);
       settle(model, this.training);
       return model;
@@ -184,7 +184,7 @@ export class DashboardView {
     this.thresholds = msg.thresholds;
     this.thresholdPanel.update(msg.experimentFile, msg.thresholds, []);
     this.thresholdPanel.setTraining(this.training);
-    this.setView({ runDir: this.run?.runDir, compare: this.compare.map((r) => r.runDir) });
+    this.setView({ runId: this.run?.id, compare: this.compare.map((r) => r.id) });
     this.fillRunPickers();
     this.taskChanged();
     this.invalidate(...Object.values(this.charts));
@@ -193,7 +193,7 @@ export class DashboardView {
   onEvents(msg: Msg<'events'>): void {
     this.count('events');
     const run = this.run;
-    if (!run || msg.runDir !== run.runDir) return;
+    if (!run || msg.runId !== run.id) return;
     const before = shownTask(run, this.view.task);
     const changes = applyEvents(run, msg.events);
     const c = this.charts;
@@ -208,6 +208,12 @@ export class DashboardView {
     this.renderStatus();
   }
 
+  onRuns(msg: Msg<'runs'>): void {
+    this.count('runs');
+    this.runs = msg.runs;
+    this.fillRunPickers();
+  }
+
   onThresholds(msg: Msg<'thresholds'>): void {
     this.count('thresholds');
     if (msg.values) this.thresholds = msg.values;
@@ -216,7 +222,7 @@ export class DashboardView {
 
   onTraining(msg: Msg<'training'>): void {
     this.count('training');
-    this.training = { running: msg.running, runDir: msg.runDir, task: msg.task };
+    this.training = { running: msg.running, runId: msg.runId, task: msg.task };
     this.thresholdPanel.setTraining(this.training);
     if (this.run && settle(this.run, this.training)) this.taskChanged();
     this.renderStatus();
@@ -250,26 +256,26 @@ export class DashboardView {
     if (key !== this.runsKey) {
       // rebuilt only when the list changed, so that an open list is not reset under the pointer
       this.runsKey = key;
-      const option = (r: { runDir: string; label: string }) => h('vscode-option', { value: r.runDir, description: r.runDir }, r.label);
+      const option = (r: RunRef) => h('vscode-option', { value: r.id }, r.label);
       this.runPicker.replaceChildren(...(this.runs.length ? this.runs.map(option) : [h('vscode-option', { value: '' }, 'No runs yet')]));
       this.comparePicker.replaceChildren(...this.runs.map(option));
     }
-    const runDir = this.run?.runDir ?? '';
-    if (this.runPicker.value !== runDir) this.runPicker.value = runDir;
-    const compare = this.compare.map((r) => r.runDir);
+    const runId = this.run?.id ?? '';
+    if (this.runPicker.value !== runId) this.runPicker.value = runId;
+    const compare = this.compare.map((r) => r.id);
     if (JSON.stringify(this.comparePicker.value) !== JSON.stringify(compare)) this.comparePicker.value = compare;
   }
 
   private renderStatus(): void {
     const run = this.run;
     let text: string;
-    if (this.training.running) text = `Training task ${this.training.task ?? '…'}${this.training.runDir === run?.runDir ? '' : ' of another run'}…`;
+    if (this.training.running) text = `Training task ${this.training.task ?? '…'}${this.training.runId === run?.id ? '' : ' of another run'}…`;
     else if (run?.error) text = `Stopped by an error: ${run.error}`;
     else if (run) text = `${run.tasks.length} of ${run.taskNames.length || '?'} tasks trained`;
     else text = 'No run yet: train the first task of an experiment.';
     if (this.status.textContent !== text) this.status.textContent = text;
     this.status.classList.toggle('error', !this.training.running && !!run?.error);
-    setData(this.root, { run: run?.runDir ?? null, training: this.training.running ? 'yes' : 'no', tab: this.view.tab });
+    setData(this.root, { run: run?.id ?? null, training: this.training.running ? 'yes' : 'no', tab: this.view.tab });
   }
 
   private count(type: HostToWebview['type']): void {

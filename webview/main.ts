@@ -23,6 +23,7 @@ window.addEventListener(
     {
       snapshot: (m) => dashboard.onSnapshot(m),
       events: (m) => dashboard.onEvents(m),
+      runs: (m) => dashboard.onRuns(m),
       thresholds: (m) => dashboard.onThresholds(m),
       training: (m) => dashboard.onTraining(m),
     },

@@ -1,5 +1,6 @@
-// Messages from the extension host: every one is checked with checkHostToWebview before anything
-// reads it; a malformed one is dropped, and the reason goes to the console and to the host's log.
+// Messages from the extension host: every one is checked to the leaf with checkHostToWebview before
+// anything reads it; a malformed one is dropped, and the reason goes to the console and to the
+// host's log. Handlers get the checked value, never the raw message.
 import type { HostToWebview, WebviewToHost } from '../src/protocol';
 import { checkHostToWebview } from '../src/protocolGuards';
 
@@ -8,14 +9,14 @@ type Handlers = { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { t
 /** A `message` event listener that validates, then dispatches by type. */
 export function messageHandler(handlers: Handlers, post: (msg: WebviewToHost) => void): (event: { data: unknown }) => void {
   return (event) => {
-    const problem = checkHostToWebview(event.data);
-    if (problem) {
-      const message = `ignored a malformed message from the host: ${problem}`;
+    const checked = checkHostToWebview(event.data);
+    if (!checked.ok) {
+      const message = `ignored a malformed message from the host: ${checked.problem}`;
       console.error(`DEN dashboard: ${message}`);
       post({ type: 'log', level: 'error', message });
       return;
     }
-    const msg = event.data as HostToWebview;
+    const msg = checked.value;
     try {
       (handlers[msg.type] as (m: HostToWebview) => void)(msg);
     } catch (err) {

@@ -5,7 +5,7 @@
 // copying them on every batch would cost more than drawing them) and returns what changed, so the
 // charts redraw only what they show.
 import { continualMetrics } from '../src/engine/metrics';
-import type { ContinualScores, DenEvent, RunSnapshot, RunSummary, StageName, TaskSummary } from '../src/protocol';
+import type { ContinualScores, DenEvent, RunSnapshot, RunSummary, StageName, TaskSummary, TrainingState } from '../src/protocol';
 
 type EventOf<T extends DenEvent['type']> = Extract<DenEvent, { type: T }>;
 
@@ -47,7 +47,8 @@ export interface TaskTrace {
 }
 
 export interface RunModel {
-  runDir: string;
+  /** The run's id in the host's index. */
+  id: string;
   label: string;
   summary: RunSummary | null;
   taskNames: string[];
@@ -80,9 +81,9 @@ export interface Changes {
 
 const noChanges = (): Changes => ({ traces: new Set(), splits: new Set(), tasks: false, taskList: false });
 
-export function emptyRun(runDir: string, label: string, summary: RunSummary | null = null): RunModel {
+export function emptyRun(id: string, label: string, summary: RunSummary | null = null): RunModel {
   return {
-    runDir,
+    id,
     label,
     summary,
     taskNames: summary?.taskNames.slice() ?? [],
@@ -99,7 +100,7 @@ export function emptyRun(runDir: string, label: string, summary: RunSummary | nu
 
 /** A run as its snapshot shows it: the summary, then every recorded event folded in. */
 export function runFromSnapshot(snapshot: RunSnapshot): RunModel {
-  const model = emptyRun(snapshot.runDir, snapshot.label, snapshot.summary);
+  const model = emptyRun(snapshot.id, snapshot.label, snapshot.summary);
   applyEvents(model, snapshot.events);
   return model;
 }
@@ -108,8 +109,8 @@ export function runFromSnapshot(snapshot: RunSnapshot): RunModel {
  * Reconciles the model with the host's training state: events.jsonl can end inside a task that is
  * not running any more (a killed process writes no 'cancelled').
  */
-export function settle(model: RunModel, training: { running: boolean; runDir: string | null }): boolean {
-  if (training.running && training.runDir === model.runDir) return false;
+export function settle(model: RunModel, training: TrainingState): boolean {
+  if (training.running && training.runId === model.id) return false;
   let changed = model.current !== null;
   model.current = null;
   for (const trace of model.traces.values()) {

@@ -3,19 +3,13 @@
 // validates it against the schema and applies it as a WorkspaceEdit; the file's new values come back
 // as a 'thresholds' message, and so do the schema's messages for a rejected value. While a value is
 // typed, the charts preview it (the σ line of the drift chart, the τ line of the loss chart).
-import type { ThresholdValues, WebviewToHost } from '../src/protocol';
+import type { ThresholdValues, TrainingState, WebviewToHost } from '../src/protocol';
 import { THRESHOLD_FIELDS } from '../src/protocol';
 import { h } from './dom';
 import { FIELDS, fieldOfPath, parseThreshold, sameValue, showValue, type Field } from './thresholdFields';
 
 type TextField = HTMLElement & { value: string; invalid: boolean; disabled: boolean };
 type Button = HTMLElement & { disabled: boolean };
-
-export interface TrainingState {
-  running: boolean;
-  runDir: string | null;
-  task: number | null;
-}
 
 export class ThresholdPanel {
   readonly element: HTMLElement;
@@ -32,7 +26,7 @@ export class ThresholdPanel {
   /** Local or schema problems per field. */
   private readonly problems = new Map<Field, string>();
   private retrainTask: number | null = null;
-  private training: TrainingState = { running: false, runDir: null, task: null };
+  private training: TrainingState = { running: false, runId: null, task: null };
 
   constructor(
     private readonly post: (msg: WebviewToHost) => void,

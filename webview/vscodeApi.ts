@@ -1,5 +1,5 @@
 // The webview's side of the host API: typed messages out, and the view state VS Code keeps across
-// hiding and window reloads (getState/setState; the host's serializer reads `runDir` from it).
+// hiding and window reloads (getState/setState; the host's serializer reads `runId` and `compare`).
 import type { WebviewToHost } from '../src/protocol';
 
 export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'compare'] as const;
@@ -7,7 +7,7 @@ export type TabId = (typeof TABS)[number];
 
 export interface ViewState {
   /** The run shown (read by the host's WebviewPanelSerializer after a reload). */
-  runDir?: string;
+  runId?: string;
   /** Runs overlaid in the Compare tab (also restored by the host). */
   compare: string[];
   tab: TabId;
@@ -27,7 +27,7 @@ export function sanitizeViewState(raw: unknown): ViewState {
   const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   return {
-    runDir: typeof s.runDir === 'string' ? s.runDir : undefined,
+    runId: typeof s.runId === 'string' ? s.runId : undefined,
     compare: strings(s.compare),
     tab: (TABS as readonly unknown[]).includes(s.tab) ? (s.tab as TabId) : DEFAULT_VIEW.tab,
     task: Number.isInteger(s.task) && (s.task as number) >= 1 ? (s.task as number) : null,

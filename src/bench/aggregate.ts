@@ -1,6 +1,7 @@
 // Folds the runs of a suite into one row per method and protocol: mean and spread over the seeds
 // of every metric, and what DEN's mechanisms did (selection, τ, pruning, split, drift).
 import type { MethodName } from '../engine/experiment';
+import { Mechanisms, mechanismsOf } from '../engine/mechanisms';
 import type { Protocol, RunResult } from './run';
 
 /** Mean and sample standard deviation over seeds (sd null for one seed), with the range. */
@@ -20,59 +21,6 @@ export function stat(values: (number | null | undefined)[]): Stat {
   return { mean, sd, min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
 }
 
-/** What DEN's mechanisms did over one run's tasks 2..T (task 1 has no selection, τ test or split). */
-export interface Mechanisms {
-  /** Mean share of the old units that selection chose, per layer. */
-  selectedShare: number[] | null;
-  /** Mean share of the inputs with a path to the new head. */
-  inputsShare: number | null;
-  /** Mean share of the old hidden weights that subnetwork retraining was allowed to change, and did change. */
-  allowedShare: number | null;
-  changedShare: number | null;
-  /** Tasks that expanded, and tasks the τ test let through without expanding. */
-  expandedTasks: number;
-  skippedTasks: number;
-  added: number[];
-  pruned: number[];
-  /** Pruned units as a share of the added units (all layers). */
-  prunedShare: number | null;
-  split: number[];
-  /** Tasks on which at least one unit split. */
-  splitTasks: number;
-  /** Largest ρ over the tasks and layers, and the mean over tasks of the largest per-layer 90th percentile. */
-  maxDrift: number | null;
-  p90Drift: number | null;
-}
-
-const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-const mean = (a: number[]): number | null => (a.length ? sum(a) / a.length : null);
-const add = (a: number[], b: number[]) => a.map((v, i) => v + (b[i] ?? 0));
-
-export function mechanismsOf(run: RunResult): Mechanisms {
-  const later = run.tasks.slice(1);
-  const L = run.units.length;
-  const selected = later.filter((t) => t.selectedUnits);
-  const withWeights = later.filter((t) => t.weightsTotal);
-  const added = later.reduce((a, t) => add(a, t.added), new Array(L).fill(0));
-  const pruned = later.reduce((a, t) => add(a, t.pruned), new Array(L).fill(0));
-  const drifts = later.filter((t) => t.maxDrift);
-  return {
-    selectedShare: selected.length ? Array.from({ length: L }, (_, l) => mean(selected.map((t) => t.selectedUnits![l] / t.unitsBefore[l]))!) : null,
-    inputsShare: mean(selected.filter((t) => t.selectedInputs !== null).map((t) => t.selectedInputs! / t.inputs)),
-    allowedShare: mean(withWeights.map((t) => t.weightsAllowed! / t.weightsTotal!)),
-    changedShare: mean(withWeights.map((t) => t.weightsChanged! / t.weightsTotal!)),
-    expandedTasks: later.filter((t) => t.expanded).length,
-    skippedTasks: later.filter((t) => t.tauStatistic !== null && !t.expanded).length,
-    added,
-    pruned,
-    prunedShare: sum(added) ? sum(pruned) / sum(added) : null,
-    split: later.reduce((a, t) => add(a, t.split), new Array(L).fill(0)),
-    splitTasks: later.filter((t) => sum(t.split) > 0).length,
-    maxDrift: drifts.length ? Math.max(...drifts.flatMap((t) => t.maxDrift!)) : null,
-    p90Drift: mean(later.filter((t) => t.driftP90).map((t) => Math.max(...t.driftP90!))),
-  };
-}
-
 /** A score over the task sequence, per task: means and spread over the seeds (for the figures). */
 export interface Curves {
   /** A_t: the mean score over tasks 1..t after task t. */
@@ -87,7 +35,10 @@ export interface Curves {
 export function curvesOf(matrices: (number | null)[][][]): Curves {
   const T = Math.max(0, ...matrices.map((R) => R.length));
   const tasks = Array.from({ length: T }, (_, t) => t);
-  const rowMean = (row: (number | null)[] | undefined) => mean((row ?? []).filter((v): v is number => v !== null));
+  const rowMean = (row: (number | null)[] | undefined) => {
+    const xs = (row ?? []).filter((v): v is number => v !== null);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
   return {
     average: tasks.map((t) => stat(matrices.map((R) => rowMean(R[t])))),
     final: tasks.map((j) => stat(matrices.map((R) => R[R.length - 1]?.[j]))),
@@ -132,7 +83,7 @@ export interface MethodStats {
 }
 
 export function methodStats(runs: RunResult[]): MethodStats {
-  const m = runs.map(mechanismsOf);
+  const m = runs.map((r) => mechanismsOf(r.tasks, r.inputDim));
   const of = (f: (r: RunResult) => number | null) => stat(runs.map(f));
   const mech = (f: (x: Mechanisms) => number | null) => stat(m.map(f));
   const perLayer = (f: (x: Mechanisms) => number[] | null) => {

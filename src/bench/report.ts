@@ -177,7 +177,7 @@ export function denTasksTable(run: RunResult): string {
       t.tauStatistic === null ? '—' : t.tauStatistic.toFixed(3),
       i === 0 ? '—' : t.expanded ? 'yes' : 'no',
       t.selectedUnits ? t.selectedUnits.map((n, l) => `${n}/${t.unitsBefore[l]}`).join(', ') : '—',
-      t.selectedInputs === null ? '—' : `${t.selectedInputs}/${t.inputs}`,
+      t.selectedInputs === null ? '—' : `${t.selectedInputs}/${run.inputDim}`,
       t.weightsChanged === null ? '—' : pct(t.weightsChanged / t.weightsTotal!),
       layers(t.added),
       layers(t.pruned),

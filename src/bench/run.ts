@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, Experiment, MethodName, loadExperiment, withAbsolutePaths } from '../engine/experiment';
 import { prepareTasks, train } from '../engine/session';
 import { stlParams } from '../engine/stlParams';
-import type { RunSummary, TaskSummary } from '../protocol';
+import { TaskMechanisms, taskMechanisms } from '../engine/mechanisms';
+import type { RunSummary } from '../protocol';
 
 /** How weight decay reaches the weights: through Adam's gradient (the reference code) or decoupled (AdamW). */
 export type Protocol = 'coupled' | 'decoupled';
@@ -21,27 +22,6 @@ export interface RunSpec {
   protocol: Protocol;
   quick: boolean;
   backend?: BackendChoice;
-}
-
-/** Per task, what DEN's mechanisms did (from summary.json; null fields for the baselines and task 1). */
-export interface TaskMechanisms {
-  /** Hidden units per layer before the task (the units selection chooses from). */
-  unitsBefore: number[];
-  selectedUnits: number[] | null;
-  selectedInputs: number | null;
-  inputs: number;
-  weightsAllowed: number | null;
-  weightsChanged: number | null;
-  weightsTotal: number | null;
-  tauStatistic: number | null;
-  expanded: boolean;
-  added: number[];
-  pruned: number[];
-  split: number[];
-  maxDrift: number[] | null;
-  driftP90: number[] | null;
-  accuracy: number;
-  auroc: number | null;
 }
 
 export interface RunResult {
@@ -79,6 +59,8 @@ export interface RunResult {
   accuracy: number[][];
   auroc: (number | null)[][];
   tasks: TaskMechanisms[];
+  /** Inputs of the suite's tasks (what the selected inputs are a share of). */
+  inputDim: number;
 }
 
 /** What a suite is, independent of the method: for the report's header. */
@@ -187,31 +169,6 @@ export async function runOne(spec: RunSpec, log: (line: string) => void): Promis
 
 export const label = (s: Pick<RunSpec, 'method' | 'seed' | 'protocol'>) => `${s.method} (seed ${s.seed}, ${s.protocol} wd)`;
 
-function taskMechanisms(s: RunSummary, exp: Experiment, inputs: number): TaskMechanisms[] {
-  return s.tasks.map((t: TaskSummary, i) => {
-    const sw = t.subnetworkWeights ?? null;
-    const sum = (a: number[] | undefined) => (a ? a.reduce((x, y) => x + y, 0) : null);
-    return {
-      unitsBefore: i === 0 ? exp.network.hidden : s.tasks[i - 1].units,
-      selectedUnits: t.selectedUnits,
-      selectedInputs: t.selectedInputs ?? null,
-      inputs,
-      weightsAllowed: sum(sw?.allowed),
-      weightsChanged: sum(sw?.changed),
-      weightsTotal: sum(sw?.total),
-      tauStatistic: t.tauStatistic,
-      expanded: t.expanded,
-      added: t.added,
-      pruned: t.pruned,
-      split: t.split,
-      maxDrift: t.maxDrift,
-      driftP90: t.driftP90 ?? null,
-      accuracy: t.accuracy,
-      auroc: t.auroc,
-    };
-  });
-}
-
 function runResult(
   spec: RunSpec,
   s: RunSummary,
@@ -251,6 +208,7 @@ function runResult(
     tensorGrowth: extra.some((e) => e > extra[0]),
     accuracy: s.accuracy,
     auroc: s.auroc,
-    tasks: taskMechanisms(s, exp, info.inputDim),
+    tasks: taskMechanisms(s, exp.network.hidden),
+    inputDim: info.inputDim,
   };
 }

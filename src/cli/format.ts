@@ -119,17 +119,27 @@ export function sweepEventLine(e: SweepEvent): string {
   }
 }
 
+const QUALITY_LABEL: Record<SweepFile['quality'], string> = {
+  acc: 'ACC',
+  auroc: 'mean AUROC',
+  validationAcc: 'ACC on the validation parts',
+  validationAuroc: 'mean AUROC on the validation parts',
+};
+
 /** The table of a sweep's points, the Pareto front marked. */
 export function sweepReport(s: SweepFile, dir: string): string {
-  const header = ['point', 'status', ...s.grid.map((a) => a.field), 'ACC', 'AUROC', 'BWT', 'params', '% STL', 'units', '+added', '-pruned', 'split', 'seconds', 'front'];
+  const header = ['point', 'status', ...s.grid.map((a) => a.field), 'ACC', 'AUROC', 'val ACC', 'val AUROC', 'BWT', 'params', '% STL', 'units', '+added', '-pruned', 'split', 'τ-skipped', 'changed', 'seconds', 'front'];
   const rows = s.points.map((p) => {
     const r = p.result;
+    const m = r?.mechanisms;
     return [
       p.id,
       p.status,
       ...s.grid.map((a) => formatGridValue(p.values[a.field])),
       f4(r?.acc),
       f4(r?.auroc),
+      f4(r?.validationAcc),
+      f4(r?.validationAuroc),
       signed(r?.bwt),
       r ? int(r.params) : '—',
       r?.stlPercent != null ? r.stlPercent.toFixed(1) : '—',
@@ -137,6 +147,8 @@ export function sweepReport(s: SweepFile, dir: string): string {
       r ? list(r.added) : '—',
       r ? list(r.pruned) : '—',
       r ? list(r.split) : '—',
+      m ? `${m.skippedTasks} of ${m.skippedTasks + m.expandedTasks}` : '—',
+      m?.changedShare != null ? `${Math.round(100 * m.changedShare)}%` : '—',
       r ? r.seconds.toFixed(1) : '—',
       p.pareto ? '*' : '',
     ];
@@ -145,7 +157,8 @@ export function sweepReport(s: SweepFile, dir: string): string {
   return [
     table(header, rows),
     '',
-    `front = the Pareto front of the done points: highest ${s.quality === 'acc' ? 'ACC' : 'mean AUROC'} for the fewest parameters (${s.front.length ? s.front.join(', ') : 'none yet'}).`,
+    `front = the Pareto front of the done points: highest ${QUALITY_LABEL[s.quality]} for the fewest parameters (${s.front.length ? s.front.join(', ') : 'none yet'}). ` +
+      'τ-skipped: tasks the τ test let through without expanding; changed: the mean share of the old hidden weights subnetwork retraining changed.',
     ...(failed.length ? ['failed:', ...failed.map((f) => `  ${f}`)] : []),
     `sweep: ${dir}/sweep.json`,
   ].join('\n');

@@ -39,8 +39,9 @@ const USAGE = `Usage:
       --jobs J         points trained at once, each in its own process (default: ${os.availableParallelism()}, the cores)
       --out <dir>      where sweep folders go (default: sweeps/ next to the experiment)
       --max-points M   refuse a grid of more than M points (default: 200)
-      --quality q      acc | auroc: the score of the Pareto front (default: auroc for
-                       one-vs-rest tasks, else acc)
+      --quality q      acc | auroc | validationAcc | validationAuroc: the score of the Pareto
+                       front (default: on the validation parts when the experiment has them;
+                       mean AUROC for one-vs-rest tasks, else ACC)
       --json           print the sweep's events as JSON lines
   den-lab --help | --version`;
 
@@ -197,7 +198,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'sweep') {
     if (!target) throw new UsageError('sweep needs an experiment file');
     const quality = values.quality;
-    if (quality !== undefined && quality !== 'acc' && quality !== 'auroc') throw new UsageError(`--quality must be acc or auroc, got '${quality}'`);
+    const qualities = ['acc', 'auroc', 'validationAcc', 'validationAuroc'];
+    if (quality !== undefined && !qualities.includes(quality)) throw new UsageError(`--quality must be one of ${qualities.join(', ')}, got '${quality}'`);
     const jobs = positiveInt('--jobs', values.jobs) ?? os.availableParallelism();
     const plan = await planSweep({
       experimentFile: target,

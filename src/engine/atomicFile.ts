@@ -2,6 +2,7 @@
 // file in the same folder, is flushed to disk, and is then renamed over the target.
 import * as fs from 'fs';
 import * as path from 'path';
+import { faultPoint } from './faultPoints';
 
 function tempName(target: string): string {
   const rand = Math.random().toString(36).slice(2, 10);
@@ -19,6 +20,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } finally {
     fs.closeSync(fd);
   }
+  faultPoint(`rename:${path.basename(file)}`);
   try {
     fs.renameSync(tmp, file);
   } catch (err) {
@@ -44,6 +46,7 @@ export function writeDirAtomic(dir: string, fill: (tmpDir: string) => void): voi
   fs.mkdirSync(tmp);
   try {
     fill(tmp);
+    faultPoint(`rename:${path.basename(dir)}`);
     fs.renameSync(tmp, dir);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -51,7 +54,45 @@ export function writeDirAtomic(dir: string, fill: (tmpDir: string) => void): voi
   }
 }
 
-/** Appends one line; used for the event log, where a torn last line is skipped by readers. */
+/** Appends one line in one write; used for the event log, whose torn last line the next writer cuts (repairLineLog). */
 export function appendLine(file: string, line: string): void {
-  fs.appendFileSync(file, line.endsWith('\n') ? line : line + '\n');
+  const text = line.endsWith('\n') ? line : line + '\n';
+  faultPoint(`append:${path.basename(file)}`, () => fs.appendFileSync(file, text.slice(0, Math.ceil(text.length / 2))));
+  fs.appendFileSync(file, text);
+}
+
+/**
+ * Cuts a torn last line (one without its newline, left by a kill in the middle of an append) off a
+ * line log, so that the next append starts on a line of its own. Reads backwards from the end.
+ */
+export function repairLineLog(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      fs.readSync(fd, chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        end = start + nl + 1;
+        break;
+      }
+      end = start;
+    }
+    if (end < size) {
+      fs.ftruncateSync(fd, end);
+      fs.fsyncSync(fd);
+    }
+    return size - end;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

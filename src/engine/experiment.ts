@@ -3,12 +3,14 @@
 import Ajv, { ErrorObject } from 'ajv';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseJsonc, ParseError, printParseErrorCode } from 'jsonc-parser';
+import { createScanner, ParseError, printParseErrorCode, SyntaxKind, visit } from 'jsonc-parser';
 import schema from '../../media/experiment.schema.json';
+import { comparablePath } from './run/runPaths';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type LossKind = 'sigmoid-bce-sum' | 'sigmoid-bce' | 'softmax-ce';
-export type TauStatistic = 'train' | 'validation' | 'last-batch';
+import type { TauStatistic } from '../protocol';
+export type { TauStatistic };
 export type ProximalScale = 'adam' | 'lr-scaled' | 'per-step';
 
 interface DataCommon {
@@ -47,6 +49,7 @@ export interface DenConfig {
   sigma: number;
   k: number;
   mu: number;
+  headMu: number;
   gamma: number | number[];
   proximal: ProximalScale;
   lambda: number;
@@ -111,8 +114,12 @@ export class ExperimentError extends Error {
 
 export const experimentSchema = schema;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false });
+// strictNumbers: NaN and ±Infinity (JSON's 1e309) are not numbers here, so a run never gets a null back.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, strictNumbers: true });
 const validateSchema = ajv.compile(schema);
+
+/** Limits that keep a hostile or mistaken file from costing time or memory (an experiment is a few KB, a few levels deep). */
+export const EXPERIMENT_LIMITS = { bytes: 1 << 20, depth: 20, problems: 8, valueChars: 60 };
 
 type SchemaNode = { title?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
 
@@ -138,6 +145,13 @@ function schemaAt(pointer: string, data: unknown): SchemaNode | undefined {
   return node;
 }
 
+/** The schema node at an Ajv schemaPath such as `#/properties/tasks/oneOf/0`. */
+function schemaByPath(schemaPath: string): any {
+  let node: any = schema;
+  for (const key of schemaPath.split('/').slice(1)) node = node?.[key];
+  return node;
+}
+
 function describeRange(node: SchemaNode | undefined): string {
   if (!node) return '';
   const lo = node.exclusiveMinimum !== undefined ? `> ${node.exclusiveMinimum}` : node.minimum !== undefined ? `≥ ${node.minimum}` : '';
@@ -152,18 +166,27 @@ function valueAt(pointer: string, data: unknown): unknown {
   return v;
 }
 
+/** A value as a message shows it: short, on one line, and saying what JSON cannot (1e309 became Infinity). */
+export function showValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `a ${v < 0 ? 'negative ' : ''}number too large to represent (${v})`;
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > EXPERIMENT_LIMITS.valueChars ? `${text.slice(0, EXPERIMENT_LIMITS.valueChars)}… (${text.length} characters)` : text;
+}
+
 /** One readable line per schema error, e.g. "den.sigma: must be >= 0, got -1 (allowed: ≥ 0)". */
 function formatSchemaError(e: ErrorObject, data: unknown): { path: string; message: string } {
   const field = e.instancePath.split('/').slice(1).join('.');
   const where = field || '(top level)';
   const node = schemaAt(e.instancePath, data);
   const title = node?.title && node.title !== field.split('.').pop() ? ` [${node.title}]` : '';
+  const got = showValue(valueAt(e.instancePath, data));
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const parent = schemaAt(e.instancePath, data) as any;
       const allowed = parent?.properties ? Object.keys(parent.properties).filter((k) => k !== '$schema') : [];
-      const full = field ? `${field}.${extra}` : extra;
+      const full = field ? `${field}.${showKey(extra)}` : showKey(extra);
       return { path: full, message: `${full}: unknown field${allowed.length ? `; allowed here: ${allowed.join(', ')}` : ''}` };
     }
     case 'required': {
@@ -176,23 +199,62 @@ function formatSchemaError(e: ErrorObject, data: unknown): { path: string; messa
       const parent = schemaAt(e.instancePath, data) as any;
       const options = parent?.oneOf?.map((b: any) => JSON.stringify(b.properties?.[tag]?.const)).join(', ');
       const full = field ? `${field}.${tag}` : tag;
-      return { path: full, message: `${full}: must be one of ${options}, got ${JSON.stringify(valueAt(e.instancePath + '/' + tag, data))}` };
+      const value = valueAt(e.instancePath + '/' + tag, data);
+      return { path: full, message: `${full}: ${value === undefined ? 'required field is missing; it must be' : 'must be'} one of ${options}${value === undefined ? '' : `, got ${showValue(value)}`}` };
     }
     case 'oneOf': {
-      const alternatives = ((node as any)?.oneOf ?? []).map((b: any) => (b.type === 'array' ? `an array of ${b.items?.type ?? 'values'}s` : `a ${b.type}`));
-      return { path: field, message: `${where}${title}: must be ${alternatives.join(' or ')}, got ${JSON.stringify(valueAt(e.instancePath, data))}` };
+      const alternatives = ((node as any)?.oneOf ?? []).map((b: any) => (b.type === 'array' ? `an array of ${b.items?.type ?? 'value'}s${describeRange(b.items)}` : `a ${b.type}${describeRange(b)}`));
+      return { path: field, message: `${where}${title}: must be ${alternatives.join(' or ')}, got ${got}` };
     }
     case 'enum':
       return {
         path: field,
-        message: `${where}${title}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(e.instancePath, data))}`,
+        message: `${where}${title}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`,
       };
+    case 'type': {
+      const types = ([] as string[]).concat((e.params as { type: string | string[] }).type).map((t) => (t === 'number' ? 'a finite number' : t === 'integer' ? 'an integer' : t === 'null' ? 'null' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`));
+      return { path: field, message: `${where}${title}: must be ${types.join(' or ')}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
+    }
     default:
-      return {
-        path: field,
-        message: `${where}${title}: ${e.message}, got ${JSON.stringify(valueAt(e.instancePath, data))}${describeRange(byShape(node, valueAt(e.instancePath, data)))}`,
-      };
+      return { path: field, message: `${where}${title}: ${e.message}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
   }
+}
+
+const showKey = (key: string) => (/^[\w$-]+$/.test(key) ? key : JSON.stringify(key));
+
+/**
+ * The errors worth showing. Inside a discriminated oneOf (data by `source`, tasks by `type`) Ajv
+ * validates only the chosen variant, so its errors are the user's and are all kept. Inside a plain
+ * oneOf (den.gamma: a number or a list), the alternative with the value's shape says what is wrong
+ * with it (a range, an element); if the shape itself is wrong, the oneOf error alone says what is
+ * allowed.
+ */
+function usefulErrors(errors: ErrorObject[], data: unknown): ErrorObject[] {
+  const kept = errors.filter((e) => {
+    const at = e.schemaPath.lastIndexOf('/oneOf/');
+    if (at < 0) return true;
+    const prefix = e.schemaPath.slice(0, at);
+    const holder = schemaByPath(prefix);
+    if (holder?.discriminator) return true;
+    const whole = errors.find((o) => o.keyword === 'oneOf' && o.schemaPath === `${prefix}/oneOf`);
+    const branch = holder?.oneOf?.[Number(e.schemaPath.slice(at + '/oneOf/'.length).split('/')[0])];
+    const shapeError = e.keyword === 'type' && e.instancePath === whole?.instancePath;
+    return !shapeError && branch === byShape(holder, valueAt(whole?.instancePath ?? e.instancePath, data));
+  });
+  return kept.filter(
+    (e) =>
+      // a oneOf error only when nothing under it says more
+      !(e.keyword === 'oneOf' && kept.some((k) => k !== e && k.schemaPath.startsWith(`${e.schemaPath}/`))) &&
+      // a missing tag is reported once, by the discriminator error that also lists the variants
+      !(e.keyword === 'required' && kept.some((d) => d.keyword === 'discriminator' && d.instancePath === e.instancePath && (d.params as { tag: string }).tag === (e.params as { missingProperty: string }).missingProperty)),
+  );
+}
+
+/** One message for many problems: the first few, then how many more. */
+function joinProblems(label: string, problems: { message: string }[]): string {
+  const shown = problems.slice(0, EXPERIMENT_LIMITS.problems).map((p) => p.message);
+  const more = problems.length - shown.length;
+  return `${label}: ${shown.join('; ')}${more > 0 ? `; and ${more} more problem${more > 1 ? 's' : ''}` : ''}`;
 }
 
 /** Ajv does not apply defaults behind $ref, so the data fields shared by every source get theirs here. */
@@ -238,42 +300,113 @@ export function validateExperiment(raw: unknown, label = 'experiment'): Experime
     throw new ExperimentError(`${label}: the experiment must be a JSON object`, [{ path: '', message: 'must be a JSON object' }]);
   }
   if (!validateSchema(data)) {
-    const errors = validateSchema.errors ?? [];
-    // A failed oneOf also reports why every branch failed; the discriminated branch's errors are
-    // the useful ones. A oneOf with nothing more specific under it is reported as a whole.
-    const specific = errors.filter((e) => e.keyword !== 'oneOf' && !e.schemaPath.includes('/oneOf/') && e.keyword !== 'const');
-    const branchErrors = errors.filter((e) => e.schemaPath.includes('/oneOf/') && e.keyword !== 'type' && e.keyword !== 'const');
-    const useful = [...specific, ...branchErrors];
-    for (const e of errors) {
-      if (e.keyword === 'oneOf' && !useful.some((u) => u.instancePath.startsWith(e.instancePath))) useful.push(e);
-    }
     const seen = new Set<string>();
-    const problems = useful
+    const problems = usefulErrors(validateSchema.errors ?? [], data)
       .map((e) => formatSchemaError(e, data))
       .filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)));
-    throw new ExperimentError(`${label}: ${problems.map((p) => p.message).join('; ')}`, problems);
+    if (!problems.length) problems.push({ path: '', message: 'does not match the experiment schema' }); // never an empty message
+    throw new ExperimentError(joinProblems(label, problems), problems);
   }
   const exp = data as unknown as Experiment;
   fillDataDefaults(exp.data);
   const extra = crossFieldProblems(exp);
-  if (extra.length) throw new ExperimentError(`${label}: ${extra.map((p) => p.message).join('; ')}`, extra);
+  if (extra.length) throw new ExperimentError(joinProblems(label, extra), extra);
   return exp;
 }
 
-/** Parses JSON with comments; syntax errors name the line and column. */
-export function parseExperimentText(text: string, label = 'experiment'): unknown {
-  const errors: ParseError[] = [];
-  const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
-  if (errors.length) {
-    const problems = errors.map((e) => {
-      const before = text.slice(0, e.offset);
-      const line = before.split('\n').length;
-      const col = e.offset - before.lastIndexOf('\n');
-      return { path: '', offset: e.offset, message: `line ${line}, column ${col}: ${printParseErrorCode(e.error)}` };
-    });
-    throw new ExperimentError(`${label}: not valid JSON: ${problems.map((p) => p.message).join('; ')}`, problems);
+/** "line 3, column 7" for an offset of the text. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `line ${before.split('\n').length}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** The first place where the text nests deeper than the limit (a linear scan, no recursion), or -1. */
+function tooDeepAt(text: string): number {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      if (++depth > EXPERIMENT_LIMITS.depth) return scanner.getTokenOffset();
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) depth--;
   }
-  return value;
+  return -1;
+}
+
+/**
+ * Parses JSON with comments; syntax errors name the line and column. A UTF-8 byte-order mark is
+ * skipped (Windows PowerShell 5 writes one). Every key becomes an own property: `"__proto__"` is a
+ * field like any other (and so an unknown one), never the object's prototype.
+ */
+export function parseExperimentText(text: string, label = 'experiment'): unknown {
+  const fail = (message: string, offset?: number): never => {
+    throw new ExperimentError(`${label}: ${message}`, [{ path: '', offset, message }]);
+  };
+  if (text.length > EXPERIMENT_LIMITS.bytes) fail(`the file is ${(text.length / (1 << 20)).toFixed(1)} MB; an experiment file is at most ${EXPERIMENT_LIMITS.bytes >> 20} MB (its data belong in data files)`, 0);
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // same offsets, valid JSON
+  const deep = tooDeepAt(text);
+  if (deep >= 0) fail(`${lineColumn(text, deep)}: nested more than ${EXPERIMENT_LIMITS.depth} levels deep; an experiment is a few levels deep`, deep);
+
+  const errors: ParseError[] = [];
+  let root: unknown;
+  const parents: (Record<string, unknown> | unknown[])[] = [];
+  let key: string | null = null;
+  const add = (value: unknown) => {
+    const parent = parents[parents.length - 1];
+    if (!parent) root = value;
+    else if (Array.isArray(parent)) parent.push(value);
+    else if (key !== null) Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: () => {
+        const obj = {};
+        add(obj);
+        parents.push(obj);
+        key = null;
+      },
+      onObjectProperty: (name) => (key = name),
+      onObjectEnd: () => void parents.pop(),
+      onArrayBegin: () => {
+        const arr: unknown[] = [];
+        add(arr);
+        parents.push(arr);
+      },
+      onArrayEnd: () => void parents.pop(),
+      onLiteralValue: add,
+      onError: (error, offset, length) => errors.push({ error, offset, length }),
+    },
+    { allowTrailingComma: true, disallowComments: false },
+  );
+  if (errors.length) {
+    const problems = errors.slice(0, EXPERIMENT_LIMITS.problems).map((e) => ({ path: '', offset: e.offset, message: `${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}` }));
+    throw new ExperimentError(joinProblems(`${label}: not valid JSON`, problems), problems);
+  }
+  return root;
+}
+
+/** The text of an experiment file, which must be UTF-8 (a BOM is fine) and not larger than the limit. */
+function readExperimentText(abs: string, file: string): string {
+  let bytes: Buffer;
+  try {
+    const size = fs.statSync(abs).size;
+    if (size > EXPERIMENT_LIMITS.bytes) {
+      throw new ExperimentError(`${file}: the file is ${(size / (1 << 20)).toFixed(1)} MB; an experiment file is at most ${EXPERIMENT_LIMITS.bytes >> 20} MB (its data belong in data files)`);
+    }
+    bytes = fs.readFileSync(abs);
+  } catch (err) {
+    if (err instanceof ExperimentError) throw err;
+    throw new ExperimentError(`${file}: cannot read the experiment file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new ExperimentError(`${file}: the file is UTF-16; save it as UTF-8 (e.g. Out-File -Encoding utf8, or the editor's "Save with Encoding")`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    throw new ExperimentError(`${file}: not valid UTF-8 text (first bad byte near ${lineColumn(text, text.indexOf('\uFFFD'))}); save it as UTF-8`);
+  }
 }
 
 /** Where an experiment came from: relative data paths resolve against `dir`. */
@@ -286,13 +419,7 @@ export interface LoadedExperiment {
 /** Reads, parses and validates an experiment file. */
 export function loadExperiment(file: string): LoadedExperiment {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new ExperimentError(`${file}: cannot read the experiment file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const experiment = validateExperiment(parseExperimentText(text, file), file);
+  const experiment = validateExperiment(parseExperimentText(readExperimentText(abs, file), file), file);
   return { experiment, file: abs, dir: path.dirname(abs) };
 }
 
@@ -301,13 +428,21 @@ export function defaultExperiment(name = 'experiment'): Experiment {
   return validateExperiment({ name });
 }
 
+/** The data file fields of an experiment. */
+export const DATA_PATH_FIELDS = ['trainImages', 'trainLabels', 'testImages', 'testLabels', 'train', 'test'] as const;
+
+/** A copy of an experiment (or of anything shaped like one) with `fn` applied to its data file paths. */
+export function mapDataPaths<T>(experiment: T, fn: (p: string) => string): T {
+  const data = (experiment as { data?: Record<string, unknown> } | null)?.data;
+  if (!data || typeof data !== 'object') return experiment;
+  const mapped = { ...data };
+  for (const key of DATA_PATH_FIELDS) if (typeof mapped[key] === 'string') mapped[key] = fn(mapped[key] as string);
+  return { ...experiment, data: mapped };
+}
+
 /** The experiment with its data file paths made absolute, so that a run's copy is usable on its own. */
 export function withAbsolutePaths(exp: Experiment, dir: string): Experiment {
-  const data = { ...exp.data } as Record<string, unknown>;
-  for (const key of ['trainImages', 'trainLabels', 'testImages', 'testLabels', 'train', 'test']) {
-    if (typeof data[key] === 'string') data[key] = path.resolve(dir, data[key] as string);
-  }
-  return { ...exp, data: data as unknown as DataConfig };
+  return mapDataPaths(exp, (p) => path.resolve(dir, p));
 }
 
 /**
@@ -316,8 +451,11 @@ export function withAbsolutePaths(exp: Experiment, dir: string): Experiment {
  */
 export function incompatibilities(run: Experiment, current: Experiment, runLabel: string): string[] {
   const fixed: (keyof Experiment)[] = ['method', 'data', 'tasks', 'network'];
+  // the same data file, however it is spelled (case on Windows, a run moved with its data)
+  const comparable = (exp: Experiment) => mapDataPaths(exp, (p) => comparablePath(p));
+  const [a, b] = [comparable(run), comparable(current)];
   return fixed
-    .filter((key) => JSON.stringify(run[key]) !== JSON.stringify(current[key]))
+    .filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]))
     .map(
       (key) =>
         `${key}: the experiment has ${JSON.stringify(current[key])} but the run ${runLabel} was trained with ${JSON.stringify(run[key])}; ` +

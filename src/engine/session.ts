@@ -7,13 +7,15 @@ import { initBackend } from './backend';
 import { buildTasks, Task } from './data/tasks';
 import { loadData } from './data/load';
 import { scoreTask } from './evaluate';
-import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, validateExperiment, withAbsolutePaths } from './experiment';
+import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, mapDataPaths, validateExperiment, withAbsolutePaths } from './experiment';
+import { faultPoint } from './faultPoints';
 import { methodOf, TaskReport } from './methods';
 import { freshHead, headLoss, initialNetwork } from './methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
 import { Network } from './network/network';
 import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
+import { toRun } from './run/runPaths';
 import { addTask, emptySummary, truncateSummary } from './run/summary';
 import { CancelledError } from './training';
 import type { BackendInfo, DenEvent, EventSink, RunSummary, TaskSummary } from '../protocol';
@@ -71,23 +73,30 @@ function baselineScores(exp: Experiment, tasks: Task[]): RunSummary['baseline'] 
 /**
  * The run to continue (or to branch from at `retrainTask`), checked against the experiment: the run
  * must have the experiment's method, data, tasks and network, and a task left to train, or the
- * checkpoint a branch starts from. `base`: the tasks the training starts after.
+ * checkpoint a branch starts from. `base`: the tasks the training starts after. With `lock`, the
+ * run is locked for writing (continuing it) before it is read, so that no other writer changes it.
  */
-export function openParent(runDir: string, exp: Experiment, taskCount: number, retrainTask: number | undefined, experimentFile: string) {
+export function openParent(runDir: string, exp: Experiment, taskCount: number, retrainTask: number | undefined, experimentFile: string, lock = false) {
   const parent = RunFolder.open(runDir);
-  const runExp = validateExperiment(parent.readExperiment(), parent.experimentFile);
-  const problems = incompatibilities(runExp, exp, parent.dir);
-  if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
-  const summary = parent.readSummary();
-  const completed = summary?.tasks.length ?? 0;
-  // A branch needs the checkpoint after task t − 1: it retrains a completed task or trains the next one.
-  if (retrainTask !== undefined && (retrainTask < 1 || retrainTask > Math.min(completed + 1, taskCount))) {
-    throw new RunError(`cannot retrain task ${retrainTask}: the run ${parent.dir} has completed tasks 1..${completed} of ${taskCount}; a branch retrains one of them or trains the next`);
+  if (lock) parent.lockForWriting();
+  try {
+    const runExp = validateExperiment(parent.readExperiment(), parent.experimentFile);
+    const problems = incompatibilities(runExp, exp, parent.dir);
+    if (problems.length) throw new ExperimentError(`${experimentFile}: cannot continue the run: ${problems.join('; ')}`, problems.map((m) => ({ path: m.split(':')[0], message: m })));
+    const summary = parent.readSummary();
+    const completed = summary?.tasks.length ?? 0;
+    // A branch needs the checkpoint after task t − 1: it retrains a completed task or trains the next one.
+    if (retrainTask !== undefined && (retrainTask < 1 || retrainTask > Math.min(completed + 1, taskCount))) {
+      throw new RunError(`cannot retrain task ${retrainTask}: the run ${parent.dir} has completed tasks 1..${completed} of ${taskCount}; a branch retrains one of them or trains the next`);
+    }
+    if (retrainTask === undefined && completed >= taskCount) {
+      throw new RunError(`the run ${parent.dir} has already trained all ${taskCount} tasks; retrain a task or start a new run`);
+    }
+    return { parent, summary, base: retrainTask !== undefined ? retrainTask - 1 : completed };
+  } catch (err) {
+    parent.release();
+    throw err;
   }
-  if (retrainTask === undefined && completed >= taskCount) {
-    throw new RunError(`the run ${parent.dir} has already trained all ${taskCount} tasks; retrain a task or start a new run`);
-  }
-  return { parent, summary, base: retrainTask !== undefined ? retrainTask - 1 : completed };
 }
 
 /**
@@ -114,10 +123,13 @@ function resumeInto(req: TrainRequest, taskCount: number): { request: TrainReque
   return { request };
 }
 
-/** Opens the run to continue or branch from, and the network and summary to start with. */
-function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: BackendInfo, experimentFile: string) {
-  const fresh = (run: RunFolder): { run: RunFolder; state: ModelState; summary: RunSummary; first: number } => ({
-    run,
+/**
+ * The run to write and the network and summary to start with: a new run or branch is created
+ * whole (its summary at 0 tasks of its own, status "started"), a run to continue is locked first.
+ * Either way this process holds the run's lock when this returns (release it when done).
+ */
+function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: BackendInfo, experimentFile: string): { run: RunFolder; state: ModelState; summary: RunSummary; first: number } {
+  const initial = (baseline = baselineScores(exp, tasks)) => ({
     state: methodOf(exp.method).initialModel(exp, tasks[0].train.features),
     summary: emptySummary({
       name: exp.name,
@@ -125,29 +137,37 @@ function openRun(req: TrainRequest, exp: Experiment, tasks: Task[], backend: Bac
       backend,
       experimentFile,
       taskNames: tasks.map((t) => t.name),
-      baseline: baselineScores(exp, tasks),
+      baseline,
       units: exp.network.hidden,
       params: { total: 0, nonZero: 0, sparsity: 0 },
     }),
-    first: 1,
   });
   if (!req.runDir) {
     if (req.retrainTask !== undefined) throw new RunError('retraining a task needs the run to branch from');
-    return fresh(req.into !== undefined ? RunFolder.at(req.into, exp.name, null) : RunFolder.create(req.runsDir ?? path.join(path.dirname(experimentFile), 'runs'), exp.name));
+    const { state, summary } = initial();
+    const start = { experiment: exp, summary };
+    const run = req.into !== undefined ? RunFolder.at(req.into, exp.name, null, start) : RunFolder.create(req.runsDir ?? path.join(path.dirname(experimentFile), 'runs'), exp.name, start);
+    return { run, state, summary, first: 1 };
   }
-  const { parent, summary: parentSummary, base } = openParent(req.runDir, exp, tasks.length, req.retrainTask, experimentFile);
-  parent.removeUnlistedCheckpoints();
-  const run = req.retrainTask !== undefined ? parent.createBranch(req.retrainTask, req.into) : parent;
-  if (base === 0 || !parentSummary) {
-    const started = fresh(run);
-    if (parentSummary) started.summary.baseline = parentSummary.baseline;
-    started.summary.branch = run === parent ? null : { parent: parent.dir, baseTask: 0 };
-    return started;
+  const branching = req.retrainTask !== undefined;
+  const { parent, summary: parentSummary, base } = openParent(req.runDir, exp, tasks.length, req.retrainTask, experimentFile, !branching);
+  try {
+    let start: { state: ModelState; summary: RunSummary };
+    if (base === 0 || !parentSummary) {
+      start = initial(parentSummary?.baseline);
+      if (parentSummary && !branching) start.summary.created = parentSummary.created;
+    } else {
+      const { model } = loadCheckpoint(parent.checkpointDir(base));
+      start = { state: model, summary: { ...truncateSummary({ ...parentSummary, experimentFile }, base), networks: model.networks.length } };
+    }
+    if (!branching) return { run: parent, ...start, first: base + 1 };
+    start.summary.branch = { parent: parent.dir, baseTask: base };
+    const run = parent.createBranch(req.retrainTask!, { experiment: exp, summary: start.summary }, req.into);
+    return { run, ...start, first: base + 1 };
+  } catch (err) {
+    parent.release();
+    throw err;
   }
-  const { model: state } = loadCheckpoint(parent.checkpointDir(base));
-  const summary = { ...truncateSummary({ ...parentSummary, experimentFile }, base), networks: state.networks.length };
-  if (run !== parent) summary.branch = { parent: parent.dir, baseTask: base };
-  return { run, state, summary, first: base + 1 };
 }
 
 function taskRecord(
@@ -184,7 +204,7 @@ function taskRecord(
     auroc: score.auroc,
     stages: report.stages,
     penalty: report.penalty ?? null,
-    hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
+    hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, headMu: d.headMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
 
@@ -193,13 +213,23 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   const started = Date.now();
   const loaded = loadExperiment(req.experimentFile);
   const exp = withAbsolutePaths({ ...loaded.experiment, method: req.method ?? loaded.experiment.method }, loaded.dir);
-  const method = methodOf(exp.method);
   const backend = await initBackend(req.backend ?? exp.backend);
   const tasks = prepareTasks(exp, loaded.dir);
   const resumed = resumeInto(req, tasks.length);
   if ('done' in resumed) return resumed.done;
-  const { run, state, summary: initial, first } = openRun(resumed.request, exp, tasks, backend, loaded.file);
-  let summary = initial;
+  const opened = openRun(resumed.request, exp, tasks, backend, loaded.file);
+  try {
+    return await trainTasks(req, exp, tasks, backend, opened, started);
+  } finally {
+    opened.run.release();
+  }
+}
+
+/** The tasks of a job, on a run whose lock this process holds. */
+async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], backend: BackendInfo, opened: ReturnType<typeof openRun>, started: number): Promise<TrainResult> {
+  const { run, state, first } = opened;
+  const method = methodOf(exp.method);
+  let summary = opened.summary;
   const count = req.until !== undefined ? req.until - first + 1 : req.tasks ?? (req.retrainTask !== undefined ? 1 : tasks.length - first + 1);
   const last = Math.min(tasks.length, first + Math.max(1, count) - 1);
   const emit = (event: DenEvent) => {
@@ -236,7 +266,8 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
         const finalState = model.toState();
         const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
         const checkpoint = run.ownCheckpointDir(t);
-        saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(exp, null, 2) + '\n' });
+        saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(mapDataPaths(exp, (p) => toRun(checkpoint, p)), null, 2) + '\n' });
+        faultPoint('after-checkpoint');
         summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend, {
           accuracy: validation.map((s) => s.accuracy),
           auroc: validation.map((s) => s.auroc),

@@ -4,10 +4,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { loadExperiment, withAbsolutePaths } from '../engine/experiment';
+import { describeHolder, runLockHolder } from '../engine/run/runLock';
+import { isInside } from '../engine/run/runPaths';
 import type { TrainJob } from '../protocol';
 import { chooseExperimentFile } from './experimentEditor';
 import { experimentTemplate } from './newExperiment';
-import { completedTasks, findRun, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
+import { allRuns, completedTasks, findRun, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
 import type { RunsNode } from './runsTree';
 import type { TrainingService } from './training';
 import type { TrainOutcome } from './trainerProcess';
@@ -143,21 +145,31 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
     if (run) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(run.dir));
   });
 
-  register('denLab.deleteRun', async (arg?: unknown, options?: { confirmed?: boolean }): Promise<boolean> => {
+  // Always asks (no argument skips it), and moves the folder to the trash where there is one.
+  register('denLab.deleteRun', async (arg?: unknown): Promise<boolean> => {
     const run = runOf(runs, arg) ?? (await pickRun(runs, 'Delete which run?'));
     if (!run) return false;
-    if (training.running && training.status.runDir && (training.status.runDir === run.dir || training.status.runDir.startsWith(run.dir + path.sep))) {
-      void vscode.window.showWarningMessage('DEN: this run is training; stop it first.');
+    const writer = [run, ...allRuns(run.branches)].map((r) => runLockHolder(r.dir)).find((l) => l !== null);
+    if ((training.running && training.status.runDir && isInside(training.status.runDir, run.dir)) || writer) {
+      void vscode.window.showWarningMessage(`DEN: this run is being trained${writer ? ` by ${describeHolder(writer)}` : ''}; stop it first.`);
       return false;
     }
-    if (!options?.confirmed) {
-      const del = 'Delete';
-      const branches = run.branches.length ? ` and its ${run.branches.length} branch(es)` : '';
-      const answer = await vscode.window.showWarningMessage(`Delete the run ${runLabel(run)}${branches}? Its checkpoints and metrics are removed from disk.`, { modal: true }, del);
-      if (answer !== del) return false;
+    const del = 'Move to Trash';
+    const branches = run.branches.length ? ` and its ${run.branches.length} branch(es)` : '';
+    const answer = await vscode.window.showWarningMessage(`Delete the run ${runLabel(run)}${branches}? Its checkpoints and metrics are moved to the trash.`, { modal: true }, del);
+    if (answer !== del) return false;
+    const uri = vscode.Uri.file(run.dir);
+    try {
+      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+      log.info(`moved run ${run.dir} to the trash`);
+    } catch (err) {
+      // no trash here (e.g. a remote or a server without one): only a second, explicit yes deletes for good
+      const forGood = 'Delete Permanently';
+      const again = await vscode.window.showWarningMessage(`The run ${runLabel(run)} cannot be moved to the trash (${(err as Error).message}). Delete it permanently?`, { modal: true }, forGood);
+      if (again !== forGood) return false;
+      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
+      log.info(`deleted run ${run.dir} permanently (no trash: ${(err as Error).message})`);
     }
-    await vscode.workspace.fs.delete(vscode.Uri.file(run.dir), { recursive: true, useTrash: false });
-    log.info(`deleted run ${run.dir}`);
     await runs.refresh();
     return true;
   });

@@ -25,10 +25,11 @@ export function experimentTemplate(name: string): string {
 
   "den": {
 ${field('tau', d.den.tau, 'τ: expand when the loss after selective retraining stays above τ')}
-${field('sigma', d.den.sigma, 'σ: split units whose incoming weights drifted more than σ')}
+${field('sigma', d.den.sigma, 'σ: split units whose incoming weights and bias drifted more than σ')}
 ${field('k', d.den.k, 'units added per hidden layer on expansion')}
-${field('mu', d.den.mu, 'μ: L1 soft-threshold per step (sparsity)')}
-${field('gamma', d.den.gamma, 'γ: group-lasso threshold per step on new units')}
+${field('mu', d.den.mu, 'μ: L1 on task 1 and the new units (a weight whose gradient stays below μ is 0)')}
+${field('headMu', d.den.headMu, 'L1 on the new head: which old units selection keeps')}
+${field('gamma', d.den.gamma, 'γ: group lasso on new units (a unit whose gradient stays below γ is removed)')}
 ${field('lambda', d.den.lambda, 'λ: drift penalty in selective retraining', true)}
   },
 

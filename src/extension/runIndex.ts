@@ -1,11 +1,16 @@
 // What the workspace's run folders contain, read from disk into one plain structure that the tree,
 // the commands, the hints and the dashboard share. No vscode import.
+import * as crypto from 'crypto';
 import * as path from 'path';
 import { Experiment, incompatibilities, validateExperiment } from '../engine/experiment';
 import { RunFolder } from '../engine/run/runFolder';
+import { LockInfo, runLockHolder } from '../engine/run/runLock';
+import { comparablePath, samePath } from '../engine/run/runPaths';
 import type { RunSummary } from '../protocol';
 
 export interface RunEntry {
+  /** The run's id for the dashboard (runIdOf(dir)), which never sees paths. */
+  id: string;
   dir: string;
   name: string;
   created: string;
@@ -17,11 +22,13 @@ export interface RunEntry {
   branches: RunEntry[];
   /** Why the folder could not be read fully, if so. */
   problem: string | null;
+  /** The process training this run now (this window's trainer, a CLI in a terminal…), if any. */
+  lock: LockInfo | null;
 }
 
 /** Reads one run folder and, recursively, its branches. Never throws: problems are recorded. */
 export function readRun(dir: string): RunEntry {
-  const entry: RunEntry = { dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null };
+  const entry: RunEntry = { id: runIdOf(dir), dir, name: path.basename(dir), created: '', summary: undefined, experiment: undefined, branchOf: null, branches: [], problem: null, lock: runLockHolder(dir) };
   try {
     const run = RunFolder.open(dir);
     entry.name = run.info.name;
@@ -42,7 +49,7 @@ export function readRun(dir: string): RunEntry {
 
 /** Top-level runs (branches are found through their parents), newest first. */
 export function readRuns(runJsonDirs: string[]): RunEntry[] {
-  const dirs = [...new Set(runJsonDirs.map((d) => path.resolve(d)))];
+  const dirs = [...new Set(runJsonDirs.map((d) => path.resolve(d)))].filter((d) => RunFolder.isRun(d)); // not a run being created
   const isBranch = (d: string) => path.basename(path.dirname(d)) === 'branches' && dirs.includes(path.dirname(path.dirname(d)));
   return dirs
     .filter((d) => !isBranch(d))
@@ -55,9 +62,17 @@ export function allRuns(runs: RunEntry[]): RunEntry[] {
   return runs.flatMap((r) => [r, ...allRuns(r.branches)]);
 }
 
+/** A stable id for a run folder (the same after a window reload), derived from its path. */
+export function runIdOf(dir: string): string {
+  return crypto.createHash('sha256').update(comparablePath(dir)).digest('base64url').slice(0, 16);
+}
+
+export function runById(runs: RunEntry[], id: string): RunEntry | undefined {
+  return allRuns(runs).find((r) => r.id === id);
+}
+
 export function findRun(runs: RunEntry[], dir: string): RunEntry | undefined {
-  const target = path.resolve(dir);
-  return allRuns(runs).find((r) => r.dir === target);
+  return allRuns(runs).find((r) => samePath(r.dir, dir));
 }
 
 export const completedTasks = (run: RunEntry): number => run.summary?.tasks.length ?? 0;
@@ -65,9 +80,9 @@ export const totalTasks = (run: RunEntry): number => run.summary?.taskNames.leng
 
 /** Runs (and branches) of one experiment file, most recently updated first. */
 export function runsOfExperiment(runs: RunEntry[], experimentFile: string): RunEntry[] {
-  const file = path.resolve(experimentFile);
+  const file = comparablePath(experimentFile);
   return allRuns(runs)
-    .filter((r) => r.summary && path.resolve(r.summary.experimentFile) === file)
+    .filter((r) => r.summary && comparablePath(r.summary.experimentFile) === file)
     .sort((a, b) => (b.summary!.updated > a.summary!.updated ? 1 : b.summary!.updated < a.summary!.updated ? -1 : 0));
 }
 

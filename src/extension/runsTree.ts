@@ -2,6 +2,7 @@
 // Built from the run folders (WorkspaceRuns) and, while a task trains, from the live events.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { describeHolder } from '../engine/run/runLock';
 import type { TaskSummary } from '../protocol';
 import type { LiveStatus } from './liveStatus';
 import { statusText } from './liveStatus';
@@ -118,6 +119,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.id = `run:${run.dir}`;
     const parts = [s?.method ?? '?', s?.backend.name ?? '?', `ACC ${f4(s?.acc)}`, `${done}/${total || '?'} tasks`];
     if (live) parts.push('training…');
+    else if (run.lock) parts.push(`training in process ${run.lock.pid}`);
+    else if (s && done === 0 && total > 0) parts.push('stopped before task 1');
     item.description = parts.join(' · ');
     item.iconPath = new vscode.ThemeIcon(live ? 'sync~spin' : run.branchOf ? 'git-branch' : 'beaker');
     const tip = new vscode.MarkdownString();
@@ -129,6 +132,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       tip.appendMarkdown(`Experiment: \`${s.experimentFile}\`\n\n`);
     }
     if (run.branchOf) tip.appendMarkdown(`Branch: retrained task ${run.branchOf.task} of \`${path.basename(run.branchOf.parent)}\`\n\n`);
+    if (run.lock && !live) tip.appendMarkdown(`Being trained by ${describeHolder(run.lock)}\n\n`);
     tip.appendMarkdown(`Folder: \`${run.dir}\``);
     item.tooltip = tip;
     item.contextValue = `run.${done < total ? (run.branchOf ? 'branch' : 'open') : 'complete'}${live ? '.training' : ''}`;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DenEvent, TrainJob } from '../protocol';
 import { applyEvent, initialStatus, jobProgress, LiveStatus, statusText } from './liveStatus';
-import { TrainerCrashedError, TrainerProcess, TrainingFailedError, TrainOutcome } from './trainerProcess';
+import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError, TrainOutcome } from './trainerProcess';
 
 export class TrainingService implements vscode.Disposable {
   private trainer: TrainerProcess | undefined;
@@ -57,6 +57,9 @@ export class TrainingService implements vscode.Disposable {
     const trainer = new TrainerProcess({
       script: vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainer.js').fsPath,
       nodePath: config.get<string>('nodePath') || undefined,
+      nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
+      // the experiment's workspace folder: its node_modules may hold @tensorflow/tfjs-node
+      cwd: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(job.experimentFile))?.uri.fsPath ?? path.dirname(job.experimentFile),
       log: (level, message) => this.log[level](message),
     });
     this.trainer = trainer;
@@ -95,6 +98,10 @@ export class TrainingService implements vscode.Disposable {
       }
       return outcome;
     } catch (err) {
+      if (err instanceof TrainerCrashedError && err.killedAfterCancel) {
+        void vscode.window.showWarningMessage('DEN: the trainer did not stop in time and was killed; the run stays at its last completed task.');
+        return undefined;
+      }
       this.reportFailure(err as Error, job, title);
       return undefined;
     } finally {
@@ -134,6 +141,13 @@ export class TrainingService implements vscode.Disposable {
     if (err instanceof TrainingFailedError) {
       message = `DEN: ${title} failed: ${err.message}`;
       this.log.error(`${err.kind}: ${err.message}`);
+    } else if (err instanceof TrainerStartError) {
+      message = `DEN: ${err.message}`;
+      this.log.error(message);
+      void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'denLab.nodePath');
+      });
+      return;
     } else if (err instanceof TrainerCrashedError) {
       message = `DEN: ${err.message}. The run keeps its last completed task.`;
       this.log.error(message);

@@ -1,12 +1,18 @@
 // The trainer process: forked by the extension host, it runs one training job with the engine
 // and streams the engine's events back over IPC. The extension host itself never trains.
+// When the host goes away (closed window, crashed or killed extension host) nothing will read the
+// results: the job stops at its next step and the process exits, at the latest after EXIT_GRACE_MS.
 import { checkHostToTrainer } from '../protocolGuards';
-import type { HostToTrainer, TrainJob, TrainerToHost } from '../protocol';
+import type { TrainJob, TrainerToHost } from '../protocol';
 import { isExplainedFailure } from '../engine/errorKinds';
 import { train } from '../engine/session';
 
+const EXIT_GRACE_MS = 5000;
+
+/** Sends to the host if it is still there; a message to a host that left is dropped. */
 function send(msg: TrainerToHost): void {
-  process.send?.(msg);
+  if (!process.connected) return;
+  process.send?.(msg, undefined, undefined, () => undefined);
 }
 
 let abort: AbortController | null = null;
@@ -37,12 +43,12 @@ function shutdown(): void {
 }
 
 process.on('message', (msg: unknown) => {
-  const problem = checkHostToTrainer(msg);
-  if (problem) {
-    send({ type: 'log', level: 'error', message: `trainer: ignored a malformed message: ${problem}` });
+  const checked = checkHostToTrainer(msg);
+  if (!checked.ok) {
+    send({ type: 'log', level: 'error', message: `trainer: ignored a malformed message: ${checked.problem}` });
     return;
   }
-  const m = msg as HostToTrainer;
+  const m = checked.value;
   switch (m.type) {
     case 'train':
       if (busy) send({ type: 'failed', name: 'BusyError', message: 'the trainer is already training; stop it first' });
@@ -59,11 +65,14 @@ process.on('message', (msg: unknown) => {
   }
 });
 
-// The host went away: nothing will read our results, so stop at the next step and exit.
+// The host went away: stop at the next step and exit; a step that never ends does not keep us alive.
 process.on('disconnect', () => {
   exitWhenIdle = true;
   abort?.abort();
   if (!busy) process.exit(0);
+  setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
 });
+// The host's end of our pipes may close first: writing to them must not crash the job.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 send({ type: 'ready', pid: process.pid, node: process.version });

@@ -17,7 +17,7 @@ const T = 4;
 function run(method: MethodName, protocol: Protocol, seed: number, score: number, params: number, growth = 0, forget = 0): RunResult {
   const R = Array.from({ length: T }, (_, t) => Array.from({ length: t + 1 }, (_, j) => (j === 0 ? score - forget * t : score)));
   const paramsAfterTask = Array.from({ length: T }, (_, t) => params + growth * t);
-  const task = { unitsBefore: [10, 5], selectedUnits: null, selectedInputs: null, inputs: 20, weightsAllowed: null, weightsChanged: null, weightsTotal: null, tauStatistic: null, expanded: false, added: [0, 0], pruned: [0, 0], split: [0, 0], maxDrift: null, driftP90: null, accuracy: score, auroc: score };
+  const task = { unitsBefore: [10, 5], selectedUnits: null, selectedInputs: null, weightsAllowed: null, weightsChanged: null, weightsTotal: null, tauStatistic: null, expanded: false, added: [0, 0], pruned: [0, 0], split: [0, 0], maxDrift: null, driftP90: null, accuracy: score, auroc: score };
   const last = R[T - 1];
   const acc = last.reduce((a, b) => a + b, 0) / T;
   return {
@@ -46,6 +46,7 @@ function run(method: MethodName, protocol: Protocol, seed: number, score: number
     accuracy: R,
     auroc: R,
     tasks: Array.from({ length: T }, () => task),
+    inputDim: 20,
   };
 }
 

@@ -79,7 +79,7 @@ describe('den-lab sweep', function () {
       { field: 'den.tau', values: [0.01, 1] },
       { field: 'den.k', values: [2, 4] },
     ]);
-    assert.deepEqual([sweep.base, sweep.fromTask, sweep.untilTask, sweep.quality, sweep.executor], [null, 1, 2, 'acc', { kind: 'local', jobs: 2 }]);
+    assert.deepEqual([sweep.base, sweep.fromTask, sweep.untilTask, sweep.quality, sweep.executor], [null, 1, 2, 'validationAcc', { kind: 'local', jobs: 2 }]);
     const stl = 2 * (784 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10); // two tasks' networks 784-16-8-10
     assert.equal(sweep.stlParams, stl);
     assert.deepEqual(
@@ -115,7 +115,12 @@ describe('den-lab sweep', function () {
       assert.deepEqual(res.added, [0, 1].map((l) => s.tasks[0].added[l] + s.tasks[1].added[l]));
       assert.deepEqual(res.split, [0, 1].map((l) => s.tasks[0].split[l] + s.tasks[1].split[l]));
       assert.equal(res.seconds, s.tasks[0].seconds + s.tasks[1].seconds);
-      assert.equal(res.validation, null, 'this summary has no validation scores');
+      assert.deepEqual([res.validationAcc, res.validationAuroc], [s.validation!.acc, s.validation!.meanAuroc]);
+      assert.ok(res.validationAcc! > 0.1, 'validation scores are there');
+      // the mechanisms over tasks 2..T: task 2's τ test decided the expansion, as the point's τ says
+      const expanded = s.tasks[1].expanded;
+      assert.equal(expanded, s.tasks[1].tauStatistic! > Number(p.values['den.tau']));
+      assert.deepEqual([res.mechanisms!.expandedTasks, res.mechanisms!.skippedTasks], expanded ? [1, 0] : [0, 1]);
       assert.ok(p.started! < p.ended!, 'start and end times');
       if (p !== sweep.points[0] && p !== sweep.points[3]) continue;
       // The same values trained alone, from a file written here, give the same numbers (the two corners of the grid).
@@ -140,14 +145,15 @@ describe('den-lab sweep', function () {
     const firstLog = path.join(sweepDir, sweep.points[0].run, 'events.jsonl');
     const logLength = fs.readFileSync(firstLog, 'utf8').length;
     const summaryFile = path.join(sweepDir, sweep.points[0].run, 'summary.json');
-    fs.writeFileSync(summaryFile, JSON.stringify({ ...summaryOf(path.dirname(summaryFile)), validationAccuracy: [[0.5], [0.25, 0.75]] }));
+    const written = summaryOf(path.dirname(summaryFile));
+    fs.writeFileSync(summaryFile, JSON.stringify({ ...written, validation: { ...written.validation, acc: 0.625, meanAuroc: 0.75 } }));
     const again = run(args);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /4 done already, 0 to train, 2 at a time \(local\)/);
     assert.match(again.stdout, /^01-tau0\.01-k2 +done +0\.01 +2 +0\.\d{4}/m, 'the table');
     assert.equal(fs.readFileSync(firstLog, 'utf8').length, logLength, 'the point was not trained again');
     const resumed = readSweepJson(sweepDir);
-    assert.deepEqual(resumed.points[0].result!.validation, { validationAccuracy: [[0.5], [0.25, 0.75]] });
+    assert.deepEqual([resumed.points[0].result!.validationAcc, resumed.points[0].result!.validationAuroc], [0.625, 0.75], 'a re-run reads the results again from the run folders');
     assert.deepEqual(resumed.points.map((p) => p.started), sweep.points.map((p) => p.started));
   });
 
@@ -234,7 +240,8 @@ describe('den-lab sweep', function () {
     assert.equal(sweep.state, 'cancelled');
     assert.deepEqual(sweep.points.map((pt) => pt.status), ['cancelled', 'cancelled', 'pending']);
     assert.equal(sweep.pid, null);
-    assert.ok(sweep.points.every((pt) => !fs.existsSync(path.join(sweepDir, pt.run, 'summary.json'))), 'no task was completed');
+    const completed = (runDir: string) => (fs.existsSync(path.join(runDir, 'summary.json')) ? summaryOf(runDir).tasks.length : 0);
+    assert.ok(sweep.points.every((pt) => completed(path.join(sweepDir, pt.run)) === 0), 'no task was completed');
 
     const q = startJson<SweepEvent>(args);
     const resumed = (await q.waitFor((e) => e.type === 'sweep-start')) as Extract<SweepEvent, { type: 'sweep-start' }>;

@@ -6,28 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, currentBackend, initBackend } from '../../src/engine/backend';
 import { isWasmMatMulPatched } from '../../src/engine/wasmMatMul';
 import { Rng } from '../../src/engine/random';
-
-const repoModules = path.resolve(__dirname, '../../node_modules');
-
-/**
- * A stand-in for @tensorflow/tfjs-node, which cannot be installed on this machine (its install
- * downloads libtensorflow). Like the real package, loading it registers a backend named
- * 'tensorflow' in the global TF.js engine; here that backend runs the CPU kernels. It lets the
- * test exercise the real discovery, selection and reporting code of the native path.
- */
-function fakeNativePackage(root: string, body: string): void {
-  const dir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0-test', main: 'index.js' }));
-  fs.writeFileSync(path.join(dir, 'index.js'), body);
-}
-
-const registersCpuCopy = `
-const tf = require(${JSON.stringify(path.join(repoModules, '@tensorflow/tfjs-core'))});
-const { MathBackendCPU } = require(${JSON.stringify(path.join(repoModules, '@tensorflow/tfjs-backend-cpu'))});
-for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
-tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
-`;
+import { fakeNativePackage } from '../fakeNativePackage';
 
 describe('backends', () => {
   const saved = process.env.DEN_LAB_NODE_MODULES;
@@ -63,7 +42,7 @@ describe('backends', () => {
   it("'auto' prefers the native binding when it is installed, and reports its version", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'den-native-'));
     try {
-      fakeNativePackage(root, registersCpuCopy);
+      fakeNativePackage(root);
       process.env.DEN_LAB_NODE_MODULES = path.join(root, 'node_modules');
       const info = await initBackend('auto');
       assert.deepEqual({ name: info.name, version: info.version }, { name: 'tensorflow', version: '4.22.0-test' });

@@ -9,6 +9,7 @@ import { NetworkState } from '../../src/engine/network/state';
 import { selectSubnetwork, selectionMasks } from '../../src/engine/network/structure';
 import { Task } from '../../src/engine/data/tasks';
 import type { DenEvent } from '../../src/protocol';
+import { headLoss } from '../../src/engine/methods/method';
 import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend, variableCount } from './helpers';
 
 /** Trains task 1, adds task 2's head, and returns the network. */
@@ -41,7 +42,7 @@ describe('DEN on real data', function () {
 
   it('selective retraining changes only the selected subnetwork; everything else stays bit-identical', async () => {
     // A strong L1 makes the sparse head drop units, so the selection is a strict subset.
-    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.003, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
+    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.01, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
     const tasks = tasksOf(exp);
     const net = await afterTaskOne(exp, tasks);
     const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
@@ -72,7 +73,7 @@ describe('DEN on real data', function () {
   });
 
   it('subnetwork retraining changes only the head rows of selected top units', async () => {
-    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.3, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
+    const exp = smallExperiment({ training: { learningRate: 0.01 }, den: { mu: 0.01, sparseHeadSteps: 150, tau: 1e9, sigma: 1e9 } });
     const tasks = tasksOf(exp);
     const net = await afterTaskOne(exp, tasks);
     const { snaps } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
@@ -98,7 +99,7 @@ describe('DEN on real data', function () {
     const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'tau-test' ? 'tested' : null));
     const tau = events.find((e) => e.type === 'tau-test') as Extract<DenEvent, { type: 'tau-test' }>;
     const probe = new Network(snaps.tested);
-    const loss = meanLoss(probe, 2, tasks[1].train, 'sigmoid-bce');
+    const loss = meanLoss(probe, 2, tasks[1].train, headLoss(exp, tasks[1].outputs));
     probe.dispose();
     assert.ok(Math.abs(loss - tau.value) < 1e-6, `statistic ${tau.value} = training BCE of the retrained network ${loss}`);
     assert.equal(tau.expand, tau.value > exp.den.tau);

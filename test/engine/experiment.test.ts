@@ -150,7 +150,7 @@ describe('experiment: errors name the field and the allowed range', () => {
   });
 
   it('an unknown field, listing the allowed ones', () => {
-    const err = invalid({ den: { sigmaa: 0.1 } }, 'den.sigmaa', 'unknown field', /allowed here: tau, sigma, k, mu, gamma, lambda/, 'retrainEpochs');
+    const err = invalid({ den: { sigmaa: 0.1 } }, 'den.sigmaa', 'unknown field', /allowed here: tau, sigma, k, mu, headMu, gamma, proximal, lambda/, 'retrainEpochs');
     assert.deepEqual(err.problems.map((p) => p.path), ['den.sigmaa']);
     invalid({ epochs: 3 }, 'epochs: unknown field', /allowed here: .*name.*data.*tasks.*network.*den.*training/);
   });

@@ -264,9 +264,12 @@ describe('methods on real data', function () {
         assert.deepEqual(r.added, [5, 5]);
         assert.deepEqual(r.pruned, [0, 0]);
       }
-      // the same settings prune every new unit in den
+      // the same settings zero every new unit's group in den: each is pruned, or kept because its
+      // constant output feeds an old unit
       const den = await learn('den', make({ den: { sparseHeadSteps: 30, tau: 0, gamma: 10, sigma: 1e9, k: 5 } }), tasks, 2);
-      assert.deepEqual(den.reports[1].pruned, [5, 5]);
+      const expansion = den.events.find((e) => e.type === 'expansion') as Extract<DenEvent, { type: 'expansion' }>;
+      assert.deepEqual(den.reports[1].pruned.map((p, l) => p + expansion.deadKept![l]), [5, 5]);
+      assert.equal(den.reports[1].pruned[1], 5, 'the top layer\'s dead units feed only the task\'s head: all removed');
       t.model.dispose();
       den.model.dispose();
     });

@@ -19,11 +19,11 @@ describe('metrics: accuracy', () => {
     assert.equal(accuracy(probs, Int32Array.of(1, 0, 1, 0), 3), 1);
   });
 
-  it('a single output predicts 1 only when the probability is strictly greater than 0.5', () => {
-    const probs = Float32Array.of(0.5, 0.51, 0.2, 0.9, 0.4999);
+  it('a single output predicts 1 only when its logit is strictly greater than 0 (probability > 0.5)', () => {
+    const logits = Float32Array.of(0, 0.04, -1.4, 2.2, -0.0004);
     // predictions: 0, 1, 0, 1, 0
-    assert.equal(accuracy(probs, Int32Array.of(1, 1, 0, 0, 0), 1), 3 / 5);
-    assert.equal(accuracy(probs, Int32Array.of(0, 1, 0, 1, 0), 1), 1);
+    assert.equal(accuracy(logits, Int32Array.of(1, 1, 0, 0, 0), 1), 3 / 5);
+    assert.equal(accuracy(logits, Int32Array.of(0, 1, 0, 1, 0), 1), 1);
   });
 
   it('is NaN without examples', () => {

@@ -144,10 +144,12 @@ describe('training sessions and run folders', function () {
     assert.deepEqual(rest.summary.accuracy[0], one.summary.accuracy[0], 'task 1 was not trained again');
     await assert.rejects(train({ experimentFile: file, into: scratch, until: 4 }), (err: Error) => err instanceof RunError && /until task 4: must be between 1 and the stream's 3 tasks/.test(err.message));
 
-    // an attempt killed before its first task ended left run.json only: the folder is reused
-    const early = RunFolder.at(path.join(dir, 'sweep', 'runs', 'p3'), 'session test', { dir: run.runDir, baseTask: 1 });
-    const reused = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into: early.dir, until: 2 });
-    assert.equal(reused.runDir, early.dir);
+    // an attempt of an older version killed before its first task left run.json only: the folder is reused
+    const early = path.join(dir, 'sweep', 'runs', 'p3');
+    fs.mkdirSync(early, { recursive: true });
+    fs.writeFileSync(path.join(early, 'run.json'), JSON.stringify({ format: 'den-lab-run', formatVersion: 1, name: 'session test', created: new Date().toISOString(), parent: { dir: path.relative(early, run.runDir), baseTask: 1 } }));
+    const reused = await train({ experimentFile: file, runDir: run.runDir, retrainTask: 2, into: early, until: 2 });
+    assert.equal(reused.runDir, early);
     assert.deepEqual(reused.summary.accuracy, branch.summary.accuracy, 'the same values give the same numbers');
 
     // a branch can also train the run's next task (a sweep of task 3 of a run that has 2)

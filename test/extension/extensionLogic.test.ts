@@ -17,7 +17,6 @@ import { thresholdHints } from '../../src/extension/thresholdHints';
 import { checkExperimentText, csvHeaderProblem, idxHeaderProblem } from '../../src/extension/experimentProblems';
 import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
 import { metricsCsv } from '../../src/extension/dashboard/metricsExport';
-import { checkHostToTrainer, checkHostToWebview, checkTrainerToHost, checkWebviewToHost } from '../../src/protocolGuards';
 import type { RunSummary } from '../../src/protocol';
 
 const EXPERIMENT = `// a small experiment
@@ -82,7 +81,7 @@ describe('extension logic on a real run', function () {
     assert.equal(s.runDir, runDir);
     assert.equal(s.completedInThisJob, 2);
     assert.deepEqual(s.units, summary.tasks[1].units);
-    assert.ok(texts.some((t) => /^task 2 of 3 · selective retraining \d+% · loss 0\.\d{4}$/.test(t)), texts.slice(-3).join(' | '));
+    assert.ok(texts.some((t) => /^task 2 of 3 · selective retraining \d+% · loss \d+\.\d{4}$/.test(t)), texts.slice(-3).join(' | '));
   });
 
   it('hints next to τ, σ and k say what the run observed', () => {
@@ -157,7 +156,7 @@ describe('extension logic on a real run', function () {
     assert.equal(readThresholds(added.text!, 'x').values!.lambda, 2, 'a field not in the file is added');
     const bad = editThreshold(EXPERIMENT, 'x', 'k', 2.5);
     assert.equal(bad.text, null);
-    assert.match(bad.problems[0].message, /den\.k .*must be integer/);
+    assert.match(bad.problems[0].message, /den\.k .*must be an integer/);
   });
 
   it('exports metrics as CSV with a row per task and the R matrix', () => {
@@ -166,21 +165,6 @@ describe('extension logic on a real run', function () {
     assert.equal(csv.filter((l) => /^\d+,permuted-\d,/.test(l)).length, 2);
     assert.ok(csv.some((l) => l.startsWith(`ACC,${summary.acc}`)));
     assert.ok(csv.some((l) => l.startsWith('after 2,')));
-  });
-
-  it('message checks accept well-formed messages and name what is wrong with others', () => {
-    assert.equal(checkWebviewToHost({ type: 'setThreshold', field: 'sigma', value: 0.1 }), null);
-    assert.match(checkWebviewToHost({ type: 'setThreshold', field: 'name', value: 1 })!, /field 'field'/);
-    assert.match(checkWebviewToHost({ type: 'retrainTask', task: 0 })!, /field 'task'/);
-    assert.match(checkWebviewToHost({ type: 'savePng', chart: 'x', dataUrl: 'javascript:alert(1)' })!, /dataUrl/);
-    assert.match(checkWebviewToHost({ type: 'rm -rf' })!, /unknown message type/);
-    assert.equal(checkWebviewToHost(null), 'not an object');
-    assert.equal(checkHostToWebview({ type: 'events', runDir: '/r', events: [{ type: 'loss' }] }), null);
-    assert.match(checkHostToWebview({ type: 'events', runDir: '/r', events: [3] })!, /events/);
-    assert.equal(checkTrainerToHost({ type: 'ready', pid: 3, node: 'v20' }), null);
-    assert.match(checkTrainerToHost({ type: 'done', runDir: '/r' })!, /cancelled/);
-    assert.equal(checkHostToTrainer({ type: 'train', job: { experimentFile: '/e' } }), null);
-    assert.match(checkHostToTrainer({ type: 'train', job: {} })!, /job/);
   });
 
   it('"New Experiment" writes a commented file whose values are exactly the defaults', () => {

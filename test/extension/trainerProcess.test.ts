@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { TrainerCrashedError, TrainerProcess, TrainingFailedError } from '../../src/extension/trainerProcess';
+import { fork } from 'child_process';
+import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/extension/trainerProcess';
 import { RunFolder } from '../../src/engine/run/runFolder';
 import type { DenEvent } from '../../src/protocol';
+import { fakeNativePackage } from '../fakeNativePackage';
 
 const script = path.resolve(__dirname, '../../dist/trainer.js');
 const alive = (pid: number) => {
@@ -129,7 +131,100 @@ describe('trainer process (real fork of dist/trainer.js)', function () {
     logs.length = 0;
     const trainer = new TrainerProcess({ script: fake, log: (level, m) => logs.push(`${level}: ${m}`) });
     await assert.rejects(trainer.start({ experimentFile: file }), /bye/);
-    assert.ok(logs.some((l) => /malformed message.*'event': field 'event'/.test(l)), logs.join('\n'));
-    assert.ok(logs.some((l) => /malformed message.*not an object/.test(l)));
+    assert.ok(logs.some((l) => /malformed message from the trainer: 'event'\.event: Invalid key: Expected "event"/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /malformed message from the trainer: message: Invalid type: Expected Object but received "nonsense"/.test(l)));
+  });
+
+  it('a denLab.nodePath that does not exist fails at once with a message naming the setting', async () => {
+    const trainer = new TrainerProcess({ script, nodePath: path.join(dir, 'no-such-node'), log: () => undefined });
+    const started = Date.now();
+    await assert.rejects(trainer.start({ experimentFile: file }), (err: Error) => {
+      assert.ok(err instanceof TrainerStartError, String(err));
+      assert.match(err.message, /denLab\.nodePath is ".*no-such-node", which does not exist\. Set denLab\.nodePath to a Node 20\+ executable, or clear it/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, 'it does not wait for an exit that never comes');
+    assert.equal(trainer.running, false, 'a new job can start');
+  });
+
+  it('a nodePath that is not Node (it never says ready) times out instead of waiting forever', async () => {
+    const notNode = path.join(dir, 'not-node.sh');
+    fs.writeFileSync(notNode, '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+    const trainer = new TrainerProcess({ script, nodePath: notNode, log: () => undefined, readyTimeoutMs: 1500 });
+    await assert.rejects(trainer.start({ experimentFile: file }), (err: Error) => err instanceof TrainerStartError && /did not start within 2 s/.test(err.message));
+    assert.equal(trainer.running, false);
+  });
+
+  it("runs in the given folder with no execArgv of the host, and finds tfjs-node in the folder's node_modules or in nodeModulesPath", async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment({ backend: 'tensorflow' })));
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'den-ws-'));
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'den-native-'));
+    const saved = process.execArgv.slice();
+    process.execArgv.push('--title=den-host-flag'); // what fork() would pass on by default
+    try {
+      fakeNativePackage(workspace);
+      fakeNativePackage(elsewhere);
+      for (const options of [{ cwd: workspace }, { cwd: dir, nodeModulesPath: path.join(elsewhere, 'node_modules') }]) {
+        const trainer = new TrainerProcess({ script, log: () => undefined, ...options });
+        trainer.onEvent((e) => {
+          if (e.type === 'run-start') {
+            const cmdline = fs.readFileSync(`/proc/${trainer.pid}/cmdline`, 'utf8');
+            assert.doesNotMatch(cmdline, /den-host-flag/, 'the host execArgv is not inherited');
+            assert.equal(fs.realpathSync(fs.readlinkSync(`/proc/${trainer.pid}/cwd`)), fs.realpathSync(options.cwd));
+            assert.deepEqual({ name: e.backend.name, version: e.backend.version }, { name: 'tensorflow', version: '4.22.0-test' });
+            trainer.cancel();
+          }
+        });
+        const outcome = await trainer.start({ experimentFile: file, tasks: 1 });
+        assert.equal(outcome.summary.backend.name, 'tensorflow');
+      }
+    } finally {
+      process.execArgv.splice(0, process.execArgv.length, ...saved);
+      fs.rmSync(workspace, { recursive: true, force: true });
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a cancel that the trainer does not honour escalates to SIGKILL after the grace period', async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment({ den: { sparseHeadSteps: 1000000 } })));
+    const trainer = new TrainerProcess({ script, log: () => undefined, cancelGraceMs: 1000 });
+    let pid = 0;
+    trainer.onEvent((e) => {
+      if (e.type === 'stage-start' && e.task === 2 && !pid) {
+        pid = trainer.pid!;
+        process.kill(pid, 'SIGSTOP'); // a trainer stuck in a step: it cannot read the cancel
+        trainer.cancel();
+      }
+    });
+    const started = trainer.start({ experimentFile: file });
+    await assert.rejects(started, (err: Error) => {
+      assert.ok(err instanceof TrainerCrashedError);
+      assert.equal(err.killedAfterCancel, true);
+      assert.equal(err.signal, 'SIGKILL');
+      return true;
+    });
+    await waitFor(() => !alive(pid));
+  });
+
+  it('a trainer whose host is killed stops and exits within a few seconds', async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment({ den: { sparseHeadSteps: 1000000 } })));
+    // a stand-in extension host: forks the trainer as TrainerProcess does and reports its pid once task 2 trains
+    const hostScript = path.join(dir, 'host.js');
+    fs.writeFileSync(
+      hostScript,
+      `const { fork } = require('child_process');
+const t = fork(${JSON.stringify(script)}, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+t.on('message', (m) => {
+  if (m.type === 'ready') t.send({ type: 'train', job: { experimentFile: ${JSON.stringify(file)} } });
+  if (m.type === 'event' && m.event.type === 'stage-start' && m.event.task === 2) process.send({ trainer: t.pid });
+});`,
+    );
+    const host = fork(hostScript, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const trainerPid = await new Promise<number>((resolve) => host.on('message', (m: { trainer: number }) => resolve(m.trainer)));
+    assert.ok(alive(trainerPid));
+    host.kill('SIGKILL');
+    const killed = Date.now();
+    await waitFor(() => !alive(trainerPid), 10000);
+    assert.ok(Date.now() - killed < 6000, `the trainer outlived its host by ${Date.now() - killed} ms`);
   });
 });

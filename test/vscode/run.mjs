@@ -7,7 +7,11 @@
 //                                       2. the UI flow: palette "DEN: Train Next Task" on a copy of
 //                                          examples/, the Runs tree rows, a screenshot;
 //                                       3. the dashboard: two tasks trained, the loss chart's points
-//                                          and expansion/split markers, the same after a window reload.
+//                                          and expansion/split markers, the same after a window reload;
+//                                       4. the extension host SIGKILLed while it trains: its trainer
+//                                          must exit within a few seconds;
+//                                       5. a second code-server WITH workspace trust: the in-host
+//                                          suite for an untrusted workspace (restricted mode).
 //   node test/vscode/run.mjs --vsix     also: `npm run package`, install den-lab.vsix into code-server,
 //                                       check what it holds (no node_modules) and run the UI flow
 //                                       again against the installed copy.
@@ -50,20 +54,26 @@ for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-s
 
 // --- a throw-away profile and workspaces ---
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-lab-vscode-'));
-const dirs = { ud: path.join(tmp, 'user-data'), ext: path.join(tmp, 'extensions'), tests: path.join(tmp, 'tests') };
-fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
-fs.writeFileSync(
-  path.join(dirs.ud, 'User', 'settings.json'),
-  JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'security.workspace.trust.enabled': false,
-  }),
-);
+const dirs = { ud: path.join(tmp, 'user-data'), udTrust: path.join(tmp, 'user-data-trust'), ext: path.join(tmp, 'extensions'), tests: path.join(tmp, 'tests') };
+/** A user-data folder; `trust`: workspace trust on, new folders open in restricted mode without asking. */
+function writeProfile(dir, trust) {
+  fs.mkdirSync(path.join(dir, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'security.workspace.trust.enabled': trust,
+      'security.workspace.trust.startupPrompt': 'never',
+    }),
+  );
+}
+writeProfile(dirs.ud, false);
+writeProfile(dirs.udTrust, true);
 fs.cpSync(path.join(root, 'test/vscode/workspace'), dirs.tests, { recursive: true });
 /** A fresh copy of examples/ (one per UI flow), with the media/ its "$schema" points to. */
 function exampleWorkspace(name) {
@@ -78,12 +88,13 @@ fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
 // code-server keeps its own state in XDG folders; keep them out of ~/.config and ~/.local
 const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
 const profile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
+const trustProfile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.udTrust, '--extensions-dir', dirs.ext];
 
 function buildSuite() {
   const out = path.join(root, 'out/vscode-test');
   fs.rmSync(out, { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: ['index.ts', 'extension.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
+    entryPoints: ['index.ts', 'extension.test.ts', 'untrusted.test.ts', 'killHost.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
     outdir: out,
     bundle: true,
     platform: 'node',
@@ -124,12 +135,15 @@ const freePort = () =>
     });
   });
 
-/** Starts code-server in its own session (setsid), so that one signal ends it and everything it started. */
-async function startServer(port) {
-  const log = fs.openSync(path.join(tmp, 'code-server.log'), 'w');
+/**
+ * Starts code-server in its own session (setsid), so that one signal ends it and everything it
+ * started. `trust`: with workspace trust (a folder opens in restricted mode), else without it.
+ */
+async function startServer(port, { trust = false } = {}) {
+  const log = fs.openSync(path.join(tmp, trust ? 'code-server-trust.log' : 'code-server.log'), 'w');
   const child = spawn(
     CODE_SERVER,
-    [...profile, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
+    [...(trust ? trustProfile : profile), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override'],
     { env, detached: true, stdio: ['ignore', log, log] },
   );
   const origin = `http://127.0.0.1:${port}`;
@@ -169,8 +183,8 @@ function workbenchUrl(origin, folder, payload) {
   return `${origin}/${q}${payload.length ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`;
 }
 
-/** 1. The mocha suite inside the extension host; its result comes back through the automation hooks. */
-async function inHostTests(browser, origin, testsPath) {
+/** 1. A mocha suite inside the extension host (index.ts picks it by the folder's name); its result comes back through the automation hooks. */
+async function inHostTests(browser, origin, testsPath, folder = dirs.tests) {
   const host = new URL(origin).host; // the remote authority is the page's host:port
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://${host}${root}`],
@@ -189,13 +203,13 @@ async function inHostTests(browser, origin, testsPath) {
     else console.log(`  │ ${line.replace(/\n/g, '\n  │ ')}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(code));
-  await page.goto(workbenchUrl(origin, dirs.tests, payload));
+  await page.goto(workbenchUrl(origin, folder, payload));
   let timer;
   const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), IN_HOST_TIMEOUT_MS)))]);
   clearTimeout(timer);
   if (code !== 0) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-in-host-failure.png') }).catch(() => {});
   await context.close();
-  say(`in-host tests: exit code ${code}${counts ? `, ${counts.passed} passed, ${counts.failed} failed` : ''}`);
+  say(`in-host tests (${path.basename(folder)}): exit code ${code}${counts ? `, ${counts.passed} passed, ${counts.failed} failed` : ''}`);
   if (counts) {
     passed += counts.passed;
     failed += counts.failed;
@@ -358,6 +372,71 @@ async function dashboardFlow(browser, origin) {
   }
 }
 
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * 4. The extension host SIGKILLed while it trains (a crash of the window): killHost.test.ts starts a
+ * training and prints the pids; the trainer must notice that its host is gone and exit.
+ */
+async function killHostFlow(browser, origin, testsPath) {
+  const folder = path.join(tmp, 'kill-host');
+  fs.mkdirSync(folder);
+  fs.copyFileSync(path.join(root, 'test/vscode/workspace/slow.den.json'), path.join(folder, 'slow.den.json'));
+  const host = new URL(origin).host;
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${host}${root}`],
+    ['extensionTestsPath', `vscode-remote://${host}${testsPath}`],
+  ];
+  say('extension host killed while training:');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  let report;
+  const reported = new Promise((r) => (report = r));
+  await page.exposeFunction('codeAutomationLog', (_type, args) => {
+    const m = /kill-host: host (\d+) trainer (\d+)/.exec(format(...args));
+    if (m) report({ host: Number(m[1]), trainer: Number(m[2]) });
+  });
+  await page.exposeFunction('codeAutomationExit', () => undefined);
+  try {
+    await page.goto(workbenchUrl(origin, folder, payload));
+    let timer;
+    const pids = await Promise.race([reported, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the training did not reach task 2 within 180 s')), 180_000)))]);
+    clearTimeout(timer);
+    if (!isAlive(pids.trainer)) throw new Error(`trainer ${pids.trainer} is not running before the kill`);
+    process.kill(pids.host, 'SIGKILL');
+    const killed = Date.now();
+    while (isAlive(pids.trainer) && Date.now() - killed < 15_000) await new Promise((r) => setTimeout(r, 100));
+    const ms = Date.now() - killed;
+    if (isAlive(pids.trainer)) throw new Error(`trainer ${pids.trainer} still runs ${ms} ms after its extension host ${pids.host} was killed`);
+    const runs = path.join(folder, 'runs');
+    const summary = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs)[0], 'summary.json'), 'utf8'));
+    if (summary.tasks.length !== 1) throw new Error(`the run has ${summary.tasks.length} tasks after the kill, expected 1`);
+    say(`  kill-host: extension host ${pids.host} SIGKILLed in task 2; trainer ${pids.trainer} exited ${ms} ms later; the run keeps task 1`);
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`kill-host flow failed: ${err.stack ?? err}`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** 5. The untrusted workspace: a copy of the trusted suite's workspace (with its runs), and a nodePath in its settings. */
+function untrustedWorkspace() {
+  const folder = path.join(tmp, 'untrusted');
+  fs.cpSync(dirs.tests, folder, { recursive: true });
+  fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'denLab.nodePath': '/usr/bin/false', 'denLab.nodeModulesPath': '/tmp/evil' }));
+  return folder;
+}
+
 let server;
 let browser;
 try {
@@ -374,14 +453,20 @@ try {
   await inHostTests(browser, server.origin, testsPath);
   await uiFlow(browser, server.origin, false, 'vscode-ui.png');
   await dashboardFlow(browser, server.origin);
+  await killHostFlow(browser, server.origin, testsPath);
   if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
+  await stopServer(server.child);
+  // workspace trust on: this code-server opens new folders in restricted mode
+  server = await startServer(await freePort(), { trust: true });
+  say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
+  await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
 } catch (err) {
   failed += 1;
   console.error(err.stack ?? err);
 } finally {
   await browser?.close().catch(() => {});
   if (server) await stopServer(server.child);
-  if (fs.existsSync(path.join(tmp, 'code-server.log'))) fs.copyFileSync(path.join(tmp, 'code-server.log'), path.join(ARTIFACTS, 'code-server.log'));
+  for (const log of ['code-server.log', 'code-server-trust.log']) if (fs.existsSync(path.join(tmp, log))) fs.copyFileSync(path.join(tmp, log), path.join(ARTIFACTS, log));
   if (KEEP) say(`kept ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

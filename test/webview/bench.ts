@@ -22,8 +22,8 @@ interface Stats {
 const streamInPage = fs.readFileSync(path.join(__dirname, 'page', 'stream.js'), 'utf8').replace(/^\/\/.*\n/gm, '');
 
 /** Streams the batches into the page (see page/stream.js). */
-async function stream(page: Page, runDir: string, events: DenEvent[][], interval: number): Promise<Stats> {
-  return (await page.evaluate(`(${streamInPage})(${JSON.stringify({ runDir, batches: events, interval })})`)) as Stats;
+async function stream(page: Page, runId: string, events: DenEvent[][], interval: number): Promise<Stats> {
+  return (await page.evaluate(`(${streamInPage})(${JSON.stringify({ runId, batches: events, interval })})`)) as Stats;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -41,11 +41,11 @@ async function main(): Promise<void> {
       ['flood (batches back to back)', 0],
     ] as const) {
       const { page, host } = await openDashboard(browser, server, { viewport: { width: 1280, height: 900 } });
-      const runDir = host.runDir!;
-      host.training = { running: true, runDir, task: 4 };
+      const runId = host.runId!;
+      host.training = { running: true, runId, task: 4 };
       await host.send(host.snapshot());
       await settled(page);
-      const s = await stream(page, runDir, batches(longTaskEvents(4, POINTS), BATCH), interval);
+      const s = await stream(page, runId, batches(longTaskEvents(4, POINTS), BATCH), interval);
       rows.push([
         name,
         s.points.toLocaleString('en-US'),

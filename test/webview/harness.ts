@@ -10,7 +10,7 @@ import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
 import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
-import type { HostToWebview, RunSnapshot, ThresholdValues, WebviewToHost } from '../../src/protocol';
+import type { HostToWebview, RunSnapshot, ThresholdValues, TrainingState, WebviewToHost } from '../../src/protocol';
 import { checkWebviewToHost } from '../../src/protocolGuards';
 import { FIXTURES, fixtureExperimentText, loadFixture } from './fixtures';
 
@@ -67,11 +67,13 @@ export class FakeHost {
   readonly received: WebviewToHost[] = [];
   readonly sent: HostToWebview[] = [];
   runs: RunSnapshot[];
-  runDir: string | null;
+  runId: string | null;
   compare: string[] = [];
   experimentFile = '/workspace/permuted-mnist.den.json';
   experimentText = fixtureExperimentText();
-  training: { running: boolean; runDir: string | null; task: number | null } = { running: false, runDir: null, task: null };
+  training: TrainingState = { running: false, runId: null, task: null };
+  /** Uncaught errors and unhandled rejections in the page; every test fails on any (see openDashboard). */
+  readonly pageErrors: string[] = [];
   /** When false, 'ready' gets no snapshot (the test sends its own). */
   autoSnapshot = true;
 
@@ -80,12 +82,20 @@ export class FakeHost {
     runs: RunSnapshot[] = FIXTURES.map(loadFixture),
   ) {
     this.runs = runs;
-    this.runDir = runs[0]?.runDir ?? null;
+    this.runId = runs[0]?.id ?? null;
+    page.on('pageerror', (err) => this.pageErrors.push(`pageerror: ${err.stack ?? err.message}`));
   }
 
   /** Connects to the page (before it loads). */
   async attach(): Promise<void> {
+    // the page awaits this binding (vscode-stand-in.js): a message this host rejects fails the test
     await this.page.exposeBinding('__denHost', (_source, msg: unknown) => this.receive(msg));
+  }
+
+  /** Everything that went wrong in the page: uncaught errors, unhandled rejections, binding failures. */
+  async failures(): Promise<string[]> {
+    const inPage = await this.page.evaluate(() => (globalThis as unknown as { __den: { failures: string[] } }).__den.failures.slice()).catch(() => [] as string[]);
+    return [...this.pageErrors, ...inPage];
   }
 
   async send(msg: unknown): Promise<void> {
@@ -93,12 +103,12 @@ export class FakeHost {
     await this.page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(m, '*'), msg);
   }
 
-  snapshot(run: RunSnapshot | null = this.runs.find((r) => r.runDir === this.runDir) ?? null): HostToWebview {
+  snapshot(run: RunSnapshot | null = this.runs.find((r) => r.id === this.runId) ?? null): HostToWebview {
     return {
       type: 'snapshot',
-      runs: this.runs.map((r) => ({ runDir: r.runDir, label: r.label })),
+      runs: this.runs.map((r) => ({ id: r.id, label: r.label })),
       run,
-      compare: this.compare.map((d) => this.runs.find((r) => r.runDir === d)).filter((r): r is RunSnapshot => r !== undefined),
+      compare: this.compare.map((id) => this.runs.find((r) => r.id === id)).filter((r): r is RunSnapshot => r !== undefined),
       experimentFile: this.experimentFile,
       thresholds: this.thresholds(),
       training: this.training,
@@ -122,20 +132,20 @@ export class FakeHost {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    const problem = checkWebviewToHost(raw);
-    if (problem) throw new Error(`the webview posted a malformed message: ${problem}`);
-    const msg = raw as WebviewToHost;
+    const checked = checkWebviewToHost(raw);
+    if (!checked.ok) throw new Error(`the webview posted a malformed message: ${checked.problem}`);
+    const msg = checked.value;
     this.received.push(msg);
     switch (msg.type) {
       case 'ready':
         if (this.autoSnapshot) await this.send(this.snapshot());
         break;
       case 'selectRun':
-        this.runDir = msg.runDir;
+        this.runId = msg.runId;
         await this.send(this.snapshot());
         break;
       case 'compareRuns':
-        this.compare = msg.runDirs;
+        this.compare = msg.runIds;
         await this.send(this.snapshot());
         break;
       case 'setThreshold': {

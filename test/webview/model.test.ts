@@ -162,7 +162,7 @@ describe('webview model: live events', () => {
   it('folds a stream in any batching to the same model as the whole file', () => {
     const whole = plain(runFromSnapshot(run02));
     for (const size of [1, 7, 100]) {
-      const model = emptyRun(run02.runDir, run02.label, null);
+      const model = emptyRun(run02.id, run02.label, null);
       for (const batch of batches(run02.events, size)) applyEvents(model, batch);
       model.summary = run02.summary;
       assert.deepEqual(plain(model), whole, `batches of ${size}`);
@@ -193,9 +193,9 @@ describe('webview model: live events', () => {
   it('settles a task that stopped without a word (killed process) unless it is training', () => {
     const cut = run02.events.findIndex((e) => e.type === 'tau-test' && e.task === 3);
     const model = runFromSnapshot({ ...run02, events: run02.events.slice(0, cut) });
-    assert.equal(settle(model, { running: true, runDir: run02.runDir }), false);
+    assert.equal(settle(model, { running: true, runId: run02.id, task: 3 }), false);
     assert.equal(model.traces.get(3)!.state, 'running');
-    assert.equal(settle(model, { running: false, runDir: null }), true);
+    assert.equal(settle(model, { running: false, runId: null, task: null }), true);
     assert.equal(model.traces.get(3)!.state, 'cancelled');
     assert.equal(model.current, null);
   });
@@ -283,11 +283,11 @@ describe('webview: threshold fields', () => {
 
 describe('webview: view state', () => {
   it('is made safe whatever was stored', () => {
-    assert.deepEqual(sanitizeViewState(undefined), { ...DEFAULT_VIEW, runDir: undefined });
-    assert.deepEqual(sanitizeViewState('junk'), { ...DEFAULT_VIEW, runDir: undefined });
-    assert.deepEqual(sanitizeViewState({ runDir: '/r', compare: ['/a', 3], tab: 'drift', task: 2, tables: ['loss'], score: 'auroc', logLoss: true }), {
-      runDir: '/r',
-      compare: ['/a'],
+    assert.deepEqual(sanitizeViewState(undefined), { ...DEFAULT_VIEW, runId: undefined });
+    assert.deepEqual(sanitizeViewState('junk'), { ...DEFAULT_VIEW, runId: undefined });
+    assert.deepEqual(sanitizeViewState({ runId: 'r1', compare: ['a1', 3], tab: 'drift', task: 2, tables: ['loss'], score: 'auroc', logLoss: true }), {
+      runId: 'r1',
+      compare: ['a1'],
       tab: 'drift',
       task: 2,
       tables: ['loss'],
@@ -315,11 +315,11 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: unknown[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
       (m) => posted.push(m),
     );
-    handle({ data: { type: 'events', runDir: '/r', events: [{ type: 'loss', task: 1, stage: 'task1', step: 1, loss: 1 }] } });
-    handle({ data: { type: 'training', running: false, runDir: null, task: null } });
+    handle({ data: { type: 'events', runId: 'r1', events: [{ type: 'loss', task: 1, stage: 'task1', step: 1, loss: 1 }] } });
+    handle({ data: { type: 'training', running: false, runId: null, task: null } });
     assert.deepEqual(seen, ['events 1', 'training']);
     assert.deepEqual(posted, []);
   });
@@ -328,19 +328,19 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: { type: string; level?: string; message?: string }[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
       (m) => posted.push(m),
     );
     const { errors } = silence(() => {
-      handle({ data: { type: 'events', runDir: 42, events: [] } });
+      handle({ data: { type: 'events', runId: 42, events: [] } });
       handle({ data: { type: 'explode' } });
       handle({ data: 'snapshot' });
     });
     assert.deepEqual(seen, []);
     assert.equal(posted.length, 3);
     assert.ok(posted.every((m) => m.type === 'log' && m.level === 'error'));
-    assert.match(posted[0].message!, /'events': field 'runDir' is missing or malformed/);
-    assert.match(posted[1].message!, /unknown message type 'explode'/);
+    assert.match(posted[0].message!, /'events'\.runId: Invalid type: Expected string but received 42/);
+    assert.match(posted[1].message!, /'explode'.*type: Invalid type: Expected \("snapshot" \| "events"/);
     assert.equal(errors.length, 3);
   });
 
@@ -350,6 +350,7 @@ describe('webview: messages from the host', () => {
       {
         snapshot: () => undefined,
         events: () => undefined,
+        runs: () => undefined,
         thresholds: () => undefined,
         training: () => {
           throw new Error('boom');
@@ -357,7 +358,7 @@ describe('webview: messages from the host', () => {
       },
       (m) => posted.push(m),
     );
-    const { errors } = silence(() => handle({ data: { type: 'training', running: true, runDir: '/r', task: 1 } }));
+    const { errors } = silence(() => handle({ data: { type: 'training', running: true, runId: 'r1', task: 1 } }));
     assert.match(posted[0].message!, /failed to handle 'training': Error: boom/);
     assert.equal(errors.length, 1);
   });

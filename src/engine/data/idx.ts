@@ -73,6 +73,9 @@ export function readIdxImages(file: string, field?: string): { count: number; ro
   if (dims.length !== 3) {
     throw new DataError(`${file}: expected an image file with 3 dimensions (count×rows×cols), got ${dims.length} (${dims.join('×')})${field ? `; check ${field} in the experiment` : ''}`);
   }
+  if (dims[0] === 0 || dims[1] === 0 || dims[2] === 0) {
+    throw new DataError(`${file}: ${dims[0]} images of ${dims[1]}×${dims[2]} pixels; an image file needs at least one image of at least 1×1 pixels${field ? `; check ${field} in the experiment` : ''}`);
+  }
   return { count: dims[0], rows: dims[1], cols: dims[2], data };
 }
 

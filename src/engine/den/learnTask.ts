@@ -61,6 +61,17 @@ function layerParams(
   return params;
 }
 
+/**
+ * The L1 strength of a stage, as the paper's equations have it: μ on the hidden weights a task
+ * trains from scratch (task 1, Eq. 2: the sparsity that selection follows; the new units, Eq. 5)
+ * and the head μ on the new head's sparse stage (Eq. 3: which top units it reads). Subnetwork
+ * retraining (Eq. 4) has the drift penalty only: it trains the connections that exist and keeps the
+ * zeros. The final retraining of what the task owns has none either.
+ */
+export function l1Strength(den: Experiment['den'], stage: StageName): number {
+  return stage === 'task1' || stage === 'expansion' ? den.mu : stage === 'sparse-head' ? den.headMu : 0;
+}
+
 const countOnes = (a: ArrayLike<number>): number => {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i]) n++;
@@ -112,7 +123,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       weightDecay: den.weightDecay,
       decoupledWeightDecay: exp.training.decoupledWeightDecay,
       lambda: opts.lambda ?? 0,
-      mu: (process.env.DEN_MU_STAGES ? process.env.DEN_MU_STAGES.split(',').includes(stage) : true) ? den.mu : 0,
+      mu: l1Strength(den, stage),
       proximal: den.proximal,
       lossEvery: exp.training.lossEvery,
       rng: rng.fork(stage),
@@ -191,6 +202,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   // Dynamic expansion (Alg. 3, Eq. 5): k new units per layer, trained with L1 + group lasso; units whose group reached zero are removed.
   // DEN-Constant keeps all k: no group lasso, no removal.
+  let deadKept: number[] | undefined;
   if (report.expanded) {
     net.setState(expandState(net.toState(), t, new Array(L).fill(den.k), rng.fork('expand')));
     const owned = ownedMasks(net.toState(), oldSizes);
@@ -208,6 +220,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       const { state, removed, keptConstant } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
       net.setState(state);
       report.pruned = removed.map((r) => r.length);
+      deadKept = keptConstant.map((k) => k.length);
       if (keptConstant.some((k) => k.length)) {
         emit({
           type: 'log',
@@ -222,6 +235,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       added: report.added,
       kept: report.added.map((a, l) => a - report.pruned[l]),
       pruned: report.pruned,
+      deadKept,
       units: net.sizes(),
       step: stepOffset,
     });

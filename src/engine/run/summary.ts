@@ -2,6 +2,11 @@
 import type { BackendInfo, RunSummary, TaskSummary } from '../../protocol';
 import { continualMetrics } from '../metrics';
 
+/** "started" until the first task completes, "complete" once every task of the stream has. */
+export function statusOf(tasks: number, taskNames: string[]): RunSummary['status'] {
+  return tasks === 0 ? 'started' : tasks >= taskNames.length ? 'complete' : 'in-progress';
+}
+
 export function emptySummary(init: {
   name: string;
   method: string;
@@ -17,6 +22,7 @@ export function emptySummary(init: {
     format: 'den-lab-summary',
     formatVersion: 1,
     ...init,
+    status: 'started',
     created: now,
     updated: now,
     tasks: [],
@@ -49,7 +55,7 @@ export function truncateSummary(s: RunSummary, tasks: number): RunSummary {
     validation: s.validation && { ...s.validation, accuracy: s.validation.accuracy.slice(0, tasks), auroc: s.validation.auroc.slice(0, tasks) },
   };
   const last = cut.tasks[cut.tasks.length - 1];
-  return recompute({ ...cut, units: last ? last.units : s.units, params: last ? paramsOf(last) : s.params, seconds: cut.tasks.reduce((a, t) => a + t.seconds, 0) });
+  return recompute({ ...cut, status: statusOf(cut.tasks.length, s.taskNames), units: last ? last.units : s.units, params: last ? paramsOf(last) : s.params, seconds: cut.tasks.reduce((a, t) => a + t.seconds, 0) });
 }
 
 function paramsOf(t: TaskSummary): RunSummary['params'] {
@@ -75,6 +81,7 @@ export function addTask(
     backend,
     updated: new Date().toISOString(),
     tasks: [...s.tasks, task],
+    status: statusOf(s.tasks.length + 1, s.taskNames),
     accuracy: [...s.accuracy, rows.accuracy],
     auroc: [...s.auroc, rows.auroc],
     accuracyBefore: [...s.accuracyBefore, before.accuracy],

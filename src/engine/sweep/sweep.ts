@@ -14,9 +14,12 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../atomicFile';
 import { Experiment, loadExperiment, validateExperiment, withAbsolutePaths } from '../experiment';
 import { RunFolder } from '../run/runFolder';
+import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
+import { mechanismsOf, taskMechanisms } from '../mechanisms';
 import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
+import { checkSweepFile } from '../../protocolGuards';
 import { Executor, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';
@@ -45,6 +48,9 @@ export interface SweepPlan {
   sweep: SweepFile;
   /** STL's parameters over tasks 1..T, index T − 1. */
   stlByTasks: number[];
+  /** The network before task 1 and the inputs per example (for the mechanisms of a point). */
+  hidden: number[];
+  inputDim: number;
 }
 
 export const sweepFile = (dir: string) => path.join(dir, 'sweep.json');
@@ -61,38 +67,25 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Reads sweep.json, or undefined if the folder has none. */
 export function readSweep(dir: string): SweepFile | undefined {
   const file = sweepFile(dir);
   if (!fs.existsSync(file)) return undefined;
+  let raw: unknown;
   try {
-    const sweep = JSON.parse(fs.readFileSync(file, 'utf8')) as SweepFile;
-    if (sweep.format !== 'den-lab-sweep') throw new Error(`format ${JSON.stringify(sweep.format)}`);
-    return sweep;
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new SweepError(`${file}: not a readable DEN Lab sweep (${(err as Error).message})`);
   }
-}
-
-/** The validation-split scores of a summary, whatever fields a version of DEN Lab writes them in. */
-function validationScores(summary: RunSummary): Record<string, unknown> | null {
-  const picked = Object.entries(summary).filter(([key, value]) => /^validation/i.test(key) && value !== undefined && value !== null);
-  return picked.length ? Object.fromEntries(picked) : null;
+  const checked = checkSweepFile(raw);
+  if (!checked.ok) throw new SweepError(`${file}: not a readable DEN Lab sweep (${checked.problem})`);
+  return checked.value;
 }
 
 const perLayerSum = (rows: number[][]): number[] => rows.reduce((sum, row) => sum.map((v, i) => v + (row[i] ?? 0)));
 
 /** What a point's run folder holds over the tasks it trained (from `fromTask`), or null before its first task. */
-export function pointResult(runDir: string, fromTask: number, stlByTasks: number[]): SweepPointResult | null {
+export function pointResult(runDir: string, fromTask: number, stlByTasks: number[], hidden: number[], inputDim: number): SweepPointResult | null {
   if (!RunFolder.isRun(runDir)) return null;
   const s = RunFolder.open(runDir).readSummary();
   if (!s || s.tasks.length < fromTask) return null;
@@ -113,7 +106,10 @@ export function pointResult(runDir: string, fromTask: number, stlByTasks: number
     pruned: perLayerSum(own.map((t) => t.pruned)),
     split: perLayerSum(own.map((t) => t.split)),
     seconds: own.reduce((sum, t) => sum + t.seconds, 0),
-    validation: validationScores(s),
+    validationAcc: s.validation?.acc ?? null,
+    validationAuroc: s.validation?.meanAuroc ?? null,
+    // mechanismsOf reads the tasks after the first it is given: those this point trained
+    mechanisms: mechanismsOf(taskMechanisms(s, hidden).slice(Math.max(0, fromTask - 2)), inputDim),
   };
 }
 
@@ -172,13 +168,15 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   }
 
   const now = new Date().toISOString();
-  const quality = req.quality ?? (exp.tasks.type === 'one-vs-rest' ? 'auroc' : 'acc');
+  // chosen on the validation parts when there are any: picking thresholds by test scores overfits the test
+  const metric = exp.tasks.type === 'one-vs-rest' ? 'Auroc' : 'Acc';
+  const quality = req.quality ?? (exp.data.validationFraction > 0 ? (`validation${metric}` as const) : metric === 'Auroc' ? 'auroc' : 'acc');
   const points: SweepPoint[] = grid.map((values, i) => {
     const id = pointId(i, grid.length, values);
     const experiment = `points/${id}.den.json`;
     const run = `runs/${id}`;
     writeJsonAtomic(path.join(dir, experiment), experiments[i]);
-    const result = pointResult(path.join(dir, run), fromTask, stlByTasks);
+    const result = pointResult(path.join(dir, run), fromTask, stlByTasks, exp.network.hidden, tasks[0].train.features);
     return {
       id,
       values,
@@ -218,13 +216,13 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     front: [],
     points,
   };
-  return { dir, sweep, stlByTasks };
+  return { dir, sweep, stlByTasks, hidden: exp.network.hidden, inputDim: tasks[0].train.features };
 }
 
 /** Marks the Pareto front of the done points. */
 export function markFront(sweep: SweepFile): void {
   const done = sweep.points.filter((p) => p.status === 'done' && p.result);
-  sweep.front = paretoFront(done.map((p) => ({ id: p.id, quality: p.result![sweep.quality], params: p.result!.params })));
+  sweep.front = paretoFront(done.map((p) => ({ id: p.id, quality: p.result![sweep.quality] ?? null, params: p.result!.params })));
   for (const p of sweep.points) p.pareto = sweep.front.includes(p.id);
 }
 
@@ -245,7 +243,7 @@ function lastError(log: string): string | null {
 function outcome(plan: SweepPlan, point: SweepPoint, u: Extract<PointUpdate, { state: 'ended' }>): Pick<SweepPoint, 'status' | 'message' | 'result'> {
   let result: SweepPointResult | null;
   try {
-    result = pointResult(path.join(plan.dir, point.run), plan.sweep.fromTask, plan.stlByTasks);
+    result = pointResult(path.join(plan.dir, point.run), plan.sweep.fromTask, plan.stlByTasks, plan.hidden, plan.inputDim);
   } catch (err) {
     return { status: 'failed', message: (err as Error).message, result: null };
   }

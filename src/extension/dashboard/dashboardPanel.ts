@@ -1,18 +1,22 @@
 // The dashboard panel (host side): one webview panel, restored after a reload, fed a full snapshot
-// of the selected run when it loads or becomes visible and small batches of live events while a
-// task trains. Every message from the webview is validated; the page loads only the extension's
-// own script and style under a strict Content-Security-Policy.
+// of the selected run when the page says 'ready' (it does whenever it is shown: a hidden webview is
+// destroyed) or a run is selected, and small batches of new events after that: live from the
+// trainer, or read from the run's log (only its appended bytes) when another process writes it.
+// The webview names runs by the ids of the host's index and never by path; every message from it
+// is checked to the leaf and a malformed one is dropped and logged. The page loads only the
+// extension's own script and style under a strict Content-Security-Policy.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readEvents } from '../../engine/run/runFolder';
-import type { DenEvent, HostToWebview, RunSnapshot, ThresholdValues, WebviewToHost } from '../../protocol';
+import { samePath } from '../../engine/run/runPaths';
+import type { DenEvent, HostToWebview, RunRef, RunSnapshot, ThresholdValues, TrainingState, WebviewToHost } from '../../protocol';
 import { checkWebviewToHost } from '../../protocolGuards';
 import { isExperimentFile } from '../experimentEditor';
-import { findRun, runLabel, runsOfExperiment } from '../runIndex';
+import { findRun, RunEntry, runById, runIdOf, runLabel, runsOfExperiment } from '../runIndex';
 import type { TrainingService } from '../training';
 import type { WorkspaceRuns } from '../workspaceRuns';
 import { dashboardHtml } from './dashboardHtml';
+import { EventCache } from './eventCache';
 import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits';
 import { metricsCsv } from './metricsExport';
 
@@ -21,16 +25,19 @@ const BATCH_MS = 100;
 
 /** What the webview keeps with setState (webview/vscodeApi.ts ViewState) that the host reads back. */
 interface PanelState {
-  runDir?: string;
+  runId?: unknown;
   compare?: unknown;
 }
 
 export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
+  /** The run shown and the runs compared, as folders (the webview knows their ids). */
   private runDir: string | undefined;
   private compare: string[] = [];
   private queue: DenEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly eventLogs = new EventCache();
+  private runsKey = '';
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
   /** Messages posted to the webview (kept for the tests in the real extension host). */
@@ -49,10 +56,8 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       this.received,
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
       training.onEvent((e) => this.onTrainingEvent(e)),
-      training.onDidChangeState(() => this.post({ type: 'training', ...this.trainingState() })),
-      runs.onDidChange(() => {
-        if (this.panel?.visible) void this.sendSnapshot();
-      }),
+      training.onDidChangeState(() => void this.onTrainingState()),
+      runs.onDidChange(() => void this.onRunsChanged()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.panel && e.document.uri.fsPath === this.experimentFile()) this.sendThresholds(e.document.getText());
       }),
@@ -80,8 +85,10 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
-    if (typeof state?.runDir === 'string' && fs.existsSync(state.runDir)) this.runDir = state.runDir;
-    if (Array.isArray(state?.compare)) this.compare = state.compare.filter((d): d is string => typeof d === 'string' && fs.existsSync(d));
+    await this.runs.ready();
+    const known = (id: unknown) => (typeof id === 'string' ? runById(this.runs.all, id)?.dir : undefined);
+    this.runDir = known(state?.runId);
+    this.compare = Array.isArray(state?.compare) ? state.compare.map(known).filter((d): d is string => d !== undefined) : [];
     panel.webview.options = this.webviewOptions();
     this.attach(panel);
   }
@@ -99,11 +106,9 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'den.svg');
     panel.webview.html = this.html(panel.webview);
     this.panelDisposables = [
-      panel.webview.onDidReceiveMessage((msg: unknown) => void this.onMessage(msg)),
-      // a hidden webview is destroyed (retainContextWhenHidden false): it asks again with 'ready'
-      panel.onDidChangeViewState(() => {
-        if (panel.visible) void this.sendSnapshot();
-      }),
+      // no snapshot on a change of view state: a hidden webview is destroyed (retainContextWhenHidden
+      // false) and, shown again, it loads afresh and says 'ready'
+      panel.webview.onDidReceiveMessage((msg: unknown) => void this.receive(msg)),
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.panelDisposables.forEach((d) => d.dispose());
@@ -127,8 +132,18 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     void this.panel.webview.postMessage(msg);
   }
 
-  private trainingState(): { running: boolean; runDir: string | null; task: number | null } {
-    return { running: this.training.running, runDir: this.training.running ? this.training.status.runDir : null, task: this.training.status.task };
+  private trainingState(): TrainingState {
+    const dir = this.training.running ? this.training.status.runDir : null;
+    return { running: this.training.running, runId: dir ? runIdOf(dir) : null, task: this.training.status.task };
+  }
+
+  private runRefs(): RunRef[] {
+    return this.runs.flat.map((r) => ({ id: r.id, label: runLabel(r) }));
+  }
+
+  /** Whether this window's trainer writes the run at `dir` (its events come live, not from its log). */
+  private trainsHere(dir: string): boolean {
+    return this.training.running && this.training.status.runDir !== null && samePath(this.training.status.runDir, dir);
   }
 
   /** The experiment file whose thresholds the panel shows: the selected run's, else the active editor's. */
@@ -150,11 +165,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     }
   }
 
-  private snapshotOf(runDir: string): RunSnapshot | null {
+  private async snapshotOf(runDir: string): Promise<RunSnapshot | null> {
     const run = findRun(this.runs.all, runDir);
-    const events = readEvents(path.join(runDir, 'events.jsonl'));
+    const { events } = await this.eventLogs.read(runDir);
     if (!run && events.length === 0) return null;
-    return { runDir, label: run ? runLabel(run) : path.basename(runDir), summary: run?.summary ?? null, events };
+    return { id: runIdOf(runDir), label: run ? runLabel(run) : path.basename(runDir), summary: run?.summary ?? null, events };
   }
 
   private async sendSnapshot(): Promise<void> {
@@ -166,15 +181,40 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     this.queue = [];
     const file = this.experimentFile();
     const thresholds = file ? readThresholds(this.experimentText(file) ?? '', path.basename(file)).values : null;
+    const runs = this.runRefs();
+    this.runsKey = JSON.stringify(runs);
+    const compare = await Promise.all(this.compare.map((d) => this.snapshotOf(d)));
     this.post({
       type: 'snapshot',
-      runs: this.runs.flat.map((r) => ({ runDir: r.dir, label: runLabel(r) })),
-      run: this.runDir ? this.snapshotOf(this.runDir) : null,
-      compare: this.compare.map((d) => this.snapshotOf(d)).filter((s): s is RunSnapshot => s !== null),
+      runs,
+      run: this.runDir ? await this.snapshotOf(this.runDir) : null,
+      compare: compare.filter((s): s is RunSnapshot => s !== null),
       experimentFile: file ?? null,
       thresholds,
       training: this.trainingState(),
     });
+  }
+
+  /** Runs were re-read: a new list if it changed, and what another process appended to the shown run's log. */
+  private async onRunsChanged(): Promise<void> {
+    if (!this.panel) return;
+    const runs = this.runRefs();
+    const key = JSON.stringify(runs);
+    if (key !== this.runsKey) {
+      this.runsKey = key;
+      this.post({ type: 'runs', runs });
+    }
+    const dir = this.runDir;
+    if (dir && !this.trainsHere(dir) && fs.existsSync(dir)) {
+      const { appended } = await this.eventLogs.read(dir);
+      if (appended.length && dir === this.runDir) this.post({ type: 'events', runId: runIdOf(dir), events: appended });
+    }
+  }
+
+  private async onTrainingState(): Promise<void> {
+    this.post({ type: 'training', ...this.trainingState() });
+    // the log of a run trained here holds what the page already got live: mark it as read
+    if (!this.training.running && this.runDir && fs.existsSync(this.runDir)) await this.eventLogs.read(this.runDir);
   }
 
   private sendThresholds(text: string): void {
@@ -192,32 +232,43 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       void this.sendSnapshot();
       return;
     }
-    if (this.training.status.runDir !== this.runDir) return;
+    if (!this.runDir || !this.trainsHere(this.runDir)) return;
     this.queue.push(e);
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      if (this.queue.length && this.runDir) this.post({ type: 'events', runDir: this.runDir, events: this.queue.splice(0) });
+      if (this.queue.length && this.runDir) this.post({ type: 'events', runId: runIdOf(this.runDir), events: this.queue.splice(0) });
     }, BATCH_MS);
   }
 
-  private async onMessage(raw: unknown): Promise<void> {
-    const problem = checkWebviewToHost(raw);
-    if (problem) {
-      this.log.warn(`dashboard: ignored a malformed message: ${problem}`);
+  /** A run of the index by the id the webview sent; an unknown id is logged and ignored. */
+  private knownRun(id: string): RunEntry | undefined {
+    const run = runById(this.runs.all, id);
+    if (!run) this.log.warn(`dashboard: ignored a request for run '${id}', which is not in the workspace's runs`);
+    return run;
+  }
+
+  /** Handles a message from the webview (also called by the tests in the real extension host). */
+  async receive(raw: unknown): Promise<void> {
+    const checked = checkWebviewToHost(raw);
+    if (!checked.ok) {
+      this.log.warn(`dashboard: ignored a malformed message: ${checked.problem}`);
       return;
     }
-    const msg = raw as WebviewToHost;
+    const msg = checked.value;
     this.received.fire(msg);
     switch (msg.type) {
       case 'ready':
         await this.sendSnapshot();
         break;
-      case 'selectRun':
-        this.runDir = msg.runDir;
+      case 'selectRun': {
+        const run = this.knownRun(msg.runId);
+        if (!run) break;
+        this.runDir = run.dir;
         await this.sendSnapshot();
         break;
+      }
       case 'compareRuns':
-        this.compare = msg.runDirs.filter((d) => fs.existsSync(d));
+        this.compare = msg.runIds.map((id) => this.knownRun(id)?.dir).filter((d): d is string => d !== undefined);
         await this.sendSnapshot();
         break;
       case 'setThreshold':
@@ -231,7 +282,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
         break;
       }
       case 'retrainTask':
-        await vscode.commands.executeCommand('denLab.retrainTask', { runDir: this.runDir, task: msg.task });
+        if (this.runDir) await vscode.commands.executeCommand('denLab.retrainTask', { runDir: this.runDir, task: msg.task });
         break;
       case 'savePng':
         await this.saveFile(`${msg.chart}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64'), { 'PNG image': ['png'] });

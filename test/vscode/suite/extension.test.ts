@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { loadCheckpoint } from '../../../src/engine/run/checkpoint';
 import { layerSizes } from '../../../src/engine/network/state';
 import type { DenLabApi } from '../../../src/extension/extension';
-import { readRun } from '../../../src/extension/runIndex';
+import { runLockHolder } from '../../../src/engine/run/runLock';
+import { readRun, runIdOf } from '../../../src/extension/runIndex';
 import type { RunsNode } from '../../../src/extension/runsTree';
 import type { TrainOutcome } from '../../../src/extension/trainerProcess';
 import type { DenEvent, RunSummary } from '../../../src/protocol';
@@ -55,6 +56,34 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     assert.strictEqual((err as NodeJS.ErrnoException).code, 'ESRCH');
     return false;
+  }
+}
+
+/** Contributed commands this suite has executed (the last test checks that it ran every one). */
+const executed = new Set<string>();
+/** Runs a command as a click or the palette would, and records that it ran. */
+function exec<T>(id: string, ...args: unknown[]): Thenable<T> {
+  executed.add(id);
+  return vscode.commands.executeCommand<T>(id, ...args);
+}
+
+type Answer = string | undefined;
+/**
+ * Replaces vscode.window's message function `kind` while `fn` runs: every call is recorded and
+ * answered by `answer` (a modal dialog cannot be clicked from inside the extension host).
+ */
+async function withDialogs<T>(kind: 'showWarningMessage' | 'showErrorMessage' | 'showInformationMessage', answer: (message: string) => Answer, fn: () => Thenable<T>): Promise<{ result: T; shown: string[] }> {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const original = w[kind];
+  const shown: string[] = [];
+  w[kind] = (message: string) => {
+    shown.push(message);
+    return Promise.resolve(answer(message));
+  };
+  try {
+    return { result: await fn(), shown };
+  } finally {
+    w[kind] = original;
   }
 }
 
@@ -194,7 +223,7 @@ suite('DEN Lab in a real VS Code', () => {
 
   test('"Train Next Task" twice: the tree shows the unit counts of summary.json after each task', async () => {
     const started = nextEvent((e) => e.type === 'run-start');
-    const first = await within('train task 1 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainNext', tiny()), 180_000);
+    const first = await within('train task 1 of tiny', exec<TrainOutcome | undefined>('denLab.trainNext', tiny()), 180_000);
     assert.ok(first, 'task 1 failed (see the DEN Lab log above)');
     assert.strictEqual(first.cancelled, false);
     tinyRun = first.runDir;
@@ -211,7 +240,7 @@ suite('DEN Lab in a real VS Code', () => {
     // task 2: run the CodeLens's own command, as a click on it would
     const lens = (await lensesOf(tiny())).find((l) => l.command?.command === 'denLab.trainNext');
     assert.strictEqual(lens?.command?.title, '$(play) Train next task (2 of 2)');
-    const second = await within('train task 2 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
+    const second = await within('train task 2 of tiny', exec<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
     assert.ok(second, 'task 2 failed (see the DEN Lab log above)');
     assert.strictEqual(second.runDir, tinyRun, 'task 2 continues the same run');
 
@@ -250,9 +279,30 @@ suite('DEN Lab in a real VS Code', () => {
     assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
   });
 
+  let stoppedBeforeTask1: string;
+  test('"Stop Training" during task 1 leaves a run "stopped before task 1" that "Train Next Task" continues', async () => {
+    const task1 = nextEvent((e) => e.type === 'stage-start' && e.task === 1);
+    const job = exec<TrainOutcome | undefined>('denLab.trainNext', slow());
+    const { pid } = await within('the first stage of task 1', task1, 180_000);
+    const runDir = api.training.status.runDir!;
+    assert.ok(fs.existsSync(path.join(runDir, 'summary.json')), 'the run has its summary from the start');
+    assert.strictEqual(runLockHolder(runDir)?.pid, pid, 'the trainer holds the run lock');
+    await exec('denLab.stop');
+    const outcome = await within('the stopped job to end', job, 30_000);
+    assert.ok(outcome?.cancelled);
+    stoppedBeforeTask1 = outcome.runDir;
+    assert.strictEqual(readSummary(stoppedBeforeTask1).status, 'started');
+    assert.strictEqual(readSummary(stoppedBeforeTask1).tasks.length, 0);
+    assert.strictEqual(runLockHolder(stoppedBeforeTask1), null, 'the lock is released');
+    await api.runs.refresh();
+    assert.match(api.tree.getTreeItem(runNode(stoppedBeforeTask1)).description as string, /0\/2 tasks · stopped before task 1/);
+    const lens = (await lensesOf(slow())).find((l) => l.command?.command === 'denLab.trainNext');
+    assert.strictEqual(lens?.command?.title, '$(play) Train next task (1 of 2)', 'the next training continues this run');
+  });
+
   test('"Stop Training" during task 2 keeps task 1 intact and leaves no trainer process', async () => {
     const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
-    const job = vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainRemaining', slow());
+    const job = exec<TrainOutcome | undefined>('denLab.trainRemaining', slow());
     const { pid } = await within('the first stage of task 2', task2, 180_000);
     assert.ok(pid && isAlive(pid), 'the trainer runs task 2');
     assert.strictEqual(api.training.running, true);
@@ -263,11 +313,12 @@ suite('DEN Lab in a real VS Code', () => {
     }, 10_000);
     assert.match(labelOf(api.tree.getTreeItem(live)), /^2 · permuted-2/);
 
-    await vscode.commands.executeCommand('denLab.stop');
+    await exec('denLab.stop');
     const outcome = await within('the stopped job to end', job, 30_000);
     assert.ok(outcome, 'a stop is not a failure');
     assert.strictEqual(outcome.cancelled, true);
     slowRun = outcome.runDir;
+    assert.strictEqual(slowRun, stoppedBeforeTask1, 'the run stopped before task 1 was continued');
     assert.strictEqual(outcome.summary.tasks.length, 1);
     assert.strictEqual(readSummary(slowRun).tasks.length, 1, 'summary.json still ends at task 1');
     assert.ok(fs.existsSync(path.join(checkpointDir(slowRun, 1), 'network.json')), 'task 1 checkpoint kept');
@@ -286,7 +337,7 @@ suite('DEN Lab in a real VS Code', () => {
     };
     try {
       const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
-      const job = vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainNext', slow());
+      const job = exec<TrainOutcome | undefined>('denLab.trainNext', slow());
       const { pid } = await within('the first stage of task 2', task2, 60_000);
       assert.ok(pid && isAlive(pid));
       assert.strictEqual(api.training.status.runDir, slowRun, '"Train Next Task" continues the stopped run');
@@ -311,5 +362,108 @@ suite('DEN Lab in a real VS Code', () => {
     const lens = (await lensesOf(slow())).find((l) => l.command?.command === 'denLab.trainNext');
     assert.strictEqual(lens?.command?.title, '$(play) Train next task (2 of 2)');
     assert.deepStrictEqual(treeTasks(slowRun).map((t) => t.label), ['1 · permuted-1']);
+  });
+
+  test('a denLab.nodePath that does not exist: a message naming the setting at once, and training is possible again', async () => {
+    const config = vscode.workspace.getConfiguration('denLab');
+    await config.update('nodePath', '/no/such/node', vscode.ConfigurationTarget.Global);
+    try {
+      const started = Date.now();
+      const { result, shown } = await withDialogs('showErrorMessage', () => undefined, () => within('the failed start', exec<TrainOutcome | undefined>('denLab.trainNext', tiny()), 20_000));
+      assert.strictEqual(result, undefined);
+      assert.ok(Date.now() - started < 10_000, 'no wait for an exit that never comes');
+      assert.ok(shown.some((m) => /denLab\.nodePath is "\/no\/such\/node", which does not exist/.test(m)), `messages: ${JSON.stringify(shown)}`);
+      assert.strictEqual(api.training.running, false, 'Stop and the train commands are back as before');
+    } finally {
+      await config.update('nodePath', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('"Retrain Task…" retrains task 2 of the tiny run into a branch', async () => {
+    const outcome = await within('the retrain', exec<TrainOutcome | undefined>('denLab.retrainTask', { runDir: tinyRun, task: 2 }), 180_000);
+    assert.ok(outcome && !outcome.cancelled);
+    assert.strictEqual(path.dirname(outcome.runDir), path.join(tinyRun, 'branches'));
+    assert.deepStrictEqual(readSummary(outcome.runDir).branch, { parent: '../..', baseTask: 1 }, 'run files hold paths relative to the run');
+    await api.runs.refresh();
+    assert.strictEqual(readRun(tinyRun).branches.length, 1);
+  });
+
+  test('the dashboard: a snapshot only on ready or a selection; requests by path or unknown id are dropped and logged', async () => {
+    const warnings: string[] = [];
+    const originalWarn = api.log.warn;
+    api.log.warn = (message: string, ...args: unknown[]) => {
+      warnings.push(message);
+      originalWarn.call(api.log, message, ...args);
+    };
+    try {
+      await exec('denLab.openDashboard', runNode(tinyRun));
+      await waitFor('the first snapshot', () => api.dashboard.sent.find((m) => m.type === 'snapshot' && m.run?.id === runIdOf(tinyRun)), 30_000);
+      const snapshots = () => api.dashboard.sent.filter((m) => m.type === 'snapshot').length;
+      let readies = 0;
+      const sub = api.dashboard.onDidReceive((m) => (readies += m.type === 'ready' ? 1 : 0));
+      const count = snapshots();
+      // focus moves to an editor in another group and back, twice: the panel stays visible, and a
+      // snapshot goes only where the page asked for one (it says 'ready' when it is loaded afresh)
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(tiny()), vscode.ViewColumn.Beside);
+      for (const group of ['First', 'Second', 'First', 'Second']) {
+        await vscode.commands.executeCommand(`workbench.action.focus${group}EditorGroup`);
+        await sleep(300);
+      }
+      await sleep(1000);
+      sub.dispose();
+      assert.strictEqual(snapshots() - count, readies, `a snapshot per 'ready' and none for a change of focus (${readies} ready)`);
+
+      const selected = api.dashboard.selectedRun;
+      await api.dashboard.receive({ type: 'selectRun', runDir: '/etc' });
+      await api.dashboard.receive({ type: 'selectRun', runId: '../../etc/passwd' });
+      await api.dashboard.receive({ type: 'selectRun', runId: 'NoSuchRun123' });
+      await api.dashboard.receive({ type: 'compareRuns', runIds: [runIdOf(slowRun), 'NoSuchRun456'] });
+      await api.dashboard.receive({ type: 'setThreshold', field: 'sigma', value: '0.1' });
+      await api.dashboard.receive({ type: 'retrainTask', task: 0 });
+      assert.strictEqual(api.dashboard.selectedRun, selected, 'the selection did not move');
+      assert.ok(warnings.some((w) => /malformed message: 'selectRun'\.runId: Invalid key/.test(w)), warnings.join('\n'));
+      assert.ok(warnings.some((w) => /malformed message: 'selectRun'\.runId: Invalid format/.test(w)), warnings.join('\n'));
+      assert.ok(warnings.some((w) => /request for run 'NoSuchRun123', which is not in the workspace's runs/.test(w)), warnings.join('\n'));
+      assert.ok(warnings.some((w) => /malformed message: 'setThreshold'\.value: Invalid type: Expected number/.test(w)), warnings.join('\n'));
+      assert.ok(warnings.some((w) => /malformed message: 'retrainTask'\.task/.test(w)), warnings.join('\n'));
+      const last = api.dashboard.sent.filter((m) => m.type === 'snapshot').pop();
+      assert.ok(last?.type === 'snapshot' && last.compare.map((c) => c.id).join() === runIdOf(slowRun), 'only the known run is compared');
+      assert.ok(!JSON.stringify(api.dashboard.sent.filter((m) => m.type === 'snapshot').map((m) => m.type === 'snapshot' && m.runs)).includes(path.sep + 'runs'), 'the run list carries no paths');
+    } finally {
+      api.log.warn = originalWarn;
+    }
+  });
+
+  test('"New Experiment", "Show Logs", "Reveal Run Folder" and "Refresh Runs" run', async () => {
+    const target = workspaceFile('made-by-test.den.json');
+    const made = await exec<vscode.Uri | undefined>('denLab.newExperiment', target);
+    assert.strictEqual(made?.fsPath, target.fsPath);
+    assert.match(fs.readFileSync(target.fsPath, 'utf8'), /"name": "made-by-test"/);
+    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath, 'the new file is opened');
+    await exec('denLab.showLogs');
+    await exec('denLab.revealRun', runNode(tinyRun));
+    await exec('denLab.refresh');
+    await waitFor('the new experiment file to be listed', () => api.runs.experimentFiles.some((u) => u.fsPath === target.fsPath));
+  });
+
+  test('"Delete Run" always asks (an argument cannot skip it) and moves the run to the trash', async () => {
+    const run = runNode(tinyRun);
+    // a second argument that once skipped the question: the dialog still comes, and "no" keeps the run
+    const kept = await withDialogs('showWarningMessage', () => undefined, () => exec<boolean>('denLab.deleteRun', run, { confirmed: true }));
+    assert.strictEqual(kept.result, false);
+    assert.match(kept.shown[0] ?? '', /^Delete the run tiny · \d{8}-\d{6} and its 1 branch\(es\)\? Its checkpoints and metrics are moved to the trash\./);
+    assert.ok(fs.existsSync(tinyRun));
+    // yes: to the trash, or, where the server has none, only after a second explicit yes
+    const gone = await withDialogs('showWarningMessage', (m) => (m.startsWith('Delete the run') ? 'Move to Trash' : m.includes('cannot be moved to the trash') ? 'Delete Permanently' : undefined), () => exec<boolean>('denLab.deleteRun', run));
+    assert.strictEqual(gone.result, true);
+    assert.ok(!fs.existsSync(tinyRun));
+    console.log(`      (Delete Run here: ${gone.shown.length === 1 ? 'moved to the trash' : 'no trash on this server, deleted after the second question'})`);
+    assert.ok(!api.tree.getChildren().some((n) => n.kind === 'run' && n.run.dir === tinyRun));
+  });
+
+  test('every contributed command was executed by this suite', () => {
+    const ext = vscode.extensions.getExtension<DenLabApi>(EXTENSION_ID)!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.deepStrictEqual(contributed.filter((c) => !executed.has(c)), []);
   });
 });

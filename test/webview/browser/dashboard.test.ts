@@ -74,6 +74,12 @@ describe('dashboard webview in Chromium', function () {
     if (this.currentTest?.state === 'failed') await snap(page, `failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
     await page.context().close();
   });
+  /** Mocha's `it`, and the test also fails on a page error, an unhandled rejection or a message the host refused. */
+  const it = (title: string, fn: (this: Mocha.Context) => Promise<void>) =>
+    globalThis.it(title, async function () {
+      await fn.call(this);
+      assert.deepEqual(await host.failures(), [], 'no error in the page');
+    });
 
   it('loads under the panel’s CSP, says ready first, and draws the snapshot without an error', async () => {
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
@@ -88,7 +94,7 @@ describe('dashboard webview in Chromium', function () {
       [...new Set(server.requests)].filter((r) => r !== '/favicon.ico').sort(),
       ['/', '/dist/webview/dashboard.js', '/media/dashboard.css'],
     );
-    assert.equal(await page.locator('.dashboard').getAttribute('data-run'), run02.runDir);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-run'), run02.id);
     assert.match((await page.locator('.status').textContent())!, /3 of 10 tasks trained/);
     await snap(page, 'loss');
   });
@@ -155,7 +161,7 @@ describe('dashboard webview in Chromium', function () {
 
   it('streams live events into the charts: points, stages, markers, then the task’s results', async () => {
     const cut = run02.events.findIndex((e) => e.type === 'task-start' && e.task === 3);
-    host.training = { running: true, runDir: run02.runDir, task: 3 };
+    host.training = { running: true, runId: run02.id, task: 3 };
     await host.send(host.snapshot({ ...run02, events: run02.events.slice(0, cut + 1), summary: { ...run02.summary!, tasks: run02.summary!.tasks.slice(0, 2), accuracy: run02.summary!.accuracy.slice(0, 2), auroc: run02.summary!.auroc.slice(0, 2) } }));
     await settled(page);
     assert.equal((await chartData(page, 'loss')).task, '3', 'follows the task in training');
@@ -163,11 +169,11 @@ describe('dashboard webview in Chromium', function () {
     assert.equal((await chartData(page, 'growth')).tasks, '2');
     let seen = 0;
     for (const batch of batches(run02.events.slice(cut + 1), 15)) {
-      await host.send({ type: 'events', runDir: run02.runDir, events: batch });
+      await host.send({ type: 'events', runId: run02.id, events: batch });
       seen += batch.filter((e) => e.type === 'loss').length;
       await waitForData(page, 'loss', 'points', String(seen));
     }
-    await host.send({ type: 'training', running: false, runDir: null, task: null });
+    await host.send({ type: 'training', running: false, runId: null, task: null });
     await settled(page);
     const loss = await chartData(page, 'loss');
     assert.equal(loss.points, String(lossCount(run02, 3)));
@@ -176,7 +182,7 @@ describe('dashboard webview in Chromium', function () {
     assert.equal((await chartData(page, 'growth')).tasks, '3');
     assert.equal((await chartData(page, 'forgetting')).points, '6');
     // events of another run are not this run's
-    await host.send({ type: 'events', runDir: '/elsewhere', events: [{ type: 'loss', task: 3, stage: 'retrain', step: 99_999, loss: 1 }] });
+    await host.send({ type: 'events', runId: 'elsewhere', events: [{ type: 'loss', task: 3, stage: 'retrain', step: 99_999, loss: 1 }] });
     await settled(page);
     assert.equal((await chartData(page, 'loss')).points, String(lossCount(run02, 3)));
   });
@@ -184,21 +190,21 @@ describe('dashboard webview in Chromium', function () {
   it('ignores a malformed message, logging the error to the console and the host', async () => {
     const before = await chartData(page, 'loss');
     const messages = await page.locator('.dashboard').getAttribute('data-messages');
-    await host.send({ type: 'events', runDir: 7, events: 'lots' });
+    await host.send({ type: 'events', runId: 7, events: 'lots' });
     await host.send({ type: 'snapshot', runs: [] });
-    await host.send({ type: 'events', runDir: run02.runDir, events: [{ task: 3 }] });
+    await host.send({ type: 'events', runId: run02.id, events: [{ task: 3 }] });
     await host.send('not even an object');
     await settled(page);
     const logs = host.received.filter((m) => m.type === 'log');
     assert.equal(logs.length, 4);
     assert.ok(logs.every((m) => m.type === 'log' && m.level === 'error' && /malformed message/.test(m.message)));
-    assert.match(logs[0].type === 'log' ? logs[0].message : '', /'events': field 'runDir'/);
+    assert.match(logs[0].type === 'log' ? logs[0].message : '', /'events'\.runId: Invalid type: Expected string but received 7/);
     const state = await pageState(page);
     assert.equal(state.errors.filter((e) => /malformed/.test(e)).length, 4);
     assert.equal(await page.locator('.dashboard').getAttribute('data-messages'), messages, 'none of them was handled');
     assert.deepEqual({ ...(await chartData(page, 'loss')), renders: '' }, { ...before, renders: '' });
     // and the page still works
-    await host.send({ type: 'training', running: true, runDir: run02.runDir, task: 4 });
+    await host.send({ type: 'training', running: true, runId: run02.id, task: 4 });
     await page.locator('.status', { hasText: 'Training task 4' }).waitFor();
   });
 
@@ -259,7 +265,7 @@ describe('dashboard webview in Chromium', function () {
     await page.keyboard.press(' ');
     assert.deepEqual(await host.waitFor('retrainTask'), { type: 'retrainTask', task: 2 });
     // while training, neither can start
-    await host.send({ type: 'training', running: true, runDir: run02.runDir, task: 4 });
+    await host.send({ type: 'training', running: true, runId: run02.id, task: 4 });
     await settled(page);
     assert.equal(await train.getAttribute('disabled'), '');
     assert.equal(await retrain.getAttribute('disabled'), '');
@@ -358,7 +364,7 @@ describe('dashboard webview in Chromium', function () {
     await pick(page, 'score-picker', 'AUROC');
     const before = { loss: await chartData(page, 'loss'), growth: await chartData(page, 'growth'), forgetting: await chartData(page, 'forgetting') };
     const stored = JSON.parse((await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('den-state')))!);
-    assert.equal(stored.runDir, run02.runDir, 'the serializer gets the run');
+    assert.equal(stored.runId, run02.id, 'the serializer gets the run');
 
     await page.reload();
     await host.waitFor('ready', 2);
@@ -391,7 +397,7 @@ describe('dashboard webview in Chromium', function () {
     await page.locator('#compare-picker li[role=option]', { hasText: 'sigma-0.05' }).click();
     await page.keyboard.press('Escape');
     const asked = await host.waitFor('compareRuns');
-    assert.deepEqual(asked.runDirs.sort(), [run02.runDir, run05.runDir].sort());
+    assert.deepEqual(asked.runIds.sort(), [run02.id, run05.id].sort());
     await waitForData(page, 'compare-growth', 'runs', '2');
     await pick(page, 'task-picker', 'task 2');
     const drift = await chartData(page, 'compare-drift');
@@ -411,7 +417,7 @@ describe('dashboard webview in Chromium', function () {
     await host.waitFor('compareRuns');
     await waitForData(page, 'compare-capacity', 'runs', '2');
     let capacity = await chartData(page, 'compare-capacity');
-    const order = host.compare.map((d) => [run05, progressive].find((r) => r.runDir === d)!);
+    const order = host.compare.map((id) => [run05, progressive].find((r) => r.id === id)!);
     assert.equal(capacity.methods, order.map((r) => r.summary!.method).join(','));
     assert.equal(capacity.params, order.map((r) => r.summary!.params.total).join(','), "each run's last point at its parameters");
     assert.equal(capacity.points, '6', 'a point per task per run');
@@ -435,7 +441,7 @@ describe('dashboard webview in Chromium', function () {
   });
 
   it('says what is missing in a workspace without runs or experiment file', async () => {
-    await host.send({ type: 'snapshot', runs: [], run: null, compare: [], experimentFile: null, thresholds: null, training: { running: false, runDir: null, task: null } });
+    await host.send({ type: 'snapshot', runs: [], run: null, compare: [], experimentFile: null, thresholds: null, training: { running: false, runId: null, task: null } });
     await settled(page);
     assert.equal((await chartData(page, 'loss')).points, '0');
     assert.match((await page.locator('#loss-note').textContent())!, /No run selected/);
@@ -447,10 +453,10 @@ describe('dashboard webview in Chromium', function () {
   });
 
   it('keeps 50,000 streamed loss points and draws them decimated', async () => {
-    host.training = { running: true, runDir: run02.runDir, task: 4 };
+    host.training = { running: true, runId: run02.id, task: 4 };
     await host.send(host.snapshot());
     const stream = longTaskEvents(4, 50_000);
-    for (const batch of batches(stream, 1000)) await host.send({ type: 'events', runDir: run02.runDir, events: batch });
+    for (const batch of batches(stream, 1000)) await host.send({ type: 'events', runId: run02.id, events: batch });
     await waitForData(page, 'loss', 'points', '50000', 20_000);
     const loss = await chartData(page, 'loss');
     assert.equal(loss.task, '4');
@@ -459,5 +465,21 @@ describe('dashboard webview in Chromium', function () {
     assert.ok(Number(loss.drawn) >= Math.max(200, width), `drawn ${loss.drawn}`);
     assert.equal(loss.markerKinds, 'tau,expansion,prune,split');
     assert.deepEqual((await pageState(page)).errors, []);
+  });
+
+  globalThis.it('the harness counts an uncaught error, an unhandled rejection and a message the host refused as failures', async () => {
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { setTimeout(f: () => void): void; __den: { post(m: unknown): void } };
+      w.setTimeout(() => {
+        throw new Error('thrown in the page');
+      });
+      void Promise.reject(new Error('rejected in the page'));
+      w.__den.post({ type: 'selectRun', runDir: '/etc' }); // a path, not a run id: the fake host refuses it
+    });
+    await page.waitForTimeout(300);
+    const failures = await host.failures();
+    assert.ok(failures.some((f) => /pageerror: .*thrown in the page/s.test(f)), failures.join('\n'));
+    assert.ok(failures.some((f) => /unhandled rejection: .*rejected in the page/s.test(f)), failures.join('\n'));
+    assert.ok(failures.some((f) => /the host refused 'selectRun': the webview posted a malformed message: 'selectRun'\.runId: Invalid key/.test(f)), failures.join('\n'));
   });
 });

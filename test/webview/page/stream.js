@@ -2,7 +2,7 @@
 // loader would decorate the functions with helpers the page does not have).
 // Posts the batches as the host would, one every `interval` ms (0: back to back), records the
 // interval of every animation frame and the long tasks, and resolves once the last point is drawn.
-({ runDir, batches, interval }) =>
+({ runId, batches, interval }) =>
   new Promise((resolve) => {
     const frames = [];
     let last = 0;
@@ -27,7 +27,7 @@
       resolve({ ms: performance.now() - start, frames, longTasks, drawn: Number(canvas.dataset.drawn), points: Number(canvas.dataset.points) });
     };
     const send = () => {
-      window.postMessage({ type: 'events', runDir, events: batches[i++] }, '*');
+      window.postMessage({ type: 'events', runId, events: batches[i++] }, '*');
       if (i < batches.length) setTimeout(send, interval);
       else requestAnimationFrame(finish);
     };

@@ -7,16 +7,23 @@
   const posted = [];
   const errors = [];
   const violations = [];
+  /** Unhandled rejections and messages the (fake) host refused: the harness fails the test on any. */
+  const failures = [];
   let acquired = 0;
-  window.__den = { posted, errors, violations, acquired: () => acquired };
+  window.__den = { posted, errors, violations, failures, acquired: () => acquired };
+  window.addEventListener('unhandledrejection', (e) => failures.push(`unhandled rejection: ${e.reason && e.reason.stack ? e.reason.stack : String(e.reason)}`));
+  /** What the page's postMessage does: record, then hand to the host binding and await its answer. */
+  function post(message) {
+    const copy = JSON.parse(JSON.stringify(message));
+    posted.push(copy);
+    if (!window.__denHost) failures.push(`posted '${copy.type}' before the host binding existed`);
+    else window.__denHost(copy).catch((err) => failures.push(`the host refused '${copy.type}': ${err && err.message ? err.message : err}`));
+  }
+  window.__den.post = post; // for the harness's own test
   window.acquireVsCodeApi = () => {
     if (++acquired > 1) throw new Error('acquireVsCodeApi called twice');
     return Object.freeze({
-      postMessage(message) {
-        const copy = JSON.parse(JSON.stringify(message));
-        posted.push(copy);
-        if (window.__denHost) window.__denHost(copy);
-      },
+      postMessage: post,
       getState() {
         const s = sessionStorage.getItem('den-state');
         return s ? JSON.parse(s) : undefined;

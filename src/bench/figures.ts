@@ -82,7 +82,8 @@ export function qualityParamsFigure(info: SuiteInfo, stats: MethodStats[]): Figu
         text(x(path[0].x) + 6, y(path[0].y) + 14, 'after task 1', { 'font-size': 11, fill: COLORS.den }),
       )
     : '';
-  const marks = points.map((s) => {
+  // den last, on top: its ablations often land on the same point
+  const marks = [...points.filter((s) => s !== den), ...(den ? [den] : [])].map((s) => {
     const [px, py] = [x(s.params.mean!), y(q.of(s).mean!)];
     const dy: [number, number] = [y(q.of(s).mean! - sd(q.of(s))), y(q.of(s).mean! + sd(q.of(s)))];
     const dx: [number, number] = [x(Math.max(x0, s.params.mean! - sd(s.params))), x(s.params.mean! + sd(s.params))];
@@ -142,7 +143,7 @@ export function perTaskFigure(info: SuiteInfo, stats: MethodStats[]): Figure {
       width: WIDTH,
       height: HEIGHT,
       title: `${info.suite}: each task's ${q.score} after the last task`,
-      subtitle: `${q.score} of each task after all ${T} tasks, ${seedsNote(stats)}; baselines under their stronger weight-decay protocol; the axis starts at ${lo.toFixed(2)}.`,
+      subtitle: `${q.score} of each task after all ${T} tasks, ${seedsNote(stats)}; baselines under their stronger protocol; the axis starts at ${lo.toFixed(2)}.`,
       xTicks: Array.from({ length: T }, (_, j) => ({ at: a.left + (j + 0.5) * band, label: `task ${j + 1}` })),
       y,
       xTitle: 'task',
@@ -179,7 +180,7 @@ export function task1Figure(info: SuiteInfo, stats: MethodStats[]): Figure {
       width: WIDTH,
       height: HEIGHT,
       title: `${info.suite}: task 1's ${q.score} over the sequence`,
-      subtitle: `${q.score} of task 1 after each task (forgetting curves), ${seedsNote(stats)}; baselines under their stronger weight-decay protocol; lines 3 px apart.`,
+      subtitle: `${q.score} of task 1 after each task, ${seedsNote(stats)}; baselines under their stronger protocol; lines 3 px apart.`,
       xTicks: Array.from({ length: T }, (_, t) => ({ at: x(t + 1), label: String(t + 1) })),
       y,
       xTitle: 'after task',

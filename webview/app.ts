@@ -4,7 +4,7 @@
 import type { HostToWebview, RunRef, ThresholdValues, TrainingState } from '../src/protocol';
 import { AccuracyChart, ParamsChart } from './charts/accuracyCharts';
 import type { ChartPanel, PanelActions } from './charts/chartPanel';
-import { CompareAccuracyChart, CompareDriftChart, CompareGrowthChart } from './charts/compareCharts';
+import { CompareAccuracyChart, CompareCapacityChart, CompareDriftChart, CompareGrowthChart } from './charts/compareCharts';
 import type { RenderContext } from './charts/context';
 import { DriftChart } from './charts/driftChart';
 import { ForgettingChart } from './charts/forgettingChart';
@@ -65,6 +65,7 @@ export class DashboardView {
       forgetting: new ForgettingChart(actions),
       accuracy: new AccuracyChart(actions),
       params: new ParamsChart(actions),
+      'compare-capacity': new CompareCapacityChart(actions),
       'compare-growth': new CompareGrowthChart(actions),
       'compare-drift': new CompareDriftChart(actions),
       'compare-accuracy': new CompareAccuracyChart(actions),
@@ -76,7 +77,7 @@ export class DashboardView {
       drift: [c.drift],
       forgetting: [c.forgetting],
       accuracy: [c.accuracy, c.params],
-      compare: [c['compare-growth'], c['compare-drift'], c['compare-accuracy']],
+      compare: [c['compare-capacity'], c['compare-growth'], c['compare-drift'], c['compare-accuracy']],
     };
     for (const id of this.view.tables) this.charts[id]?.setTableMode(true);
 
@@ -108,7 +109,7 @@ export class DashboardView {
       const score = this.scorePicker.value === 'auroc' ? 'auroc' : 'accuracy';
       if (score === this.view.score) return;
       this.setView({ score });
-      this.invalidate(c.forgetting, c.accuracy, c['compare-accuracy']);
+      this.invalidate(c.forgetting, c.accuracy, c['compare-accuracy'], c['compare-capacity']);
     });
     this.comparePicker = h('vscode-multi-select', { id: 'compare-picker', label: 'Runs to compare', 'data-action': 'compare' }) as MultiSelect;
     // every toggle in the open list fires 'change': ask the host once the choice rests
@@ -203,7 +204,7 @@ export class DashboardView {
       if (changes.traces.has(shown)) this.invalidate(c.loss);
       if (changes.splits.has(shown)) this.invalidate(c.drift, ...(inCompare ? [c['compare-drift']] : []));
     }
-    if (changes.tasks) this.invalidate(c.growth, c.forgetting, c.accuracy, c.params, ...(inCompare ? [c['compare-growth'], c['compare-accuracy']] : []));
+    if (changes.tasks) this.invalidate(c.growth, c.forgetting, c.accuracy, c.params, ...(inCompare ? [c['compare-capacity'], c['compare-growth'], c['compare-accuracy']] : []));
     this.renderStatus();
   }
 

@@ -295,6 +295,12 @@ export function averageScores(model: RunModel, score: Score): (number | null)[] 
   });
 }
 
+/** Quality against capacity: after each completed task, the model's parameters and A_k. */
+export function capacityCurve(model: RunModel, score: Score): { task: number; params: number; score: number | null }[] {
+  const average = averageScores(model, score);
+  return model.tasks.map((t, i) => ({ task: t.index, params: t.params, score: average[i] ?? null }));
+}
+
 /** Units per layer whose drift ρ is above σ, and which. */
 export function unitsAbove(split: Split, sigma: number): { count: number[]; units: number[][] } {
   const units = split.drift.map((layer) => layer.flatMap((rho, unit) => (rho > sigma ? [unit] : [])));
@@ -316,14 +322,24 @@ export function histogram(drift: number[][], hi: number, bins = DRIFT_BINS): { c
 }
 
 const HYPER_NAMES: Record<string, string> = { tau: 'τ', sigma: 'σ', k: 'k', mu: 'μ', gamma: 'γ', lambda: 'λ', epochs: 'epochs', learningRate: 'lr' };
+/** Thresholds only DEN and its ablations use (every run records them). */
+const DEN_ONLY = new Set(['tau', 'sigma', 'k', 'mu', 'gamma', 'lambda']);
 
-/** Run labels with the hyperparameters that differ between the compared runs (e.g. "… · σ 0.02"). */
+/** The run's method, from its summary (null before its first task). */
+export const methodOf = (run: RunModel): string | null => run.summary?.method ?? null;
+
+/**
+ * Run labels with what differs between the compared runs: the method, when they have different
+ * ones, and the hyperparameters (DEN's thresholds only for DEN runs), e.g. "… · den, σ 0.02".
+ */
 export function compareLabels(runs: RunModel[]): string[] {
   const hyper = runs.map((r) => r.tasks[r.tasks.length - 1]?.hyper as Record<string, unknown> | undefined);
   const differing = Object.keys(HYPER_NAMES).filter((k) => new Set(hyper.map((h) => JSON.stringify(h?.[k]))).size > 1);
+  const methods = new Set(runs.map(methodOf)).size > 1;
   return runs.map((r, i) => {
     const h = hyper[i];
-    const tags = h ? differing.map((k) => `${HYPER_NAMES[k]} ${JSON.stringify(h[k])}`) : [];
+    const den = (methodOf(r) ?? 'den').startsWith('den');
+    const tags = [...(methods ? [methodOf(r) ?? '?'] : []), ...(h ? differing.filter((k) => den || !DEN_ONLY.has(k)).map((k) => `${HYPER_NAMES[k]} ${JSON.stringify(h[k])}`) : [])];
     return tags.length ? `${r.label} · ${tags.join(', ')}` : r.label;
   });
 }

@@ -21,6 +21,31 @@ export function stat(values: (number | null | undefined)[]): Stat {
   return { mean, sd, min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
 }
 
+/** A score over the task sequence, per task: means and spread over the seeds (for the figures). */
+export interface Curves {
+  /** A_t: the mean score over tasks 1..t after task t. */
+  average: Stat[];
+  /** Each task's score after the last task (the last row of R). */
+  final: Stat[];
+  /** Task 1's score after each task (the first column of R): its forgetting curve. */
+  first: Stat[];
+}
+
+/** The curves of one R matrix per seed (row t = after task t + 1). */
+export function curvesOf(matrices: (number | null)[][][]): Curves {
+  const T = Math.max(0, ...matrices.map((R) => R.length));
+  const tasks = Array.from({ length: T }, (_, t) => t);
+  const rowMean = (row: (number | null)[] | undefined) => {
+    const xs = (row ?? []).filter((v): v is number => v !== null);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
+  return {
+    average: tasks.map((t) => stat(matrices.map((R) => rowMean(R[t])))),
+    final: tasks.map((j) => stat(matrices.map((R) => R[R.length - 1]?.[j]))),
+    first: tasks.map((t) => stat(matrices.map((R) => R[t]?.[0]))),
+  };
+}
+
 /** One method under one protocol, over its seeds. */
 export interface MethodStats {
   method: MethodName;
@@ -38,6 +63,8 @@ export interface MethodStats {
   paramsPctStl: Stat;
   secondsPerTask: Stat;
   samplesPerSecond: Stat;
+  /** Per task, over the seeds: the parameters after it, and the accuracy and AUROC curves. */
+  curves: { params: Stat[]; accuracy: Curves; auroc: Curves };
   mechanisms: {
     selectedShare: Stat[] | null;
     inputsShare: Stat;
@@ -79,6 +106,11 @@ export function methodStats(runs: RunResult[]): MethodStats {
     paramsPctStl: of((r) => r.paramsPctStl),
     secondsPerTask: of((r) => r.secondsPerTask),
     samplesPerSecond: of((r) => r.samplesPerSecond),
+    curves: {
+      params: runs[0].paramsAfterTask.map((_, t) => stat(runs.map((r) => r.paramsAfterTask[t]))),
+      accuracy: curvesOf(runs.map((r) => r.accuracy)),
+      auroc: curvesOf(runs.map((r) => r.auroc)),
+    },
     mechanisms: {
       selectedShare: perLayer((x) => x.selectedShare),
       inputsShare: mech((x) => x.inputsShare),

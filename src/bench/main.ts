@@ -4,7 +4,8 @@
 // exit status say whether DEN's targets were met.
 //   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--seeds 1,2,3]
 //                 [--protocols coupled,decoupled] [--jobs N] [--out <dir>] [--backend b] [--no-throughput] [--check]
-// Results: <out>/<suite>-<yyyy-mm-dd>.json and .md (default out: bench/results, quick: bench/results/quick).
+// Results: <out>/<suite>-<yyyy-mm-dd>.json and .md, and the figures <suite>-<yyyy-mm-dd>-<figure>.svg
+// (default out: bench/results, quick: bench/results/quick).
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +15,7 @@ import { initBackend } from '../engine/backend';
 import { BackendChoice, METHODS, MethodName, loadExperiment, validateExperiment } from '../engine/experiment';
 import { prepareTasks } from '../engine/session';
 import { aggregate } from './aggregate';
+import { suiteFigures } from './figures';
 import { suiteMarkdown, targetChecks } from './report';
 import { Protocol, RunResult, RunSpec, label, runOne, suiteInfo } from './run';
 import { ThroughputRow, measureThroughput } from './throughput';
@@ -142,11 +144,16 @@ async function main(): Promise<number> {
       `${base}.json`,
       JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
     );
-    const md = suiteMarkdown(info, date, quick, stats, checks, denProtocol, throughput);
+    const figures = suiteFigures(info, stats).map((f) => {
+      const file = `${base}-${f.name}.svg`;
+      fs.writeFileSync(file, f.svg);
+      return { file: path.basename(file), title: f.title };
+    });
+    const md = suiteMarkdown(info, date, quick, stats, checks, denProtocol, throughput, figures);
     fs.writeFileSync(`${base}.md`, md);
     for (const c of checks) console.log(`  DEN target: ${c.target}: ${c.measured} → ${c.met ? 'met' : 'NOT met'}`);
     if (checks.some((c) => !c.met)) allMet = false;
-    console.log(`written: ${base}.json, ${base}.md`);
+    console.log(`written: ${base}.json, ${base}.md, ${figures.map((f) => f.file).join(', ')}`);
   }
   if (values.check && !allMet) {
     console.error('bench --check: some DEN targets were not met (see above)');

@@ -30,7 +30,8 @@ export const PROTOCOL_LABEL: Record<Protocol, string> = {
 };
 
 const isDen = (m: string) => m.startsWith('den');
-const name = (s: MethodStats) => (isDen(s.method) ? s.method : `${s.method} · ${PROTOCOL_LABEL[s.protocol]}`);
+/** A row's name: DEN methods run in one protocol, the baselines in each. */
+export const methodLabel = (s: MethodStats) => (isDen(s.method) ? s.method : `${s.method} · ${PROTOCOL_LABEL[s.protocol]}`);
 
 export interface TargetCheck {
   target: string;
@@ -38,11 +39,18 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** The suite's quality metric: mean AUROC on one-vs-rest (the paper's), accuracy otherwise. */
-function quality(info: SuiteInfo) {
+/** The suite's quality metric: mean AUROC on one-vs-rest (the paper's), accuracy otherwise; `curves` are its per-task curves. */
+export function quality(info: SuiteInfo) {
   return info.taskType === 'one-vs-rest'
-    ? { label: 'mean AUROC', of: (s: MethodStats) => s.meanAuroc, bwt: (r: RunResult) => r.aurocBwt, tolerance: 0.002, show: (v: number) => signed(v) }
-    : { label: 'ACC', of: (s: MethodStats) => s.acc, bwt: (r: RunResult) => r.bwt, tolerance: 0.003, show: pts };
+    ? { label: 'mean AUROC', score: 'AUROC', of: (s: MethodStats) => s.meanAuroc, curves: (s: MethodStats) => s.curves.auroc, bwt: (r: RunResult) => r.aurocBwt, tolerance: 0.002, show: (v: number) => signed(v) }
+    : { label: 'ACC', score: 'accuracy', of: (s: MethodStats) => s.acc, curves: (s: MethodStats) => s.curves.accuracy, bwt: (r: RunResult) => r.bwt, tolerance: 0.003, show: pts };
+}
+
+/** Each method once, under its stronger protocol by the suite's quality (in the order the methods first appear). */
+export function strongestProtocols(info: SuiteInfo, stats: MethodStats[]): MethodStats[] {
+  const q = quality(info);
+  const methods = [...new Set(stats.map((s) => s.method))];
+  return methods.map((m) => stats.filter((s) => s.method === m).reduce((a, b) => ((q.of(b).mean ?? -Infinity) > (q.of(a).mean ?? -Infinity) ? b : a)));
 }
 
 /**
@@ -115,7 +123,7 @@ export function resultsTable(stats: MethodStats[]): string {
   return table(
     ['method', 'seeds', 'ACC', 'BWT', 'FWT', 'forgetting', 'mean AUROC', 'validation ACC', 'params', '% of STL', 'units (seed 1)', 's / task'],
     stats.map((s) => [
-      name(s),
+      methodLabel(s),
       s.seeds.join(','),
       ms(s.acc),
       msSigned(s.bwt),
@@ -197,7 +205,17 @@ export function marginLines(info: SuiteInfo, stats: MethodStats[]): string[] {
   });
 }
 
-export function suiteMarkdown(info: SuiteInfo, date: string, quick: boolean, stats: MethodStats[], checks: TargetCheck[], denProtocol: Protocol, throughput: ThroughputRow[]): string {
+/** `figures`: the suite's SVG files (relative to the .md) and their titles. */
+export function suiteMarkdown(
+  info: SuiteInfo,
+  date: string,
+  quick: boolean,
+  stats: MethodStats[],
+  checks: TargetCheck[],
+  denProtocol: Protocol,
+  throughput: ThroughputRow[],
+  figures: { file: string; title: string }[] = [],
+): string {
   const backend = stats[0]?.runs[0]?.backend ?? '—';
   const den = stats.find((s) => s.method === 'den');
   const parts = [
@@ -216,6 +234,7 @@ export function suiteMarkdown(info: SuiteInfo, date: string, quick: boolean, sta
   ];
   const margins = marginLines(info, stats);
   if (margins.length) parts.push('', `DEN against each baseline's stronger protocol (${quality(info).label}, means over seeds):`, '', ...margins);
+  if (figures.length) parts.push('', '## Figures', ...figures.flatMap((f) => ['', `![${f.title}](${f.file})`]));
   if (checks.length) {
     parts.push('', '## DEN targets', '', table(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met ? 'yes' : '**no**']), ['l', 'l', 'l']));
   }
@@ -239,7 +258,7 @@ export function suiteMarkdown(info: SuiteInfo, date: string, quick: boolean, sta
       ['run', 'wall s', 'peak RSS MB', 'peak heap MB', 'peak TF.js MB', 'tensors after each task (model variables)', 'growth'],
       stats.flatMap((s) =>
         s.runs.map((r) => [
-          `${name(s)}, seed ${r.spec.seed}`,
+          `${methodLabel(s)}, seed ${r.spec.seed}`,
           r.wallSeconds.toFixed(0),
           r.memory.peakRssMB.toFixed(0),
           r.memory.peakHeapMB.toFixed(0),

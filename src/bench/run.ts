@@ -37,6 +37,8 @@ export interface RunResult {
   validationAcc: number | null;
   validationMeanAuroc: number | null;
   params: number;
+  /** params after each task (the figures' capacity axis). */
+  paramsAfterTask: number[];
   /** params as a percentage of STL's (one network of the initial sizes per task). */
   paramsPctStl: number;
   units: number[];
@@ -192,6 +194,7 @@ function runResult(
     validationAcc: s.validation?.acc ?? null,
     validationMeanAuroc: s.validation?.meanAuroc ?? null,
     params: s.params.total,
+    paramsAfterTask: s.tasks.map((t) => t.params),
     paramsPctStl: (100 * s.params.total) / info.stlParams,
     units: s.units,
     networks: s.networks ?? 1,

@@ -69,10 +69,11 @@ export interface BaselinesConfig {
   l2Lambda: number;
   ewcLambda: number;
   fisherSamples: number;
+  progressiveWidth: number;
 }
 
 /** Every learning method, as named in the experiment's `method` and the CLI's --method. */
-export const METHODS = ['den', 'den-no-timestamps', 'den-constant', 'den-no-split', 'finetune', 'l2', 'ewc', 'stl', 'joint'] as const;
+export const METHODS = ['den', 'den-no-timestamps', 'den-constant', 'den-no-split', 'finetune', 'l2', 'ewc', 'stl', 'joint', 'progressive'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export interface TrainingConfig {

@@ -1,14 +1,17 @@
 // npm run bench -- --quick, as CI runs it: every method on both default suites (the baselines under
-// both weight-decay protocols), each run in its own process, JSON and tables written; --check fails
-// the run when a DEN target is not met (in quick mode, 3 short tasks, the capacity targets cannot be).
+// both weight-decay protocols), each run in its own process; JSON, tables and figures written;
+// --check fails the run when a DEN target is not met (in quick mode, 3 short tasks, the capacity
+// targets cannot be).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DOMParser } from '@xmldom/xmldom';
 import { METHODS } from '../../src/engine/experiment';
 
 const root = path.resolve(__dirname, '../..');
+const FIGURES = ['quality-params', 'per-task', 'task1'];
 
 describe('bench --quick', function () {
   this.timeout(600000);
@@ -16,12 +19,12 @@ describe('bench --quick', function () {
   before(() => (out = fs.mkdtempSync(path.join(os.tmpdir(), 'den-bench-quick-'))));
   after(() => fs.rmSync(out, { recursive: true, force: true }));
 
-  it('runs every method on both default suites, writes valid JSON and Markdown for each, and --check fails on unmet targets', () => {
+  it('runs every method on both default suites, writes valid JSON, Markdown and figures for each, and --check fails on unmet targets', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'dist', 'bench.js'), '--quick', '--check', '--out', out], { cwd: root, encoding: 'utf8', timeout: 580000 });
     assert.equal(r.status, 1, `--check exits 1 when a DEN target is not met\n${r.stderr}`);
     assert.match(r.stderr, /bench --check: some DEN targets were not met/);
     assert.match(r.stdout, /ratio DEN stage \/ plain epoch on wasm: \d+\.\d\d×/);
-    const files = fs.readdirSync(out).sort();
+    const files = fs.readdirSync(out).filter((f) => !f.endsWith('.svg')).sort();
     assert.deepEqual(files.map((f) => f.replace(/-\d{4}-\d{2}-\d{2}/, '-DATE')), ['one-vs-rest-mnist-DATE.json', 'one-vs-rest-mnist-DATE.md', 'permuted-mnist-DATE.json', 'permuted-mnist-DATE.md']);
     for (const suite of ['permuted-mnist', 'one-vs-rest-mnist']) {
       const file = files.find((f) => f.startsWith(suite) && f.endsWith('.json'))!;
@@ -36,9 +39,10 @@ describe('bench --quick', function () {
       const expected = METHODS.flatMap((m) => (m.startsWith('den') ? [`${m}/coupled`] : [`${m}/coupled`, `${m}/decoupled`]));
       assert.deepEqual(rows, expected);
       for (const m of json.methods) {
-        for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'meanAuroc', 'validationAcc', 'paramsPctStl', 'secondsPerTask']) {
+        for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'meanAuroc', 'validationAcc', 'params', 'paramsPctStl', 'secondsPerTask']) {
           assert.equal(typeof m[key].mean, 'number', `${suite} ${m.method}.${key}`);
         }
+        assert.equal(m.curves.params.length, 3);
         assert.equal(m.runs.length, 1);
         const run = m.runs[0];
         assert.equal(run.spec.protocol, m.protocol);
@@ -56,13 +60,17 @@ describe('bench --quick', function () {
       const stl = json.methods.find((m: { method: string }) => m.method === 'stl');
       assert.equal(stl.runs[0].params, json.stlParams, "STL's parameters are the reference");
       assert.equal(stl.paramsPctStl.mean, 100);
+      // a full column per task plus laterals: more than STL's independent networks
+      const progressive = json.methods.find((m: { method: string }) => m.method === 'progressive');
+      assert.ok(progressive.params.mean > stl.params.mean, `progressive ${progressive.params.mean} vs STL ${stl.params.mean}`);
       const den = json.methods.find((m: { method: string }) => m.method === 'den');
       assert.equal(den.runs[0].tasks[1].selectedUnits.length, 2, 'the mechanisms of every task are recorded');
       assert.equal(typeof den.mechanisms.changedShare.mean, 'number');
       assert.ok(json.targets.length >= 5, 'the DEN targets are checked');
       assert.ok(json.targets.some((t: { met: boolean }) => !t.met));
       assert.ok(json.throughput.length >= 3);
-      const md = fs.readFileSync(path.join(out, file.replace(/\.json$/, '.md')), 'utf8');
+      const base = file.replace(/\.json$/, '');
+      const md = fs.readFileSync(path.join(out, `${base}.md`), 'utf8');
       assert.match(md, /^\| method \| seeds \| ACC \| BWT \| FWT \| forgetting \| mean AUROC \| validation ACC \| params \| % of STL \|/m);
       for (const m of METHODS) assert.match(md, new RegExp(`^\\| ${m}( · coupled WD)? \\|`, 'm'));
       assert.match(md, /^\| finetune · decoupled WD \|/m);
@@ -70,6 +78,16 @@ describe('bench --quick', function () {
       assert.match(md, /## What the mechanisms did/);
       assert.match(md, /## DEN task by task \(seed 1\)/);
       assert.match(md, /DEN − ewc = /);
+      assert.match(md, /## Figures/);
+      for (const f of FIGURES) {
+        assert.ok(md.includes(`](${base}-${f}.svg)`), `the table links ${f}`);
+        const problems: string[] = [];
+        const svg = new DOMParser({ onError: (level, msg) => problems.push(`${level}: ${msg}`) }).parseFromString(fs.readFileSync(path.join(out, `${base}-${f}.svg`), 'utf8'), 'image/svg+xml');
+        assert.deepEqual(problems, [], `${base}-${f}.svg is well-formed`);
+        const marks = Array.from(svg.getElementsByTagName('g')).filter((g) => g.getAttribute('class') === 'mark');
+        // the scatter has every method and protocol, the others every method once
+        assert.equal(marks.length, f === 'quality-params' ? json.methods.length : METHODS.length, `${base}-${f}.svg marks`);
+      }
     }
   });
 });

@@ -97,9 +97,9 @@ describe('den-lab CLI', function () {
     const ev = run(['eval', runDir]);
     assert.equal(ev.code, 0, ev.stderr);
     assert.match(ev.stdout, /largest difference from summary\.json: .* \(matches\)/);
-    const bad = run(['train', file, '--method', 'progressive']);
+    const bad = run(['train', file, '--method', 'pnn']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--method must be one of den, den-no-timestamps, den-constant, den-no-split, finetune, l2, ewc, stl, joint, got 'progressive'/);
+    assert.match(bad.stderr, /--method must be one of den, den-no-timestamps, den-constant, den-no-split, finetune, l2, ewc, stl, joint, progressive, got 'pnn'/);
   });
 
   it('bad input exits with status 2 and a message naming the file or field', () => {

@@ -158,6 +158,87 @@ describe('methods on real data', function () {
     ft.model.dispose();
   });
 
+  describe('progressive', () => {
+    /** Trains three tasks, scoring every task seen so far after each, and each new task before it trains. */
+    async function progressiveTrace(e: Experiment) {
+      const method = methodOf('progressive');
+      const model = new Model(method.initialModel(e, tasks[0].train.features));
+      const outputs: Float32Array[][] = [];
+      const before: Float32Array[] = [];
+      const states: ModelState[] = [];
+      const reports: TaskReport[] = [];
+      const events: DenEvent[] = [];
+      for (const task of tasks) {
+        method.beginTask(model, task, e);
+        before.push(predict(model, task.index, task.test, headLoss(e, task.outputs)));
+        reports.push(await method.learnTask(model, task, { experiment: e, emit: (ev) => events.push(ev), tasks }));
+        states.push(model.toState());
+        outputs.push(tasks.slice(0, task.index).map((j) => predict(model, j.index, j.test, headLoss(e, j.outputs))));
+      }
+      return { model, outputs, before, states, reports, events };
+    }
+    /** Parameters of T columns of [h1, h2] units with 10-way heads on 784 inputs: own weights, laterals, biases, heads. */
+    const columnsParams = (T: number, [h1, h2]: number[]) =>
+      Array.from({ length: T }, (_, i) => i + 1).reduce((n, k) => n + 784 * h1 + h1 + k * h1 * h2 + h2 + k * h2 * 10 + 10, 0);
+
+    it('adds a column per task and keeps every earlier task bit-identical; only laterals, own weights and the new head train', async () => {
+      const tr = await progressiveTrace(exp);
+      for (let t = 1; t < tasks.length; t++) {
+        for (let j = 0; j < t; j++) assert.ok(identical(tr.outputs[t][j], tr.outputs[t - 1][j]), `task ${j + 1} after task ${t + 1}`);
+      }
+      const [s2, s3] = [tr.states[1].networks[0], tr.states[2].networks[0]];
+      assert.equal(tr.states[2].routing, 'columns');
+      assert.deepEqual(s3.layers.map((l) => Array.from(new Set(l.born))), [[1, 2, 3], [1, 2, 3]]);
+      assert.deepEqual(modelUnits(tr.states[2]), [96, 48]);
+      // the weights of columns 1 and 2 and their heads did not change in task 3
+      const W2 = (s: typeof s2, l: number, r: number, c: number) => s.layers[l].W.data[r * s.layers[l].W.cols + c];
+      for (let r = 0; r < 64; r++) for (let c = 0; c < 32; c++) assert.ok(Object.is(W2(s3, 1, r, c), W2(s2, 1, r, c)), `layer 2 [${r}, ${c}]`);
+      for (let r = 0; r < 784; r += 7) for (let c = 0; c < 64; c++) assert.ok(Object.is(W2(s3, 0, r, c), W2(s2, 0, r, c)));
+      assert.ok(identical(s3.heads[1]!.W.data, s2.heads[1]!.W.data), 'head 2 frozen');
+      // column 3 reads columns 1 and 2 (its laterals learned something), its head reads all three columns
+      let lateral = 0;
+      for (let r = 0; r < 64; r++) for (let c = 32; c < 48; c++) lateral += Math.abs(W2(s3, 1, r, c));
+      assert.ok(lateral > 0.1, `the laterals into column 3 trained (Σ|w| = ${lateral})`);
+      assert.equal(s3.heads[2]!.W.rows, 48);
+      // a column never reads a later one: the weights from column 3 into columns 1 and 2 are exactly zero
+      for (let r = 64; r < 96; r++) for (let c = 0; c < 32; c++) assert.equal(W2(s3, 1, r, c), 0);
+      // the report: the column's units, one training stage
+      assert.deepEqual(tr.reports.map((r) => r.added), [[0, 0], [32, 16], [32, 16]]);
+      assert.deepEqual(tr.reports.map((r) => r.expanded), [false, true, true]);
+      assert.deepEqual(tr.reports.map((r) => r.stages.map((s) => s.stage)), [['train'], ['train'], ['train']]);
+      assert.ok(tr.events.some((e) => e.type === 'log' && e.message === 'progressive: column 3 of [32, 16] units, laterals from columns 1–2'));
+      // parameters: own weights, laterals and heads, not the zeros from later columns
+      assert.equal(modelParamCounts(tr.states[2]).total, columnsParams(3, [32, 16]));
+      assert.ok(modelParamCounts(tr.states[2]).total < paramCounts(s3).total);
+      for (const task of tasks) assert.ok(accuracyOn(tr.model, exp, task) > 0.25, `task ${task.index} was learned`);
+      tr.model.dispose();
+    });
+
+    it("starts every column as STL's network for the task: task 1 is STL's bit for bit, later tasks equal before training", async () => {
+      const tr = await progressiveTrace(exp);
+      const s = await learn('stl', exp, tasks, 1);
+      assert.ok(identical(tr.outputs[0][0], s.task1[0]), "task 1 is stl's task 1");
+      // before training, task t's outputs are those of the initial network with the task's fresh head (laterals at 0)
+      const stl = methodOf('stl');
+      for (const task of tasks.slice(1)) {
+        stl.beginTask(s.model, task, exp);
+        const fresh = predict(s.model, task.index, task.test, headLoss(exp, task.outputs));
+        assert.ok(maxDiff(tr.before[task.index - 1], fresh) < 1e-6, `task ${task.index} before training: ${maxDiff(tr.before[task.index - 1], fresh)}`);
+      }
+      tr.model.dispose();
+      s.model.dispose();
+    });
+
+    it('baselines.progressiveWidth scales every column', async () => {
+      const half = make({ baselines: { progressiveWidth: 0.5 } });
+      const tr = await progressiveTrace(half);
+      assert.deepEqual(modelUnits(tr.states[2]), [48, 24]);
+      assert.equal(modelParamCounts(tr.states[2]).total, columnsParams(3, [16, 8]));
+      for (let t = 1; t < tasks.length; t++) assert.ok(identical(tr.outputs[t][0], tr.outputs[0][0]));
+      tr.model.dispose();
+    });
+  });
+
   describe('ablations of DEN', () => {
     it('den-no-timestamps: growth for task 2 changes task 1 outputs (den does not, same settings)', async () => {
       // σ = 0 restores every drifted unit for task 1, so only the growth can reach it

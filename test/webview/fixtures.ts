@@ -6,11 +6,12 @@ import type { DenEvent, RunSnapshot, RunSummary } from '../../src/protocol';
 const root = path.resolve(__dirname, '..', '..');
 
 /**
- * Two real 3-task runs of examples/permuted-mnist.den.json (`den-lab train … --tasks 3`), their
+ * Real 3-task runs of examples/permuted-mnist.den.json (`den-lab train … --tasks 3`), their
  * paths rewritten to /workspace: σ = 0.02 with γ = 0.01 (splits in tasks 2 and 3, one unit pruned
- * in task 3) and the file's σ = 0.05 (no split).
+ * in task 3), the file's σ = 0.05 (no split), and `--method progressive` (a column of [312, 128]
+ * units per task).
  */
-export const FIXTURES = ['sigma-0.02', 'sigma-0.05'] as const;
+export const FIXTURES = ['sigma-0.02', 'sigma-0.05', 'progressive'] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 export function loadFixture(name: FixtureName): RunSnapshot {
@@ -29,8 +30,8 @@ export function loadFixture(name: FixtureName): RunSnapshot {
 export function fixtureExperimentText(): string {
   return fs
     .readFileSync(path.join(root, 'examples', 'permuted-mnist.den.json'), 'utf8')
-    .replace('"sigma": 0.05', '"sigma": 0.02')
-    .replace('"gamma": 1e-3', '"gamma": 1e-2');
+    .replace(/"sigma": [\d.e-]+/, '"sigma": 0.02')
+    .replace(/"gamma": [\d.e-]+/, '"gamma": 1e-2');
 }
 
 export const eventsOfTask = (events: DenEvent[], task: number) => events.filter((e) => 'task' in e && e.task === task);

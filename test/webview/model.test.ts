@@ -3,10 +3,12 @@
 import { strict as assert } from 'node:assert';
 import type { DenEvent } from '../../src/protocol';
 import { decimateMinMax } from '../../webview/decimate';
+import { logTick } from '../../webview/logTicks';
 import { messageHandler } from '../../webview/messages';
 import {
   applyEvents,
   averageScores,
+  capacityCurve,
   compareLabels,
   emptyRun,
   histogram,
@@ -25,6 +27,7 @@ import { batches, eventsOfTask, loadFixture, longTaskEvents } from './fixtures';
 
 const run02 = loadFixture('sigma-0.02');
 const run05 = loadFixture('sigma-0.05');
+const progressive = loadFixture('progressive');
 
 /** The model's data without object identity, for deep comparison. */
 const plain = (m: RunModel) => JSON.parse(JSON.stringify({ ...m, traces: [...m.traces.entries()] }));
@@ -128,6 +131,30 @@ describe('webview model: a recorded run', () => {
     assert.match(labels[0], /γ 0\.01/);
     assert.doesNotMatch(labels[0], /τ/);
     assert.deepEqual(compareLabels([model]), [model.label]);
+  });
+
+  it('labels runs of different methods with their method, and DEN thresholds only on DEN runs', () => {
+    const [den02, den05, prog] = compareLabels([model, runFromSnapshot(run05), runFromSnapshot(progressive)]);
+    // the progressive run recorded k = 25 (the DEN runs 10), but k means nothing to it
+    assert.equal(den02, `${model.label} · den, σ 0.02, k 10, γ 0.01`);
+    assert.equal(den05, `${run05.label} · den, σ 0.05, k 10, γ 0.001`);
+    assert.equal(prog, `${progressive.label} · progressive`);
+  });
+
+  it('gives score against parameters after each task, for any method', () => {
+    for (const snapshot of [run02, progressive]) {
+      const run = runFromSnapshot(snapshot);
+      const curve = capacityCurve(run, 'auroc');
+      assert.deepEqual(curve.map((p) => p.params), snapshot.summary!.tasks.map((t) => t.params));
+      assert.deepEqual(curve.map((p) => p.score), averageScores(run, 'auroc'));
+      assert.deepEqual(curve.map((p) => p.task), [1, 2, 3]);
+    }
+    // progressive grows by a column (and laterals) per task: more than DEN's growth, same task 1
+    const [den, prog] = [run02, progressive].map((s) => capacityCurve(runFromSnapshot(s), 'accuracy'));
+    assert.equal(prog[0].params, den[0].params);
+    assert.ok(prog[2].params > 2.5 * prog[0].params && prog[2].params > den[2].params);
+    // the log axis of parameters: compact labels at 1, 2, 3, 5, 7 × 10^k only
+    assert.deepEqual([300_000, 400_000, 500_000, 1_000_000, 2e6, 7e6, 1500].map(logTick), ['300k', '', '500k', '1M', '2M', '7M', '']);
   });
 });
 

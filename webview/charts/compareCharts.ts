@@ -1,11 +1,13 @@
-// Chart 6: runs side by side (e.g. the same experiment at two values of σ), overlaid on growth,
-// drift and accuracy. A run keeps its colour in all three.
+// Chart 6: runs side by side (e.g. the same experiment at two values of σ, or DEN against another
+// method), overlaid on score against parameters, growth, drift and accuracy. A run keeps its colour
+// in all four.
 import type { ChartDataset } from 'chart.js';
-import { averageScores, compareLabels, histogram, type RunModel } from '../model';
+import { averageScores, capacityCurve, compareLabels, histogram, methodOf, type RunModel } from '../model';
 import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
+import { logTick } from '../logTicks';
 import { fmt, type RenderContext } from './context';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -153,6 +155,67 @@ export class CompareAccuracyChart extends ChartJsPanel {
       rows: ctx.compare.map((r, k) => {
         const a = averageScores(r, ctx.view.score);
         return [compareLabels(ctx.compare)[k], ...Array.from({ length: T }, (_, i) => a[i] ?? null)];
+      }),
+    };
+  }
+}
+
+/** The average score against the parameters after each task: a line per run, whatever its method. */
+export class CompareCapacityChart extends ChartJsPanel {
+  constructor(actions: PanelActions) {
+    super('compare-capacity', 'Compare: score against parameters', actions, 'short');
+  }
+
+  protected draw(ctx: RenderContext): Drawn {
+    const runs = ctx.compare;
+    const score = ctx.view.score;
+    const name = score === 'auroc' ? 'AUROC' : 'accuracy';
+    const labels = compareLabels(runs);
+    const curves = runs.map((r) => capacityCurve(r, score).filter((p): p is { task: number; params: number; score: number } => p.score !== null && p.params > 0));
+    const datasets: ChartDataset<'line', { x: number; y: number }[]>[] = curves.map((c, i) => ({
+      label: labels[i],
+      data: c.map((p) => ({ x: p.params, y: p.score })),
+      parsing: false,
+      borderColor: color(ctx, i),
+      backgroundColor: color(ctx, i),
+      pointRadius: c.map((_, k) => (k === c.length - 1 ? 5 : 3)),
+    }));
+    this.show({
+      type: 'line',
+      data: { datasets },
+      options: {
+        ...baseOptions(ctx.theme),
+        scales: {
+          x: { type: 'logarithmic', ...axis(ctx.theme, 'parameters after each task (log scale)'), ticks: { color: ctx.theme.foreground, autoSkip: false, callback: logTick } },
+          y: { type: 'linear', ...axis(ctx.theme, `mean ${name} over tasks so far`) },
+        },
+      },
+    });
+    const last = curves.map((c) => c[c.length - 1]);
+    return {
+      label: runs.length
+        ? runs.map((_, i) => (last[i] ? `${labels[i]}: ${name} ${fmt(last[i].score, 3)} with ${last[i].params.toLocaleString('en-US')} parameters after task ${last[i].task}` : `${labels[i]}: no completed task`)).join('; ') + '.'
+        : none,
+      data: {
+        runs: runs.length,
+        score,
+        points: curves.reduce((n, c) => n + c.length, 0),
+        methods: runs.map((r) => methodOf(r) ?? '').join(','),
+        params: last.map((p) => p?.params ?? '').join(','),
+      },
+      note: runs.length ? undefined : none,
+    };
+  }
+
+  protected table(ctx: RenderContext): TableData {
+    const T = maxTasks(ctx.compare);
+    const score = ctx.view.score;
+    return {
+      caption: `Parameters and mean ${score === 'auroc' ? 'AUROC' : 'accuracy'} over the tasks so far, after each task, per run`,
+      columns: ['run', 'method', ...Array.from({ length: T }, (_, i) => `task ${i + 1}`)],
+      rows: ctx.compare.map((r, k) => {
+        const c = capacityCurve(r, score);
+        return [compareLabels(ctx.compare)[k], methodOf(r), ...Array.from({ length: T }, (_, i) => (c[i] ? `${c[i].params.toLocaleString('en-US')} · ${fmt(c[i].score, 4)}` : null))];
       }),
     };
   }

@@ -7,7 +7,8 @@
 //   stl       an independent network of the same hidden sizes per task (the upper reference);
 //   joint     one multi-head network trained on every task seen so far (the batch reference):
 //             each step averages one mini-batch of every task, an epoch = a pass over each task.
-// Old heads are never trained, except by joint.
+// Old heads are never trained, except by joint. Progressive Networks (progressive.ts) train with
+// the same stage.
 import type { Experiment, MethodName } from '../experiment';
 import type { Task } from '../data/tasks';
 import { LayerArrays, Model, ModelState, sharedModel } from '../network/model';
@@ -17,11 +18,11 @@ import { StageSource, TrainableParam, stepsForEpochs, trainStage } from '../trai
 import { diagonalFisher } from './fisher';
 import { Method, MethodContext, TaskReport, addSharedHead, freshHead, headLoss, initialNetwork, plainReport } from './method';
 
-/** The hidden layers of `net` and the heads of `heads`; `pull` gives a layer's penalty anchor and weight. */
-function paramsOf(net: Network, heads: number[], pull?: (l: number) => { W: Partial<TrainableParam>; b: Partial<TrainableParam> }): TrainableParam[] {
+/** The hidden layers of `net` and the heads of `heads`; `extra` gives a layer's penalty anchor and weight, or its mask. */
+export function paramsOf(net: Network, heads: number[], extra?: (l: number) => { W: Partial<TrainableParam>; b: Partial<TrainableParam> }): TrainableParam[] {
   const params: TrainableParam[] = net.layers.flatMap((layer, l) => [
-    { variable: layer.W, isWeight: true, ...pull?.(l).W },
-    { variable: layer.b, isWeight: false, ...pull?.(l).b },
+    { variable: layer.W, isWeight: true, ...extra?.(l).W },
+    { variable: layer.b, isWeight: false, ...extra?.(l).b },
   ]);
   for (const j of heads) {
     const head = net.heads[j - 1]!;
@@ -31,14 +32,14 @@ function paramsOf(net: Network, heads: number[], pull?: (l: number) => { W: Part
 }
 
 /** The source of task `task` served by `net` as its task `local`. */
-const sourceOf = (exp: Experiment, net: Network, task: Task, local = task.index): StageSource => ({
+export const sourceOf = (exp: Experiment, net: Network, task: Task, local = task.index): StageSource => ({
   data: task.train,
   forward: (x) => net.logits(x, local),
   loss: headLoss(exp, task.outputs),
 });
 
 /** One 'train' stage of the budget (training.epochs over the largest source, or training.steps). */
-async function trainOnce(ctx: MethodContext, task: Task, params: TrainableParam[], sources: StageSource[], lambda: number, report: TaskReport): Promise<void> {
+export async function trainOnce(ctx: MethodContext, task: Task, params: TrainableParam[], sources: StageSource[], lambda: number, report: TaskReport): Promise<void> {
   const exp = ctx.experiment;
   const count = Math.max(...sources.map((s) => s.data.count));
   const result = await trainStage({

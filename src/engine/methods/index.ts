@@ -3,8 +3,9 @@ import type { MethodName } from '../experiment';
 import { baselineMethods } from './baselines';
 import { denMethods } from './den';
 import type { Method } from './method';
+import { progressive } from './progressive';
 
-const methods = new Map<MethodName, Method>([...denMethods, ...baselineMethods].map((m) => [m.name, m]));
+const methods = new Map<MethodName, Method>([...denMethods, ...baselineMethods, progressive].map((m) => [m.name, m]));
 
 export function methodOf(name: MethodName): Method {
   const m = methods.get(name);

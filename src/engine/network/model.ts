@@ -1,14 +1,19 @@
 // What a method learns: one or more Networks and the task → network routing, plus arrays a
 // method keeps next to the weights (EWC's accumulated Fisher). Every method but STL has one shared
-// network with a head per task; STL has an independent network per task, in which that task is
-// task 1. Like NetworkState, ModelState is plain data (checkpoints, rollbacks); Model holds the
-// TF.js variables.
+// network with a head per task (progressive: a network of columns, see columns.ts); STL has an
+// independent network per task, in which that task is task 1. Like NetworkState, ModelState is
+// plain data (checkpoints, rollbacks); Model holds the TF.js variables.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkColumns, columnParamCounts } from './columns';
 import { Network } from './network';
 import { NetworkState, checkState, layerSizes, paramCounts } from './state';
 
-/** 'shared': one network, task j uses head j. 'per-task' (stl): network j serves task j as its task 1. */
-export type Routing = 'shared' | 'per-task';
+/**
+ * 'shared': one network, task j uses head j. 'per-task' (stl): network j serves task j as its task 1.
+ * 'columns' (progressive): one network of columns, task j uses head j and columns 1..j; no unit
+ * reads a later column (those weights are zero and are not parameters).
+ */
+export type Routing = 'shared' | 'per-task' | 'columns';
 
 /** One array per hidden layer's weights and biases, shaped like network 1's (aux arrays). */
 export interface LayerArrays {
@@ -37,9 +42,10 @@ export function sharedModel(network: NetworkState, timestamps = true): ModelStat
 
 /** Checks the routing, every network and every aux array's shape; throws an Error naming the first problem. */
 export function checkModel(m: ModelState): void {
-  if (m.routing !== 'shared' && m.routing !== 'per-task') throw new Error(`unknown routing ${JSON.stringify(m.routing)}`);
+  if (m.routing !== 'shared' && m.routing !== 'per-task' && m.routing !== 'columns') throw new Error(`unknown routing ${JSON.stringify(m.routing)}`);
   if (m.networks.length === 0) throw new Error('the model has no network');
-  if (m.routing === 'shared' && m.networks.length !== 1) throw new Error(`a shared model has exactly one network, got ${m.networks.length}`);
+  if (m.routing !== 'per-task' && m.networks.length !== 1) throw new Error(`a ${m.routing} model has exactly one network, got ${m.networks.length}`);
+  if (m.routing === 'columns' && !m.timestamps) throw new Error('a model of columns needs timestamped inference');
   m.networks.forEach((n, i) => {
     try {
       checkState(n);
@@ -53,6 +59,7 @@ export function checkModel(m: ModelState): void {
     }
     if (n.inputDim !== m.networks[0].inputDim) throw new Error(`network ${i + 1} has ${n.inputDim} inputs, network 1 has ${m.networks[0].inputDim}`);
   });
+  if (m.routing === 'columns') checkColumns(m.networks[0]);
   for (const [name, layers] of Object.entries(m.aux)) {
     const net = m.networks[0];
     if (!net) throw new Error(`aux '${name}' needs a network to be shaped like`);
@@ -66,8 +73,9 @@ export function checkModel(m: ModelState): void {
   }
 }
 
-/** Parameters over every network (stl: the sum of its networks). */
+/** Parameters over every network (stl: the sum of its networks; columns: without the zeros from later columns). */
 export function modelParamCounts(m: ModelState): { total: number; nonZero: number } {
+  if (m.routing === 'columns') return columnParamCounts(m.networks[0]);
   return m.networks.map(paramCounts).reduce((a, c) => ({ total: a.total + c.total, nonZero: a.nonZero + c.nonZero }), { total: 0, nonZero: 0 });
 }
 
@@ -103,15 +111,15 @@ export class Model implements TaskLogits {
     return { routing: this.routing, timestamps: this.timestamps, networks: this.networks.map((n) => n.toState()), aux: copyAux(this.aux) };
   }
 
-  /** The shared network (not for per-task models). */
+  /** The one network of a shared model or a model of columns (not for per-task models). */
   get shared(): Network {
-    if (this.routing !== 'shared') throw new Error('a per-task model has no shared network');
+    if (this.routing === 'per-task') throw new Error('a per-task model has no shared network');
     return this.networks[0];
   }
 
   /** The network that serves `task`, and the task's index inside it. */
   route(task: number): { net: Network; task: number } {
-    if (this.routing === 'shared') return { net: this.networks[0], task };
+    if (this.routing !== 'per-task') return { net: this.networks[0], task };
     const net = this.networks[task - 1];
     if (!net) throw new Error(`task ${task} has no network`);
     return { net, task: 1 };
@@ -119,7 +127,7 @@ export class Model implements TaskLogits {
 
   /** Tasks that have a head. */
   get taskCount(): number {
-    return this.routing === 'shared' ? this.networks[0].heads.filter(Boolean).length : this.networks.filter((n) => n.hasHead(1)).length;
+    return this.routing !== 'per-task' ? this.networks[0].heads.filter(Boolean).length : this.networks.filter((n) => n.hasHead(1)).length;
   }
 
   /** Adds a network (per-task models: the next task's). */

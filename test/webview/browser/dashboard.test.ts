@@ -12,6 +12,7 @@ import { chartData, launchChromium, openDashboard, settled, startServer, type Fa
 const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'webview');
 const run02 = loadFixture('sigma-0.02');
 const run05 = loadFixture('sigma-0.05');
+const progressive = loadFixture('progressive');
 const lossCount = (run: RunSnapshot, task: number) => eventsOfTask(run.events, task).filter((e) => e.type === 'loss').length;
 /** Where a task's subnetwork retraining starts: the selection marker of a run recorded without its step. */
 const subnetworkStart = (run: RunSnapshot, task: number) =>
@@ -287,7 +288,7 @@ describe('dashboard webview in Chromium', function () {
   });
 
   it('names every chart and offers each as a table', async () => {
-    const charts = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'params', 'compare-growth', 'compare-drift', 'compare-accuracy'];
+    const charts = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'params', 'compare-capacity', 'compare-growth', 'compare-drift', 'compare-accuracy'];
     for (const id of charts) {
       const canvas = page.locator(`canvas[data-chart="${id}"]`);
       assert.equal(await canvas.getAttribute('role'), 'img', id);
@@ -406,6 +407,37 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(host.received.filter((m) => m.type === 'compareRuns').length, 1, 'one request for the whole choice');
     assert.match((await page.locator('#compare-growth-chart').getAttribute('aria-label'))!, /σ 0\.02.*σ 0\.05|σ 0\.05.*σ 0\.02/);
     await snap(page, 'compare');
+  });
+
+  it('overlays runs of different methods (DEN and progressive) on score against parameters', async () => {
+    await showTab(page, 'compare');
+    await page.locator('#compare-picker').click();
+    for (const name of ['sigma-0.05', 'progressive']) await page.locator('#compare-picker li[role=option]', { hasText: name }).click();
+    await page.keyboard.press('Escape');
+    await host.waitFor('compareRuns');
+    await waitForData(page, 'compare-capacity', 'runs', '2');
+    let capacity = await chartData(page, 'compare-capacity');
+    const order = host.compare.map((id) => [run05, progressive].find((r) => r.id === id)!);
+    assert.equal(capacity.methods, order.map((r) => r.summary!.method).join(','));
+    assert.equal(capacity.params, order.map((r) => r.summary!.params.total).join(','), "each run's last point at its parameters");
+    assert.equal(capacity.points, '6', 'a point per task per run');
+    assert.equal(capacity.score, 'accuracy');
+    const label = (await page.locator('#compare-capacity-chart').getAttribute('aria-label'))!;
+    const params = (r: RunSnapshot) => r.summary!.params.total.toLocaleString('en-US');
+    assert.ok(label.includes(`· progressive: accuracy ${Number(progressive.summary!.acc!.toPrecision(3))} with ${params(progressive)} parameters after task 3`), label);
+    assert.ok(label.includes(`sigma-0.05 · den, k 10: accuracy ${Number(run05.summary!.acc!.toPrecision(3))} with ${params(run05)} parameters after task 3`), label);
+    await snap(page, 'compare-methods');
+    // the score picker switches it to AUROC; the table lists parameters and score per task
+    await pick(page, 'score-picker', 'AUROC');
+    await waitForData(page, 'compare-capacity', 'score', 'auroc');
+    await page.locator('#compare-capacity-section vscode-checkbox[data-action="table"]').click();
+    const rows = page.locator('#compare-capacity-section table tbody tr');
+    assert.equal(await rows.count(), 2);
+    const prog = rows.filter({ hasText: 'progressive' });
+    assert.equal((await prog.locator('td').nth(0).textContent())!.trim(), 'progressive');
+    assert.equal((await prog.locator('td').nth(3).textContent())!, `${params(progressive)} · ${Number(progressive.summary!.aurocMetrics.acc!.toPrecision(4))}`);
+    capacity = await chartData(page, 'compare-capacity');
+    assert.equal(capacity.points, '6');
   });
 
   it('says what is missing in a workspace without runs or experiment file', async () => {

@@ -19,16 +19,16 @@ const cli = path.join(root, 'dist', 'cli.js');
 const SEARCHES = [
   {
     group: 'den',
-    title: 'DEN on one-vs-rest MNIST: τ × σ × γ',
+    title: 'DEN on one-vs-rest MNIST: τ × σ',
     file: 'examples/one-vs-rest-mnist.den.json',
-    grid: ['den.tau=0.12,0.15,0.2', 'den.sigma=0.05,0.08', 'den.gamma=1e-4,2e-4'],
+    grid: ['den.tau=0.12,0.15,0.2', 'den.sigma=0.05,0.08'],
     score: 'validationAuroc',
   },
   {
     group: 'den',
-    title: 'DEN on permuted MNIST: σ × k × γ',
+    title: 'DEN on permuted MNIST: σ × k',
     file: 'examples/permuted-mnist.den.json',
-    grid: ['den.sigma=0.05,0.08', 'den.k=18,25', 'den.gamma=1e-4,2e-4'],
+    grid: ['den.sigma=0.05,0.08', 'den.k=18,25'],
     score: 'validationAcc',
   },
   { group: 'baselines', title: 'l2 (coupled weight decay): λ', file: 'bench/search/l2-coupled.den.json', grid: ['baselines.l2Lambda=0.003,0.01,0.03,0.1,0.3'], score: 'validationAcc' },

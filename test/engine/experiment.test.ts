@@ -63,9 +63,11 @@ describe('experiment: defaults', () => {
       }
     }
     // a few literal values, so that a changed schema default is noticed here too
-    assert.equal(exp.den.tau, 0.01);
+    assert.equal(exp.den.tau, 0.15);
     assert.equal(exp.den.sigma, 0.05);
-    assert.equal(exp.den.k, 25);
+    assert.equal(exp.den.k, 18);
+    assert.equal(exp.den.proximal, 'adam');
+    assert.equal(exp.network.loss, 'sigmoid-bce-sum');
     assert.equal(exp.den.maxSplitPerLayer, null);
     assert.equal(exp.training.learningRate, 0.001);
     assert.equal(exp.training.batchSize, 256);
@@ -81,7 +83,7 @@ describe('experiment: defaults', () => {
     });
     assert.deepEqual(exp.data, { source: 'csv', train: 'a.csv', seed: 9, labelColumn: 'label', testFraction: 0.2, validationFraction: 0.1 });
     assert.equal(exp.den.sigma, 0.2);
-    assert.equal(exp.den.tau, 0.01);
+    assert.equal(exp.den.tau, 0.15);
     assert.equal(exp.training.epochs, 3);
     assert.equal(exp.training.batchSize, 256);
   });

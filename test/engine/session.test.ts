@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateRun } from '../../src/engine/evaluateRun';
-import { ExperimentError, METHODS } from '../../src/engine/experiment';
+import { ExperimentError, METHODS, experimentSchema } from '../../src/engine/experiment';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunError, RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import { train } from '../../src/engine/session';
@@ -60,7 +60,7 @@ describe('training sessions and run folders', function () {
     assert.ok(summary.accuracy[1][1] > summary.baseline.accuracy[1] + 0.2, `task 2 was learned (${summary.accuracy[1][1]} vs random ${summary.baseline.accuracy[1]})`);
     // the experiment as used, with absolute paths and defaults
     const used = run.readExperiment() as { den: { tau: number } };
-    assert.equal(used.den.tau, 0.01);
+    assert.equal(used.den.tau, experimentSchema.properties.den.properties.tau.default);
     // checkpoints load and match the summary's units
     for (const t of [1, 2]) {
       const { model, meta } = loadCheckpoint(run.checkpointDir(t));

@@ -80,12 +80,14 @@ describe('sweep grid', () => {
 
   it('sets a point\'s values into a copy of the experiment', () => {
     const exp = smallExperiment();
+    const tau = exp.den.tau;
     const changed = withValues(exp, { 'den.tau': 0.5, 'den.gamma': [0.1, 0.2], 'training.seed': 7 });
     assert.equal(changed.den.tau, 0.5);
     assert.deepEqual(changed.den.gamma, [0.1, 0.2]);
     assert.equal(changed.training.seed, 7);
     assert.equal(changed.den.sigma, exp.den.sigma);
-    assert.equal(exp.den.tau, 0.01, 'the original is untouched');
+    assert.equal(exp.den.tau, tau, 'the original is untouched');
+    assert.notEqual(tau, 0.5);
   });
 });
 

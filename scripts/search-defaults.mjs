@@ -75,7 +75,7 @@ for (const r of results) {
   const fields = r.grid.map((g) => g.split('=')[0]);
   lines.push('', `## ${r.title}`, '', `\`${r.file}\`, scored by ${r.score === 'validationAuroc' ? 'mean AUROC' : 'ACC'} on the validation parts.`, '');
   lines.push(`| point | ${fields.join(' | ')} | validation ACC | validation AUROC | test ACC | test AUROC | BWT | % of STL | τ-skipped | pruned | tasks with a split | old weights changed | |`);
-  lines.push(`|${' :-- |'.repeat(fields.length + 1)}${' --: |'.repeat(9)} :-- |`);
+  lines.push(`|${' :-- |'.repeat(fields.length + 1)}${' --: |'.repeat(10)} :-- |`);
   for (const p of r.points) {
     const x = p.result;
     const m = x?.mechanisms;

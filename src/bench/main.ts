@@ -23,6 +23,12 @@ import { ThroughputRow, measureThroughput } from './throughput';
 const root = path.resolve(__dirname, '..');
 const DEFAULT_SUITES = ['examples/permuted-mnist.den.json', 'examples/one-vs-rest-mnist.den.json'];
 const PROTOCOLS: Protocol[] = ['coupled', 'decoupled'];
+/**
+ * The methods whose shared layers keep training on every task, where the weight-decay protocol
+ * decides how much they forget; the others (DEN and its ablations, stl, progressive) freeze or do
+ * not share what earlier tasks use and run in the experiment's own protocol only.
+ */
+const SHARED_TRAINING: readonly MethodName[] = ['finetune', 'l2', 'ewc', 'joint'];
 
 const localDate = (d = new Date()) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
@@ -125,10 +131,10 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   let allMet = true;
   for (const suite of suites) {
-    // DEN and its ablations run in the experiment's own protocol; the baselines in every protocol asked for
+    // the methods that keep training shared layers run in every protocol asked for, the others in the experiment's own
     const denProtocol: Protocol = loadExperiment(suite).experiment.training.decoupledWeightDecay ? 'decoupled' : 'coupled';
     const specs: RunSpec[] = methods.flatMap((method) =>
-      (method.startsWith('den') ? [denProtocol] : protocols).flatMap((protocol) => seeds.map((seed) => ({ suite, method, seed, protocol, quick, backend }))),
+      (SHARED_TRAINING.includes(method) ? protocols : [denProtocol]).flatMap((protocol) => seeds.map((seed) => ({ suite, method, seed, protocol, quick, backend }))),
     );
     console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${specs.length} runs (${methods.join(', ')}; seeds ${seeds.join(', ')}), ${jobs} at a time`);
     const info = suiteInfo(specs[0]);

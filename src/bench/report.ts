@@ -228,7 +228,7 @@ export function suiteMarkdown(
     '',
     `Weight decay (den.weightDecay) reaches the weights in one of two ways: **coupled** adds wd·W to the gradient that Adam normalises (the reference code's protocol), ` +
       `**decoupled** shrinks W by lr·wd·W after Adam's step (AdamW). Coupled decay moves every weight the current task does not use by about lr per step towards zero, ` +
-      `which is what makes fine-tuning forget so much; the baselines run under both protocols, DEN and its ablations under ${PROTOCOL_LABEL[denProtocol]} (the experiment's setting).`,
+      `which is what makes fine-tuning forget so much. finetune, l2, ewc and joint, whose shared layers keep training, run under both protocols; DEN, its ablations, stl and progressive, which freeze or do not share what earlier tasks use, under ${PROTOCOL_LABEL[denProtocol]} (the experiment's setting).`,
     '',
     resultsTable(stats),
   ];

@@ -34,9 +34,10 @@ describe('bench --quick', function () {
       assert.equal(json.quick, true);
       assert.equal(json.tasks, 3);
       assert.deepEqual(json.seeds, [1]);
-      // DEN and its ablations in the experiment's protocol, every baseline in both
+      // the methods that keep training shared layers under both protocols, the others in the experiment's
       const rows = json.methods.map((m: { method: string; protocol: string }) => `${m.method}/${m.protocol}`);
-      const expected = METHODS.flatMap((m) => (m.startsWith('den') ? [`${m}/coupled`] : [`${m}/coupled`, `${m}/decoupled`]));
+      const shared = ['finetune', 'l2', 'ewc', 'joint'];
+      const expected = METHODS.flatMap((m) => (shared.includes(m) ? [`${m}/coupled`, `${m}/decoupled`] : [`${m}/coupled`]));
       assert.deepEqual(rows, expected);
       for (const m of json.methods) {
         for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'meanAuroc', 'validationAcc', 'params', 'paramsPctStl', 'secondsPerTask']) {

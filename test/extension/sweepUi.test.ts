@@ -13,7 +13,7 @@ import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/exte
 import { SweepProcess } from '../../src/extension/sweepProcess';
 import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices } from '../../src/extension/sweepSetup';
 import type { SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
-import { cli, writeSweepExperiment } from '../cli/helpers';
+import { cli, gone, writeSweepExperiment } from '../cli/helpers';
 
 const EXPERIMENT = `// thresholds under test
 {
@@ -28,20 +28,6 @@ const EXPERIMENT = `// thresholds under test
   "training": { "epochs": 1, "learningRate": 0.01 }
 }
 `;
-
-/** Gone: no such process, or a zombie waiting to be reaped. */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 describe('sweep command: fields, values, command line, progress', () => {
   const exp = validateExperiment(parseExperimentText(EXPERIMENT, 'adopt.den.json'), 'adopt.den.json');

@@ -50,8 +50,6 @@ export interface TrainableParam {
   groupThreshold?: number;
 }
 
-
-
 /** Where a stage's mini-batches come from: a task's data, its logits and its loss. */
 export interface StageSource {
   data: TaskData;
@@ -196,11 +194,6 @@ export async function trainStage(spec: StageSpec): Promise<StageResult> {
           const norms = tf.sqrt(tf.sum(tf.square(next), 0));
           const factor = tf.relu(tf.sub(1, tf.div(theta, tf.maximum(norms, 1e-12))));
           next = tf.mul(next, tf.add(tf.sub(1, s.group), tf.mul(s.group, factor)));
-        }
-        if (process.env.DEN_DEBUG_V && (t === 20 || t === 140)) {
-          const vv = Array.from(tf.sqrt(tf.mul(v, vCorrection)).dataSync()).sort((a, b) => a - b);
-          const q = (p: number) => vv[Math.floor(p * (vv.length - 1))].toExponential(1);
-          console.error(`${spec.stage} step ${t} ${W.shape} √v̂ q10 ${q(0.1)} q50 ${q(0.5)} q90 ${q(0.9)} q99 ${q(0.99)}`);
         }
         s.m.assign(m);
         s.v.assign(v);

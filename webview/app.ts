@@ -73,13 +73,17 @@ export class DashboardView {
       'compare-drift': new CompareDriftChart(actions),
       'compare-accuracy': new CompareAccuracyChart(actions),
       sweep: new SweepChart(actions, {
-        selectSweep: (sweepId) => sweepId !== this.sweep?.id && this.host.post({ type: 'selectSweep', sweepId }),
+        selectSweep: (sweepId) => {
+          if (sweepId !== this.sweep?.id) this.host.post({ type: 'selectSweep', sweepId });
+        },
         setColorField: (field) => {
           if (field === this.view.sweepColor) return;
           this.setView({ sweepColor: field });
           this.invalidate(this.charts.sweep);
         },
-        adopt: (pointId) => this.sweep && this.host.post({ type: 'adoptSweepPoint', sweepId: this.sweep.id, pointId }),
+        adopt: (pointId) => {
+          if (this.sweep) this.host.post({ type: 'adoptSweepPoint', sweepId: this.sweep.id, pointId });
+        },
         openRun: (pointId) => {
           if (!this.sweep) return;
           this.host.post({ type: 'openSweepRun', sweepId: this.sweep.id, pointId });

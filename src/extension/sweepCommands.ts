@@ -31,10 +31,11 @@ async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, g
   if (run) {
     const last = Math.min(completedTasks(run) + 1, totalTasks(run));
     for (let t = last; t >= 2; t--) {
-      items.push({ label: `Retrain task ${t}`, description: `from ${runLabel(run)} after task ${t - 1}`, start: { from: { runDir: run.dir, task: t } } });
+      const label = t <= completedTasks(run) ? `Retrain task ${t}` : `Train task ${t}`;
+      items.push({ label, description: `from ${runLabel(run)} after task ${t - 1}`, start: { from: { runDir: run.dir, task: t } } });
     }
   }
-  const count = totalTasks(run ?? ({} as RunEntry)) || undefined;
+  const count = run ? totalTasks(run) : 0;
   items.push({ label: 'From scratch: task 1', description: 'every point trains the first task', start: { tasks: 1 } });
   items.push({ label: 'From scratch: every task', description: count ? `${count} tasks per point` : `${exp.name}'s whole stream per point`, start: {} });
   const pick = await vscode.window.showQuickPick(items, { title: 'DEN: Sweep (1/3) — where do the points start?', ignoreFocusOut: true });

@@ -241,6 +241,13 @@ export type SweepPointStatus = v.InferOutput<typeof SweepPointStatusSchema>;
 /** The score a sweep's Pareto front maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC), on the test parts or on the validation parts. */
 export const SweepQualitySchema = v.picklist(['acc', 'auroc', 'validationAcc', 'validationAuroc']);
 export type SweepQuality = v.InferOutput<typeof SweepQualitySchema>;
+/** How the tree and the dashboard name a sweep's quality. */
+export const SWEEP_QUALITY_LABELS: Record<SweepQuality, string> = {
+  acc: 'ACC (test)',
+  auroc: 'mean AUROC (test)',
+  validationAcc: 'ACC (validation)',
+  validationAuroc: 'mean AUROC (validation)',
+};
 
 /** A grid value: a number, a per-layer list (den.gamma), or null where the schema allows it. */
 const gridValue = v.nullable(v.union([num, nums]));

@@ -1,14 +1,7 @@
 // The Sweep tab's data, DOM-free: sweep.json → one point per done grid point (quality against
 // parameters), coloured by a chosen field, the Pareto front as sweep.json marks it, and every value
 // for the tooltip and the table.
-import type { SweepFile, SweepPoint, SweepQuality } from '../src/protocol';
-
-export const QUALITY_LABELS: Record<SweepQuality, string> = {
-  acc: 'ACC (test)',
-  auroc: 'mean AUROC (test)',
-  validationAcc: 'ACC (validation)',
-  validationAuroc: 'mean AUROC (validation)',
-};
+import { SWEEP_QUALITY_LABELS as QUALITY_LABELS, type SweepFile, type SweepPoint, type SweepQuality } from '../src/protocol';
 
 type Value = SweepPoint['values'][string];
 

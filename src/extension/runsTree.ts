@@ -4,7 +4,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeHolder } from '../engine/run/runLock';
-import type { SweepPoint, TaskSummary } from '../protocol';
+import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../protocol';
 import type { LiveStatus } from './liveStatus';
 import { statusText } from './liveStatus';
 import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from './runIndex';
@@ -204,7 +204,7 @@ function pointItem(e: SweepEntry, p: SweepPoint, run: RunEntry | undefined): vsc
   const item = new vscode.TreeItem(p.id, vscode.TreeItemCollapsibleState.None);
   item.id = `point:${e.dir}:${p.id}`;
   const q = e.sweep && p.result ? p.result[e.sweep.quality] : null;
-  item.description = [p.status, q !== null && q !== undefined ? `${e.sweep!.quality} ${f4(q)}` : '', p.result ? `${p.result.params.toLocaleString('en-US')} params` : '', p.pareto ? '★ front' : ''].filter(Boolean).join(' · ');
+  item.description = [p.status, q !== null && q !== undefined ? `${SWEEP_QUALITY_LABELS[e.sweep!.quality]} ${f4(q)}` : '', p.result ? `${p.result.params.toLocaleString('en-US')} params` : '', p.pareto ? '★ front' : ''].filter(Boolean).join(' · ');
   const icons: Record<SweepPoint['status'], string> = { pending: 'circle-outline', running: 'sync~spin', done: 'pass', failed: 'error', cancelled: 'circle-slash' };
   item.iconPath = new vscode.ThemeIcon(icons[p.status]);
   item.tooltip = `${p.id}: ${Object.entries(p.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')}${p.message ? `\n${p.message}` : ''}`;

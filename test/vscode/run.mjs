@@ -377,8 +377,9 @@ async function dashboardFlow(browser, origin) {
 
 /**
  * 3b. A sweep from the palette in the real VS Code: "DEN: Sweep Thresholds…" on the tiny experiment,
- * answered through the real quick picks (from scratch, task 1; τ = 0.01 × k ∈ {2, 6}), the Sweep
- * tab's two points, a screenshot, then a point chosen and adopted into the experiment file.
+ * answered through the real quick picks (from scratch, both tasks; τ = 0.01 × k ∈ {2, 6, 12}: task 2
+ * expands, so k matters), the Sweep tab's three points, a point chosen, a screenshot, then "Adopt
+ * these values" into the experiment file.
  */
 async function sweepFlow(browser, origin) {
   const host = new URL(origin).host;
@@ -386,7 +387,7 @@ async function sweepFlow(browser, origin) {
   fs.mkdirSync(folder);
   fs.copyFileSync(path.join(root, 'test/vscode/workspace/tiny.den.json'), path.join(folder, 'tiny.den.json'));
   say('sweep flow:');
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const step = async (what, fn) => {
     const t = Date.now();
@@ -407,27 +408,36 @@ async function sweepFlow(browser, origin) {
       await input.fill('>DEN: Sweep Thresholds');
       await row('DEN: Sweep Thresholds…').waitFor();
       await page.keyboard.press('Enter');
-      await row('From scratch: task 1').click({ timeout: 30_000 });
+      await row('From scratch: every task').click({ timeout: 30_000 });
       await row('den.tau').waitFor({ timeout: 30_000 }); // τ and k are checked already
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: 'values of den.tau' }).waitFor({ timeout: 30_000 });
       await input.fill('0.01');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: 'values of den.k' }).waitFor({ timeout: 30_000 });
-      await input.fill('2, 6');
+      await input.fill('2, 6, 12');
       await page.keyboard.press('Enter');
       // where sbatch is on the PATH, the command asks where to run
       const local = row('This machine');
       if (await local.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await local.click();
-      await page.locator('.notification-toast', { hasText: 'sweep of tiny.den.json (2 points)' }).waitFor({ timeout: 60_000 });
+      await page.locator('.notification-toast', { hasText: 'sweep of tiny.den.json (3 points)' }).waitFor({ timeout: 60_000 });
     });
-    await step('the Sweep tab shows both points as they finish', () => web.locator('canvas#sweep-chart[data-points="2"][data-done="2"]').waitFor({ timeout: 240_000 }));
+    await step('the Sweep tab shows the three points as they finish', () => web.locator('canvas#sweep-chart[data-points="3"][data-done="3"]').waitFor({ timeout: 240_000 }));
+    await step('the Runs tree: the sweep and its points', async () => {
+      const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+      const sweepRow = view.locator('.monaco-list-row', { hasText: /tiny · den\.tau × den\.k · 3 points\s*3\/3 done · finished/ });
+      await sweepRow.waitFor({ timeout: 30_000 });
+      await sweepRow.locator('.monaco-tl-twistie').click();
+      await view.locator('.monaco-list-row', { hasText: /02-tau0\.01-k6\s*done · ACC \(validation\) 0\.\d{4}/ }).waitFor({ timeout: 30_000 });
+    });
     await step('a point chosen in the Sweep tab', async () => {
       await web.locator('#sweep-point').click();
       await web.locator('#sweep-point li[role=option]', { hasText: 'k6' }).first().click();
       await web.locator('canvas#sweep-chart[data-selected*="k6"]').waitFor({ timeout: 30_000 });
     });
     await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 20_000 }).catch(() => {});
+    await widenSideBar(page, 460).catch(() => {}); // cosmetic: the tree rows' descriptions in full
+    await web.locator('body').evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-sweep.png') });
     say('  sweep: screenshot test-artifacts/vscode-sweep.png');
     await step('"Adopt these values": the experiment file gets k = 6', async () => {

@@ -115,7 +115,7 @@ export class SweepChart extends ChartJsPanel {
       pointHitRadius: 0,
       stepped: false,
     });
-    this.show({
+    const chart = this.show({
       type: 'line',
       data: { datasets },
       options: {
@@ -139,6 +139,11 @@ export class SweepChart extends ChartJsPanel {
         },
       },
     });
+    // where each point is drawn (canvas pixels), for the tests that click one
+    const at = this.drawn.slice(0, -1).flatMap((pts, i) => pts.map((p, j) => {
+      const el = chart.getDatasetMeta(i).data[j];
+      return el ? `${p.id}:${el.x.toFixed(1)},${el.y.toFixed(1)}` : '';
+    }));
     const point = model.points.find((p) => p.id === this.selected);
     this.details.textContent = point ? point.lines.join('\n') : '';
     this.setButtons(point !== undefined);
@@ -155,6 +160,7 @@ export class SweepChart extends ChartJsPanel {
         groups: model.groups.join('|'),
         quality: model.quality,
         selected: this.selected,
+        at: at.filter(Boolean).join('|'),
         done: c.done,
         running: c.running,
         failed: c.failed,

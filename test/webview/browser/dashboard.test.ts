@@ -473,6 +473,14 @@ describe('dashboard webview in Chromium', function () {
     await pick(page, 'sweep-color', 'den.k');
     await waitForData(page, 'sweep', 'groups', '2|6|12');
 
+    // a click on a point chooses it (of two equal points, the first: 01 and 04 differ only in τ, which changed nothing)
+    const clicked = sweep.points[0];
+    const at = Object.fromEntries((await chartData(page, 'sweep')).at.split('|').map((e) => [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1).split(',').map(Number)]));
+    assert.deepEqual(Object.keys(at).sort(), sweep.points.map((p) => p.id).sort());
+    const box = (await page.locator('#sweep-chart').boundingBox())!;
+    await page.mouse.click(box.x + at[clicked.id][0], box.y + at[clicked.id][1]);
+    await waitForData(page, 'sweep', 'selected', clicked.id);
+
     const chosen = sweep.points[2];
     await pick(page, 'sweep-point', chosen.id);
     await waitForData(page, 'sweep', 'selected', chosen.id);

@@ -321,6 +321,7 @@ export class DashboardView {
   }
 
   private pngName(chart: string): string {
+    if (chart === 'sweep' && this.sweep) return `${this.sweep.sweep.name}-sweep-${this.sweep.sweep.id}`;
     const name = this.run?.summary?.name ?? 'den';
     const task = this.run ? shownTask(this.run, this.view.task) : null;
     return ['loss', 'drift', 'compare-drift'].includes(chart) && task !== null ? `${name}-${chart}-task${task}` : `${name}-${chart}`;

@@ -2,7 +2,9 @@
 // of the selected run when the page says 'ready' (it does whenever it is shown: a hidden webview is
 // destroyed) or a run is selected, and small batches of new events after that: live from the
 // trainer, or read from the run's log (only its appended bytes) when another process writes it.
-// The webview names runs by the ids of the host's index and never by path; every message from it
+// The Sweep tab gets the shown sweep's sweep.json, read afresh whenever the workspace's files
+// change (or a sweep this window runs reports), and sent when it changed.
+// The webview names runs and sweeps by the ids of the host's index and never by path; every message from it
 // is checked to the leaf and a malformed one is dropped and logged. The page loads only the
 // extension's own script and style under a strict Content-Security-Policy.
 import * as fs from 'fs';
@@ -107,10 +109,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   sweepChanged(sweepDir: string): void {
     if (!this.sweepDir || !fs.existsSync(this.sweepDir)) this.sweepDir = sweepDir;
     if (this.panel && samePath(this.sweepDir, sweepDir)) this.sendSweep();
-  }
-
-  get shownSweep(): string | undefined {
-    return this.sweepDir;
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {

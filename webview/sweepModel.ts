@@ -61,7 +61,9 @@ export function pointLines(sweep: SweepFile, p: SweepPoint): string[] {
 
 export function sweepChartModel(sweep: SweepFile, colorField: string | null): SweepChartModel {
   const fields = sweep.grid.map((a) => a.field);
-  const field = colorField !== null && fields.includes(colorField) ? colorField : (fields[0] ?? null);
+  // by default the first field that varies (a field with one value colours nothing)
+  const varies = sweep.grid.find((a) => a.values.length > 1)?.field;
+  const field = colorField !== null && fields.includes(colorField) ? colorField : (varies ?? fields[0] ?? null);
   const axis = sweep.grid.find((a) => a.field === field);
   const groups = axis ? axis.values.map(valueText) : [];
   const counts = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };

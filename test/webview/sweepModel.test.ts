@@ -33,6 +33,8 @@ describe('webview: sweep.json → the Sweep tab', () => {
   it('colours by another field; an unknown field falls back to the first', () => {
     assert.deepEqual(sweepChartModel(sweep, 'den.k').groups, ['2', '6', '12']);
     assert.equal(sweepChartModel(sweep, 'den.nope').colorField, 'den.tau');
+    const one = { ...sweep, grid: [{ field: 'den.tau', values: [0.01] }, { field: 'den.k', values: [2, 6, 12] }] };
+    assert.equal(sweepChartModel(one, null).colorField, 'den.k', 'by default the first field that varies');
   });
 
   it('draws the front sweep.json marks, by parameters ascending, and leaves a dominated point off it', () => {

@@ -134,8 +134,9 @@ export class SweepChart extends ChartJsPanel {
           },
         },
         scales: {
-          x: { type: 'linear', ...axis(theme, 'parameters') },
-          y: { type: 'linear', ...axis(theme, model.qualityLabel) },
+          // a margin, so that the extreme points are not drawn on the axes' edges
+          x: { type: 'linear', grace: '4%', ...axis(theme, 'parameters') },
+          y: { type: 'linear', grace: '4%', ...axis(theme, model.qualityLabel) },
         },
       },
     });

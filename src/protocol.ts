@@ -241,6 +241,13 @@ export type SweepPointStatus = v.InferOutput<typeof SweepPointStatusSchema>;
 /** The score a sweep's Pareto front maximises: ACC (mean accuracy of the last row of R) or mean AUROC (same row, AUROC), on the test parts or on the validation parts. */
 export const SweepQualitySchema = v.picklist(['acc', 'auroc', 'validationAcc', 'validationAuroc']);
 export type SweepQuality = v.InferOutput<typeof SweepQualitySchema>;
+/** How the tree and the dashboard name a sweep's quality. */
+export const SWEEP_QUALITY_LABELS: Record<SweepQuality, string> = {
+  acc: 'ACC (test)',
+  auroc: 'mean AUROC (test)',
+  validationAcc: 'ACC (validation)',
+  validationAuroc: 'mean AUROC (validation)',
+};
 
 /** A grid value: a number, a per-layer list (den.gamma), or null where the schema allows it. */
 const gridValue = v.nullable(v.union([num, nums]));
@@ -476,6 +483,12 @@ export type TrainingState = v.InferOutput<typeof TrainingStateSchema>;
 
 const problems = v.array(v.object({ field: v.string(), message: v.string() }));
 
+/** A sweep folder as the webview knows it: an id from the host (like a run's) and a label; never a path. */
+export const SweepRefSchema = RunRefSchema;
+export type SweepRef = RunRef;
+/** A point of a sweep, by its id in sweep.json (e.g. "03-tau0.2-k10"). */
+const PointIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,160}$/));
+
 export const HostToWebviewSchema = v.variant('type', [
   /** Everything to draw from scratch: sent after 'ready' (the page says it whenever it is shown) and on selecting a run. */
   v.object({
@@ -495,6 +508,11 @@ export const HostToWebviewSchema = v.variant('type', [
   /** The experiment file changed (typed or saved); `problems` are validation errors. */
   v.object({ type: v.literal('thresholds'), experimentFile: v.string(), values: v.nullable(ThresholdValuesSchema), problems }),
   v.object({ type: v.literal('training'), ...TrainingStateSchema.entries }),
+  /**
+   * The Sweep tab: the workspace's sweeps and the one shown with its sweep.json (sent on 'ready', on
+   * opening a sweep, and whenever its sweep.json changes). `reveal`: switch to the Sweep tab.
+   */
+  v.object({ type: v.literal('sweep'), sweeps: v.array(SweepRefSchema), shown: v.nullable(v.object({ ...SweepRefSchema.entries, sweep: SweepFileSchema })), reveal: v.boolean() }),
 ]);
 export type HostToWebview = v.InferOutput<typeof HostToWebviewSchema>;
 
@@ -510,5 +528,11 @@ export const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('savePng'), chart: v.pipe(v.string(), v.regex(/^[\w. -]{1,120}$/)), dataUrl: v.pipe(v.string(), v.startsWith('data:image/png;base64,')) }),
   v.object({ type: v.literal('exportMetrics'), format: v.picklist(['csv', 'json']) }),
   v.object({ type: v.literal('log'), level: logLevel, message: v.pipe(v.string(), v.maxLength(10_000)) }),
+  /** Show another sweep in the Sweep tab. */
+  v.object({ type: v.literal('selectSweep'), sweepId: RunIdSchema }),
+  /** Write a point's values into the experiment file (one undoable WorkspaceEdit); the host reads them from sweep.json. */
+  v.object({ type: v.literal('adoptSweepPoint'), sweepId: RunIdSchema, pointId: PointIdSchema }),
+  /** Show a point's run folder in the dashboard. */
+  v.object({ type: v.literal('openSweepRun'), sweepId: RunIdSchema, pointId: PointIdSchema }),
 ]);
 export type WebviewToHost = v.InferOutput<typeof WebviewToHostSchema>;

@@ -4,7 +4,7 @@
 // "'task-end'.summary.accuracy: Invalid type: Expected number but received "x"". The receiver
 // drops a malformed message and logs the problem; it never reaches a handler.
 import * as v from 'valibot';
-import { DenEventSchema, HostToTrainerSchema, HostToWebviewSchema, RunSummaryFileSchema, SweepFileSchema, TrainerToHostSchema, WebviewToHostSchema } from './protocol';
+import { DenEventSchema, HostToTrainerSchema, HostToWebviewSchema, RunSummaryFileSchema, SweepEventSchema, SweepFileSchema, TrainerToHostSchema, WebviewToHostSchema } from './protocol';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -38,3 +38,4 @@ export const checkHostToTrainer = (msg: unknown) => check(HostToTrainerSchema, m
 export const checkEvent = (event: unknown) => check(DenEventSchema, event);
 export const checkSummary = (summary: unknown) => check(RunSummaryFileSchema, summary);
 export const checkSweepFile = (sweep: unknown) => check(SweepFileSchema, sweep);
+export const checkSweepEvent = (event: unknown) => check(SweepEventSchema, event);

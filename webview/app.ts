@@ -1,7 +1,7 @@
 // The dashboard page: header (run, task, score, status, export), the chart tabs and the threshold
 // panel. It owns the models and the view state; the charts only draw what it hands them, at most
 // once per animation frame however fast events arrive.
-import type { HostToWebview, RunRef, ThresholdValues, TrainingState } from '../src/protocol';
+import type { HostToWebview, RunRef, SweepFile, SweepRef, ThresholdValues, TrainingState } from '../src/protocol';
 import { AccuracyChart, ParamsChart } from './charts/accuracyCharts';
 import type { ChartPanel, PanelActions } from './charts/chartPanel';
 import { CompareAccuracyChart, CompareCapacityChart, CompareDriftChart, CompareGrowthChart } from './charts/compareCharts';
@@ -10,6 +10,7 @@ import { DriftChart } from './charts/driftChart';
 import { ForgettingChart } from './charts/forgettingChart';
 import { GrowthChart } from './charts/growthChart';
 import { LossChart } from './charts/lossChart';
+import { SweepChart } from './charts/sweepChart';
 import { h, setData } from './dom';
 import { applyEvents, knownTasks, runFromSnapshot, settle, shownTask, type RunModel } from './model';
 import { readTheme, watchTheme, type Theme } from './theme';
@@ -20,7 +21,7 @@ type Select = HTMLElement & { value: string };
 type MultiSelect = HTMLElement & { value: string[] };
 type Msg<T extends HostToWebview['type']> = Extract<HostToWebview, { type: T }>;
 
-const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', compare: 'Compare' };
+const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', compare: 'Compare', sweep: 'Sweep' };
 
 export class DashboardView {
   private view: ViewState;
@@ -30,6 +31,8 @@ export class DashboardView {
   private runs: RunRef[] = [];
   private thresholds: ThresholdValues | null = null;
   private training: TrainingState = { running: false, runId: null, task: null };
+  private sweeps: SweepRef[] = [];
+  private sweep: (SweepRef & { sweep: SweepFile }) | null = null;
   private readonly thresholdPanel: ThresholdPanel;
   private readonly charts: Record<string, ChartPanel>;
   private readonly byTab: Record<TabId, ChartPanel[]>;
@@ -69,6 +72,24 @@ export class DashboardView {
       'compare-growth': new CompareGrowthChart(actions),
       'compare-drift': new CompareDriftChart(actions),
       'compare-accuracy': new CompareAccuracyChart(actions),
+      sweep: new SweepChart(actions, {
+        selectSweep: (sweepId) => {
+          if (sweepId !== this.sweep?.id) this.host.post({ type: 'selectSweep', sweepId });
+        },
+        setColorField: (field) => {
+          if (field === this.view.sweepColor) return;
+          this.setView({ sweepColor: field });
+          this.invalidate(this.charts.sweep);
+        },
+        adopt: (pointId) => {
+          if (this.sweep) this.host.post({ type: 'adoptSweepPoint', sweepId: this.sweep.id, pointId });
+        },
+        openRun: (pointId) => {
+          if (!this.sweep) return;
+          this.host.post({ type: 'openSweepRun', sweepId: this.sweep.id, pointId });
+          this.selectTab('growth'); // the run's own charts
+        },
+      }),
     };
     const c = this.charts;
     this.byTab = {
@@ -78,6 +99,7 @@ export class DashboardView {
       forgetting: [c.forgetting],
       accuracy: [c.accuracy, c.params],
       compare: [c['compare-capacity'], c['compare-growth'], c['compare-drift'], c['compare-accuracy']],
+      sweep: [c.sweep],
     };
     for (const id of this.view.tables) this.charts[id]?.setTableMode(true);
 
@@ -136,12 +158,7 @@ export class DashboardView {
       content.push(...this.byTab[tab].map((p) => p.section));
       this.tabs.append(h('vscode-tab-header', { 'data-tab': tab }, TAB_TITLES[tab]), h('vscode-tab-panel', { 'data-tab': tab }, ...content));
     }
-    this.tabs.addEventListener('vsc-tabs-select', (e) => {
-      const tab = TABS[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'loss';
-      this.setView({ tab });
-      setData(this.root, { tab });
-      this.invalidate(...this.byTab[tab]);
-    });
+    this.tabs.addEventListener('vsc-tabs-select', (e) => this.showTab(TABS[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'loss'));
 
     this.root = h(
       'div',
@@ -228,7 +245,27 @@ export class DashboardView {
     this.renderStatus();
   }
 
+  onSweep(msg: Msg<'sweep'>): void {
+    this.count('sweep');
+    this.sweeps = msg.sweeps;
+    this.sweep = msg.shown;
+    if (msg.reveal && this.view.tab !== 'sweep') this.selectTab('sweep');
+    this.invalidate(this.charts.sweep);
+  }
+
   // ─── view ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Switches to a tab from code (the tab strip's own clicks and keys come through showTab). */
+  private selectTab(tab: TabId): void {
+    this.tabs.selectedIndex = TABS.indexOf(tab);
+    this.showTab(tab);
+  }
+
+  private showTab(tab: TabId): void {
+    this.setView({ tab });
+    setData(this.root, { tab });
+    this.invalidate(...this.byTab[tab]);
+  }
 
   private setView(patch: Partial<ViewState>): void {
     this.view = { ...this.view, ...patch };
@@ -284,6 +321,7 @@ export class DashboardView {
   }
 
   private pngName(chart: string): string {
+    if (chart === 'sweep' && this.sweep) return `${this.sweep.sweep.name}-sweep-${this.sweep.sweep.id}`;
     const name = this.run?.summary?.name ?? 'den';
     const task = this.run ? shownTask(this.run, this.view.task) : null;
     return ['loss', 'drift', 'compare-drift'].includes(chart) && task !== null ? `${name}-${chart}-task${task}` : `${name}-${chart}`;
@@ -313,6 +351,8 @@ export class DashboardView {
       theme: this.theme,
       view: this.view,
       thresholds: preview ?? this.thresholds,
+      sweeps: this.sweeps,
+      sweep: this.sweep,
     };
   }
 }

@@ -26,6 +26,7 @@ window.addEventListener(
       runs: (m) => dashboard.onRuns(m),
       thresholds: (m) => dashboard.onThresholds(m),
       training: (m) => dashboard.onTraining(m),
+      sweep: (m) => dashboard.onSweep(m),
     },
     (m) => host.post(m),
   ),

@@ -2,7 +2,7 @@
 // hiding and window reloads (getState/setState; the host's serializer reads `runId` and `compare`).
 import type { WebviewToHost } from '../src/protocol';
 
-export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'compare'] as const;
+export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'compare', 'sweep'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface ViewState {
@@ -18,9 +18,11 @@ export interface ViewState {
   /** Score of the forgetting heatmap and the accuracy chart. */
   score: 'accuracy' | 'auroc';
   logLoss: boolean;
+  /** The grid field that colours the Sweep tab's points (null: the grid's first). */
+  sweepColor: string | null;
 }
 
-export const DEFAULT_VIEW: ViewState = { compare: [], tab: 'loss', task: null, tables: [], score: 'accuracy', logLoss: false };
+export const DEFAULT_VIEW: ViewState = { compare: [], tab: 'loss', task: null, tables: [], score: 'accuracy', logLoss: false, sweepColor: null };
 
 /** A stored state from any earlier version, made safe to use. */
 export function sanitizeViewState(raw: unknown): ViewState {
@@ -34,6 +36,7 @@ export function sanitizeViewState(raw: unknown): ViewState {
     tables: strings(s.tables),
     score: s.score === 'auroc' ? 'auroc' : 'accuracy',
     logLoss: s.logLoss === true,
+    sweepColor: typeof s.sweepColor === 'string' ? s.sweepColor : null,
   };
 }
 

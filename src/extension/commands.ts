@@ -29,14 +29,14 @@ function runOf(runs: WorkspaceRuns, arg: unknown): RunEntry | undefined {
   return undefined;
 }
 
-async function requireTrust(): Promise<boolean> {
+export async function requireTrust(): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   void vscode.window.showWarningMessage('DEN Lab: training starts a Node process and needs a trusted workspace. Runs can still be viewed.');
   return false;
 }
 
 /** Saves an experiment file with unsaved edits: the trainer reads it from disk. */
-async function saveIfDirty(file: string): Promise<void> {
+export async function saveIfDirty(file: string): Promise<void> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   if (doc?.isDirty) await doc.save();
 }

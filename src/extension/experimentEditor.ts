@@ -86,6 +86,12 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
       lenses.push(lens(`$(history) Retrain task ${t} with these values`, 'denLab.retrainTask', [{ runDir: latest.dir, task: t }], `Loads ${runLabel(latest)} after task ${t - 1} and trains task ${t} into a new branch`));
       if (t > 1) lenses.push(lens('$(history) Retrain task…', 'denLab.retrainTask', [{ runDir: latest.dir }]));
     }
+    const last = latest ? completedTasks(latest) : 0;
+    lenses.push(
+      last >= 2
+        ? lens(`$(graph-scatter) Sweep task ${last}`, 'denLab.sweepThresholds', [{ runDir: latest!.dir, task: last }], `Retrains task ${last} of ${runLabel(latest!)} at every combination of the values you choose`)
+        : lens('$(graph-scatter) Sweep thresholds…', 'denLab.sweepThresholds', [doc.uri], 'Trains this experiment at every combination of the values you choose'),
+    );
     lenses.push(lens('Open dashboard', 'denLab.openDashboard'));
     return lenses;
   }

@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 import { Dashboard } from './dashboard/dashboardPanel';
 import { ExperimentEditorSupport } from './experimentEditor';
 import { RunsTreeProvider } from './runsTree';
+import { SweepService } from './sweepCommands';
 import { TrainingService } from './training';
 import { WorkspaceRuns } from './workspaceRuns';
 
@@ -15,6 +16,7 @@ export interface DenLabApi {
   tree: RunsTreeProvider;
   editor: ExperimentEditorSupport;
   dashboard: Dashboard;
+  sweeps: SweepService;
   log: vscode.LogOutputChannel;
 }
 
@@ -28,10 +30,12 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<DenLabApi>
   const dashboard = new Dashboard(ctx.extensionUri, runs, training, log);
   ctx.subscriptions.push(log, runs, training, tree, treeView, editor, dashboard);
   registerCommands(ctx, runs, training, dashboard, log);
+  const sweeps = new SweepService(ctx.extensionUri, runs, dashboard, log);
+  sweeps.register(ctx);
   await vscode.commands.executeCommand('setContext', 'denLab.training', false);
   await runs.refresh();
   log.info(`DEN Lab ${ctx.extension.packageJSON.version} active; ${runs.flat.length} run(s), ${runs.experimentFiles.length} experiment file(s)`);
-  return { runs, training, tree, editor, dashboard, log };
+  return { runs, training, tree, editor, dashboard, sweeps, log };
 }
 
 export function deactivate(): void {

@@ -1,12 +1,14 @@
-// The "Runs" tree: run → task → hidden layer → details, plus the task being trained right now.
+// The "Runs" tree: run → task → hidden layer → details, plus the task being trained right now, and a
+// "Sweeps" group: sweep → its points (their runs are shown there, not among the runs).
 // Built from the run folders (WorkspaceRuns) and, while a task trains, from the live events.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeHolder } from '../engine/run/runLock';
-import type { TaskSummary } from '../protocol';
+import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../protocol';
 import type { LiveStatus } from './liveStatus';
 import { statusText } from './liveStatus';
-import { completedTasks, RunEntry, runLabel, totalTasks } from './runIndex';
+import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from './runIndex';
+import { pointRunDir, SweepEntry, sweepLabel, sweepOf, sweepStatusText } from './sweepIndex';
 import type { TrainingService } from './training';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -16,7 +18,10 @@ export type RunsNode =
   | { kind: 'task'; run: RunEntry; task: TaskSummary }
   | { kind: 'live'; run: RunEntry; status: LiveStatus }
   | { kind: 'layer'; run: RunEntry; task: TaskSummary; layer: number }
-  | { kind: 'detail'; label: string; description?: string; tooltip?: string; icon?: string };
+  | { kind: 'detail'; label: string; description?: string; tooltip?: string; icon?: string }
+  | { kind: 'sweeps' }
+  | { kind: 'sweep'; sweep: SweepEntry }
+  | { kind: 'point'; sweep: SweepEntry; point: SweepPoint; run: RunEntry | undefined };
 
 const f4 = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : '—');
 
@@ -46,8 +51,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.runs.all.map((run) => ({ kind: 'run', run }));
+    if (!node) {
+      const sweeps = this.runs.sweeps;
+      const roots: RunsNode[] = this.runs.all.filter((run) => !sweepOf(sweeps, run.dir)).map((run) => ({ kind: 'run', run }));
+      if (sweeps.length) roots.push({ kind: 'sweeps' });
+      return roots;
+    }
     switch (node.kind) {
+      case 'sweeps':
+        return this.runs.sweeps.map((sweep) => ({ kind: 'sweep', sweep }));
+      case 'sweep':
+        if (!node.sweep.sweep) return [{ kind: 'detail', label: 'problem', description: node.sweep.problem ?? 'no sweep.json', icon: 'warning' }];
+        return node.sweep.sweep.points.map((point) => ({ kind: 'point', sweep: node.sweep, point, run: findRun(this.runs.all, pointRunDir(node.sweep, point.run)) }));
       case 'run': {
         const children: RunsNode[] = (node.run.summary?.tasks ?? []).map((task) => ({ kind: 'task', run: node.run, task }));
         if (this.liveRunDir() === node.run.dir) children.push({ kind: 'live', run: node.run, status: this.training.status });
@@ -95,6 +110,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       case 'layer':
         return layerItem(node.task, node.layer);
+      case 'sweeps': {
+        const item = new vscode.TreeItem('Sweeps', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = 'sweeps';
+        item.description = `${this.runs.sweeps.length}`;
+        item.iconPath = new vscode.ThemeIcon('graph-scatter');
+        item.tooltip = 'Threshold sweeps (DEN: Sweep Thresholds…, or den-lab sweep): a run per grid point';
+        item.contextValue = 'sweeps';
+        return item;
+      }
+      case 'sweep':
+        return sweepItem(node.sweep);
+      case 'point':
+        return pointItem(node.sweep, node.point, node.run);
       case 'detail': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.description = node.description;
@@ -143,6 +171,46 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+function sweepItem(e: SweepEntry): vscode.TreeItem {
+  const item = new vscode.TreeItem(sweepLabel(e), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `sweep:${e.dir}`;
+  const s = e.sweep;
+  item.description = s ? sweepStatusText(s) : (e.problem ?? '');
+  const running = s?.state === 'running' && s.points.some((p) => p.status === 'running');
+  item.iconPath = new vscode.ThemeIcon(!s ? 'warning' : running ? 'sync~spin' : s.points.some((p) => p.status === 'failed') ? 'error' : 'graph-scatter');
+  const tip = new vscode.MarkdownString();
+  if (s) {
+    tip.appendMarkdown(`**Sweep of ${s.name}**${s.base ? `, retraining task ${s.base.task}` : ''}
+
+`);
+    for (const a of s.grid) tip.appendMarkdown(`\`${a.field}\`: ${a.values.map((v) => JSON.stringify(v)).join(', ')}
+
+`);
+    tip.appendMarkdown(`${sweepStatusText(s)} · front: ${s.front.join(', ') || '—'}
+
+`);
+  }
+  tip.appendMarkdown(`Folder: \`${e.dir}\``);
+  item.tooltip = tip;
+  item.contextValue = 'sweep';
+  item.resourceUri = vscode.Uri.file(e.dir);
+  item.command = { command: 'denLab.openSweep', title: 'Open Sweep', arguments: [{ sweepDir: e.dir }] };
+  return item;
+}
+
+function pointItem(e: SweepEntry, p: SweepPoint, run: RunEntry | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(p.id, vscode.TreeItemCollapsibleState.None);
+  item.id = `point:${e.dir}:${p.id}`;
+  const q = e.sweep && p.result ? p.result[e.sweep.quality] : null;
+  item.description = [p.status, q !== null && q !== undefined ? `${SWEEP_QUALITY_LABELS[e.sweep!.quality]} ${f4(q)}` : '', p.result ? `${p.result.params.toLocaleString('en-US')} params` : '', p.pareto ? '★ front' : ''].filter(Boolean).join(' · ');
+  const icons: Record<SweepPoint['status'], string> = { pending: 'circle-outline', running: 'sync~spin', done: 'pass', failed: 'error', cancelled: 'circle-slash' };
+  item.iconPath = new vscode.ThemeIcon(icons[p.status]);
+  item.tooltip = `${p.id}: ${Object.entries(p.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')}${p.message ? `\n${p.message}` : ''}`;
+  item.contextValue = 'point';
+  if (run) item.command = { command: 'denLab.openDashboard', title: 'Open Dashboard', arguments: [{ runDir: run.dir }] };
+  return item;
 }
 
 function taskItem(run: RunEntry, t: TaskSummary): vscode.TreeItem {

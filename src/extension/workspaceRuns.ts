@@ -1,15 +1,17 @@
-// The workspace's experiment files and run folders, kept current: read on start, re-read when
+// The workspace's experiment files, run folders and sweep folders, kept current: read on start, re-read when
 // the trainer reports a finished task or when run files change on disk (e.g. a CLI run in a
 // terminal), with the re-reads debounced.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { allRuns, readRuns, RunEntry } from './runIndex';
+import { readSweeps, SweepEntry, sweepOf } from './sweepIndex';
 
 const EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
 
 export class WorkspaceRuns implements vscode.Disposable {
   private runs: RunEntry[] = [];
   private experiments: vscode.Uri[] = [];
+  private sweepEntries: SweepEntry[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private timer: NodeJS.Timeout | undefined;
@@ -27,19 +29,24 @@ export class WorkspaceRuns implements vscode.Disposable {
     watch('**/summary.json');
     watch('**/run.json');
     watch('**/*.den.json');
+    watch('**/sweep.json');
   }
 
   /** Re-reads everything now. */
   refresh(): Promise<void> {
     this.loading = (async () => {
-      const [runFiles, experimentFiles] = await Promise.all([
+      const [runFiles, experimentFiles, sweepFiles] = await Promise.all([
         vscode.workspace.findFiles('**/run.json', EXCLUDE),
         vscode.workspace.findFiles('**/*.den.json', EXCLUDE),
+        vscode.workspace.findFiles('**/sweep.json', EXCLUDE),
       ]);
       this.runs = readRuns(runFiles.map((u) => path.dirname(u.fsPath)));
-      this.experiments = experimentFiles.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+      this.sweepEntries = readSweeps(sweepFiles.map((u) => path.dirname(u.fsPath)));
+      // a sweep's points/<id>.den.json are its points' experiments, not the user's
+      this.experiments = experimentFiles.filter((u) => !sweepOf(this.sweepEntries, u.fsPath)).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
       await vscode.commands.executeCommand('setContext', 'denLab.hasRuns', this.runs.length > 0);
       await vscode.commands.executeCommand('setContext', 'denLab.hasExperiment', this.experiments.length > 0);
+      await vscode.commands.executeCommand('setContext', 'denLab.hasSweeps', this.sweepEntries.length > 0);
       this.changed.fire();
     })();
     return this.loading;
@@ -62,6 +69,11 @@ export class WorkspaceRuns implements vscode.Disposable {
 
   get flat(): RunEntry[] {
     return allRuns(this.runs);
+  }
+
+  /** Sweep folders, newest first (their points' runs are in `all` too). */
+  get sweeps(): SweepEntry[] {
+    return this.sweepEntries;
   }
 
   get experimentFiles(): vscode.Uri[] {

@@ -80,3 +80,17 @@ export function writeSweepExperiment(dir: string, name: string, patch: { trainin
   fs.writeFileSync(file, JSON.stringify(exp, null, 2));
   return file;
 }
+
+/** Gone: no such process, or a zombie waiting to be reaped. */
+export function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+  } catch {
+    return true;
+  }
+}

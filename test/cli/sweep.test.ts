@@ -5,21 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile } from '../../src/protocol';
-import { run, startJson, until, writeSweepExperiment } from './helpers';
-
-/** Gone: no such process, or a zombie waiting to be reaped. */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+import { gone, run, startJson, until, writeSweepExperiment } from './helpers';
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as SweepEvent);
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateRun } from '../../src/engine/evaluateRun';
-import { ExperimentError, METHODS, experimentSchema } from '../../src/engine/experiment';
+import { ExperimentError, METHODS, defaultExperiment, experimentSchema } from '../../src/engine/experiment';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunError, RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import { train } from '../../src/engine/session';
@@ -251,7 +251,8 @@ describe('training sessions and run folders', function () {
       assert.equal(s.tasks.length, 2);
       assert.equal(s.networks, method === 'stl' ? 2 : 1);
       assert.ok(s.tasks.every((t) => t.stages.length > 0 && t.stages.every((st) => (st.samples ?? 0) > 0)), `${method}: stages with samples`);
-      assert.equal(s.tasks[1].penalty, method === 'l2' ? 0.03 : method === 'ewc' ? 30 : null);
+      const { l2Lambda, ewcLambda } = defaultExperiment().baselines; // the schema's defaults
+      assert.equal(s.tasks[1].penalty, method === 'l2' ? l2Lambda : method === 'ewc' ? ewcLambda : null);
       assert.deepEqual(events.filter((e) => e.type === 'task-end').length, 2);
       const { model, meta } = loadCheckpoint(RunFolder.open(result.runDir).checkpointDir(2));
       assert.equal(meta.method, method);

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { RunError, RunFolder } from '../../src/engine/run/runFolder';
 import type { DenEvent, HostToWebview, TrainerToHost } from '../../src/protocol';
 import { checkEvent, checkHostToTrainer, checkHostToWebview, checkSummary, checkTrainerToHost, checkWebviewToHost, type Checked } from '../../src/protocolGuards';
-import { FIXTURES, loadFixture } from '../webview/fixtures';
+import { FIXTURES, loadFixture, loadSweepFixture } from '../webview/fixtures';
 
 const runs = FIXTURES.map(loadFixture);
 const events = runs.flatMap((r) => r.events);
@@ -108,6 +108,28 @@ describe('message schemas, checked to the leaf', () => {
     assert.ok(!ok(null) && !ok('ready') && !ok([]));
     everyLeafIsChecked('setThreshold', { type: 'setThreshold', field: 'gamma', value: [0.1, 0.2] }, checkWebviewToHost);
     everyLeafIsChecked('savePng', { type: 'savePng', chart: 'run-loss-task2', dataUrl: 'data:image/png;base64,AA' }, checkWebviewToHost);
+  });
+
+  it('host → webview: the Sweep tab’s message, sweep.json included, is checked to every leaf', () => {
+    const sweep = loadSweepFixture();
+    const msg: HostToWebview = { type: 'sweep', sweeps: [{ id: 's1', label: 'a' }, { id: 's2', label: 'b' }], shown: { id: 's1', label: 'a', sweep }, reveal: true };
+    assert.equal(checkHostToWebview(msg).ok, true);
+    assert.equal(checkHostToWebview({ ...msg, shown: null, sweeps: [] }).ok, true);
+    everyLeafIsChecked('sweep', msg, checkHostToWebview);
+    assert.ok(!checkHostToWebview({ ...msg, shown: { ...msg.shown!, id: '../x' } }).ok, 'a sweep is named by id');
+  });
+
+  it('webview → host: sweeps and points are named by id, never by path; the values to adopt are never sent', () => {
+    const ok = (m: unknown) => checkWebviewToHost(m).ok;
+    assert.ok(ok({ type: 'selectSweep', sweepId: 'Ab3_x-9' }));
+    assert.ok(ok({ type: 'adoptSweepPoint', sweepId: 'Ab3_x-9', pointId: '03-tau0.2-k10' }));
+    assert.ok(ok({ type: 'openSweepRun', sweepId: 'Ab3_x-9', pointId: '01-gamma0.001_0.01' }));
+    for (const pointId of ['../../etc/passwd', '/home/u/x', 'a b', '', 'x'.repeat(161)]) assert.ok(!ok({ type: 'adoptSweepPoint', sweepId: 's', pointId }), pointId);
+    for (const sweepId of ['/s', '..', '']) assert.ok(!ok({ type: 'selectSweep', sweepId }), sweepId);
+    const extra = checkWebviewToHost({ type: 'adoptSweepPoint', sweepId: 's', pointId: 'p', values: { 'den.tau': -1 } });
+    assert.ok(extra.ok && !('values' in extra.value), 'values from the page are dropped: the host reads them from sweep.json');
+    everyLeafIsChecked('adoptSweepPoint', { type: 'adoptSweepPoint', sweepId: 's1', pointId: '01-k2' }, checkWebviewToHost);
+    everyLeafIsChecked('openSweepRun', { type: 'openSweepRun', sweepId: 's1', pointId: '01-k2' }, checkWebviewToHost);
   });
 
   it('an undeclared field (a newer version’s) is dropped, not refused; a declared one is never dropped', () => {

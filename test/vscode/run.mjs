@@ -8,6 +8,9 @@
 //                                          examples/, the Runs tree rows, a screenshot;
 //                                       3. the dashboard: two tasks trained, the loss chart's points
 //                                          and expansion/split markers, the same after a window reload;
+//                                       3b. the sweep: palette "DEN: Sweep Thresholds…" through its
+//                                          quick picks (2 points), the Sweep tab's points, a
+//                                          screenshot, "Adopt these values";
 //                                       4. the extension host SIGKILLed while it trains: its trainer
 //                                          must exit within a few seconds;
 //                                       5. a second code-server WITH workspace trust: the in-host
@@ -372,6 +375,85 @@ async function dashboardFlow(browser, origin) {
   }
 }
 
+/**
+ * 3b. A sweep from the palette in the real VS Code: "DEN: Sweep Thresholds…" on the tiny experiment,
+ * answered through the real quick picks (from scratch, both tasks; τ = 0.01 × k ∈ {2, 6, 12}: task 2
+ * expands, so k matters), the Sweep tab's three points, a point chosen, a screenshot, then "Adopt
+ * these values" into the experiment file.
+ */
+async function sweepFlow(browser, origin) {
+  const host = new URL(origin).host;
+  const folder = path.join(tmp, 'sweep');
+  fs.mkdirSync(folder);
+  fs.copyFileSync(path.join(root, 'test/vscode/workspace/tiny.den.json'), path.join(folder, 'tiny.den.json'));
+  say('sweep flow:');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    const t = Date.now();
+    const result = await fn();
+    say(`  sweep: ${what} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    return result;
+  };
+  const input = page.locator('.quick-input-widget input');
+  const row = (text) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  const web = page.frameLocator('iframe.webview.ready[src*="extensionId=den-lab.den-lab"]').frameLocator('#active-frame');
+  try {
+    await step('workbench loaded', () =>
+      page.goto(workbenchUrl(origin, folder, [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]])).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })),
+    );
+    await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+    await step('palette: DEN: Sweep Thresholds…, answered through its quick picks', async () => {
+      await page.keyboard.press('F1');
+      await input.fill('>DEN: Sweep Thresholds');
+      await row('DEN: Sweep Thresholds…').waitFor();
+      await page.keyboard.press('Enter');
+      await row('From scratch: every task').click({ timeout: 30_000 });
+      await row('den.tau').waitFor({ timeout: 30_000 }); // τ and k are checked already
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'values of den.tau' }).waitFor({ timeout: 30_000 });
+      await input.fill('0.01');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'values of den.k' }).waitFor({ timeout: 30_000 });
+      await input.fill('2, 6, 12');
+      await page.keyboard.press('Enter');
+      // where sbatch is on the PATH, the command asks where to run
+      const local = row('This machine');
+      if (await local.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await local.click();
+      await page.locator('.notification-toast', { hasText: 'sweep of tiny.den.json (3 points)' }).waitFor({ timeout: 60_000 });
+    });
+    await step('the Sweep tab shows the three points as they finish', () => web.locator('canvas#sweep-chart[data-points="3"][data-done="3"]').waitFor({ timeout: 240_000 }));
+    await step('the Runs tree: the sweep and its points', async () => {
+      const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+      const sweepRow = view.locator('.monaco-list-row', { hasText: /tiny · den\.tau × den\.k · 3 points\s*3\/3 done · finished/ });
+      await sweepRow.waitFor({ timeout: 30_000 });
+      await sweepRow.locator('.monaco-tl-twistie').click();
+      await view.locator('.monaco-list-row', { hasText: /02-tau0\.01-k6\s*done · ACC \(validation\) 0\.\d{4}/ }).waitFor({ timeout: 30_000 });
+    });
+    await step('a point chosen in the Sweep tab', async () => {
+      await web.locator('#sweep-point').click();
+      await web.locator('#sweep-point li[role=option]', { hasText: 'k6' }).first().click();
+      await web.locator('canvas#sweep-chart[data-selected*="k6"]').waitFor({ timeout: 30_000 });
+    });
+    await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 20_000 }).catch(() => {});
+    await widenSideBar(page, 460).catch(() => {}); // cosmetic: the tree rows' descriptions in full
+    await web.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-sweep.png') });
+    say('  sweep: screenshot test-artifacts/vscode-sweep.png');
+    await step('"Adopt these values": the experiment file gets k = 6', async () => {
+      await web.locator('vscode-button[data-action="adopt"]').click();
+      await page.locator('.notification-toast', { hasText: /tiny\.den\.json now has den\.tau = 0\.01, den\.k = 6/ }).waitFor({ timeout: 30_000 });
+    });
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`sweep flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-sweep-failure.png') }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
 const isAlive = (pid) => {
   try {
     process.kill(pid, 0);
@@ -453,6 +535,7 @@ try {
   await inHostTests(browser, server.origin, testsPath);
   await uiFlow(browser, server.origin, false, 'vscode-ui.png');
   await dashboardFlow(browser, server.origin);
+  await sweepFlow(browser, server.origin);
   await killHostFlow(browser, server.origin, testsPath);
   if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
   await stopServer(server.child);

@@ -1,7 +1,7 @@
 // Recorded runs for the dashboard tests, and synthetic event streams built from them.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DenEvent, RunSnapshot, RunSummary } from '../../src/protocol';
+import type { DenEvent, RunSnapshot, RunSummary, SweepFile } from '../../src/protocol';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -71,4 +71,13 @@ export function longTaskEvents(task: number, points: number, seed = 1): DenEvent
     }
   }
   return out;
+}
+
+/**
+ * A real finished sweep (`den-lab sweep fx.den.json --tasks 2 --grid den.tau=0.01,0.5 --grid
+ * den.k=2,6,12 --quality acc` on 600 digits, 60 steps per stage), its paths rewritten to
+ * /workspace. τ changes nothing here (both values expand), so the points come in equal pairs.
+ */
+export function loadSweepFixture(): SweepFile {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'sweep-tau-k', 'sweep.json'), 'utf8')) as SweepFile;
 }

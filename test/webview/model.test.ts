@@ -285,7 +285,7 @@ describe('webview: view state', () => {
   it('is made safe whatever was stored', () => {
     assert.deepEqual(sanitizeViewState(undefined), { ...DEFAULT_VIEW, runId: undefined });
     assert.deepEqual(sanitizeViewState('junk'), { ...DEFAULT_VIEW, runId: undefined });
-    assert.deepEqual(sanitizeViewState({ runId: 'r1', compare: ['a1', 3], tab: 'drift', task: 2, tables: ['loss'], score: 'auroc', logLoss: true }), {
+    assert.deepEqual(sanitizeViewState({ runId: 'r1', compare: ['a1', 3], tab: 'drift', task: 2, tables: ['loss'], score: 'auroc', logLoss: true, sweepColor: 'den.k' }), {
       runId: 'r1',
       compare: ['a1'],
       tab: 'drift',
@@ -293,7 +293,10 @@ describe('webview: view state', () => {
       tables: ['loss'],
       score: 'auroc',
       logLoss: true,
+      sweepColor: 'den.k',
     });
+    assert.equal(sanitizeViewState({ tab: 'sweep', sweepColor: 3 }).tab, 'sweep');
+    assert.equal(sanitizeViewState({ sweepColor: 3 }).sweepColor, null);
     assert.equal(sanitizeViewState({ tab: 'nope', task: 0 }).tab, 'loss');
     assert.equal(sanitizeViewState({ task: 1.5 }).task, null);
   });
@@ -315,7 +318,7 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: unknown[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep') },
       (m) => posted.push(m),
     );
     handle({ data: { type: 'events', runId: 'r1', events: [{ type: 'loss', task: 1, stage: 'task1', step: 1, loss: 1 }] } });
@@ -328,7 +331,7 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: { type: string; level?: string; message?: string }[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training') },
+      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep') },
       (m) => posted.push(m),
     );
     const { errors } = silence(() => {
@@ -352,6 +355,7 @@ describe('webview: messages from the host', () => {
         events: () => undefined,
         runs: () => undefined,
         thresholds: () => undefined,
+        sweep: () => undefined,
         training: () => {
           throw new Error('boom');
         },

@@ -87,6 +87,11 @@ export abstract class ChartPanel {
     if (this.tableMode) renderTable(this.tableBox, this.table(ctx));
   }
 
+  /** Draws again from the last context (after a change of the panel's own controls). */
+  protected redraw(): void {
+    if (this.last) this.render(this.last);
+  }
+
   /** The chart as a PNG data URL (the theme background is painted in). */
   png(): string {
     return this.canvas.toDataURL('image/png');

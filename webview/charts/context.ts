@@ -1,5 +1,5 @@
 // What every chart panel draws from.
-import type { ThresholdValues } from '../../src/protocol';
+import type { SweepFile, SweepRef, ThresholdValues } from '../../src/protocol';
 import type { RunModel } from '../model';
 import type { Theme } from '../theme';
 import type { ViewState } from '../vscodeApi';
@@ -14,6 +14,9 @@ export interface RenderContext {
   view: ViewState;
   /** The experiment file's thresholds, with the value being typed in the panel over them. */
   thresholds: Partial<ThresholdValues> | null;
+  /** The workspace's sweeps, and the one the Sweep tab shows. */
+  sweeps: SweepRef[];
+  sweep: (SweepRef & { sweep: SweepFile }) | null;
 }
 
 export const STAGE_LABELS: Record<string, string> = {

@@ -2,14 +2,16 @@
 // of the selected run when the page says 'ready' (it does whenever it is shown: a hidden webview is
 // destroyed) or a run is selected, and small batches of new events after that: live from the
 // trainer, or read from the run's log (only its appended bytes) when another process writes it.
-// The webview names runs by the ids of the host's index and never by path; every message from it
+// The Sweep tab gets the shown sweep's sweep.json, read afresh whenever the workspace's files
+// change (or a sweep this window runs reports), and sent when it changed.
+// The webview names runs and sweeps by the ids of the host's index and never by path; every message from it
 // is checked to the leaf and a malformed one is dropped and logged. The page loads only the
 // extension's own script and style under a strict Content-Security-Policy.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { samePath } from '../../engine/run/runPaths';
-import type { DenEvent, HostToWebview, RunRef, RunSnapshot, ThresholdValues, TrainingState, WebviewToHost } from '../../protocol';
+import type { DenEvent, HostToWebview, RunRef, RunSnapshot, SweepRef, ThresholdValues, TrainingState, WebviewToHost } from '../../protocol';
 import { checkWebviewToHost } from '../../protocolGuards';
 import { isExperimentFile } from '../experimentEditor';
 import { findRun, RunEntry, runById, runIdOf, runLabel, runsOfExperiment } from '../runIndex';
@@ -19,6 +21,8 @@ import { dashboardHtml } from './dashboardHtml';
 import { EventCache } from './eventCache';
 import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits';
 import { metricsCsv } from './metricsExport';
+import { pointRunDir, readSweepEntry, SweepEntry, sweepLabel } from '../sweepIndex';
+import { adoptEdits } from './adoptEdit';
 
 export const DASHBOARD_VIEW_TYPE = 'denLab.dashboard';
 const BATCH_MS = 100;
@@ -34,6 +38,10 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   /** The run shown and the runs compared, as folders (the webview knows their ids). */
   private runDir: string | undefined;
   private compare: string[] = [];
+  /** The sweep of the Sweep tab, as a folder (the webview knows its id). */
+  private sweepDir: string | undefined;
+  private sweepKey = '';
+  private revealSweep = false;
   private queue: DenEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly eventLogs = new EventCache();
@@ -82,6 +90,25 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     }
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'DEN Dashboard', vscode.ViewColumn.Active, this.webviewOptions());
     this.attach(panel);
+  }
+
+  /** Opens the dashboard on the Sweep tab with this sweep. */
+  async openSweep(sweepDir: string): Promise<void> {
+    this.sweepDir = sweepDir;
+    this.revealSweep = true;
+    if (this.panel) {
+      this.panel.reveal();
+      this.sendSweep();
+      return;
+    }
+    // the page says 'ready' once loaded and gets the sweep (revealed) then
+    await this.open();
+  }
+
+  /** A sweep's sweep.json changed (e.g. a point of the sweep this window runs ended): show it, and this sweep if none is shown. */
+  sweepChanged(sweepDir: string): void {
+    if (!this.sweepDir || !fs.existsSync(this.sweepDir)) this.sweepDir = sweepDir;
+    if (this.panel && samePath(this.sweepDir, sweepDir)) this.sendSweep();
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
@@ -155,6 +182,37 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     return this.runs.experimentFiles[0]?.fsPath;
   }
 
+  private sweepRefs(): SweepRef[] {
+    return this.runs.sweeps.map((e) => ({ id: e.id, label: sweepLabel(e) }));
+  }
+
+  /** The Sweep tab's data (sweep.json read afresh); posted only when it changed, or to reveal the tab. */
+  private sendSweep(): void {
+    if (!this.panel) return;
+    if (!this.sweepDir || !fs.existsSync(this.sweepDir)) {
+      const file = this.experimentFile();
+      const ofFile = file ? this.runs.sweeps.find((e) => e.sweep && samePath(e.sweep.experimentFile, file)) : undefined;
+      this.sweepDir = (ofFile ?? this.runs.sweeps[0])?.dir;
+    }
+    const entry = this.sweepDir ? readSweepEntry(this.sweepDir) : undefined;
+    if (entry?.problem) this.log.warn(`dashboard: ${entry.problem}`);
+    const shown = entry?.sweep ? { id: entry.id, label: sweepLabel(entry), sweep: entry.sweep } : null;
+    const sweeps = this.sweepRefs();
+    if (shown && !sweeps.some((s) => s.id === shown.id)) sweeps.unshift({ id: shown.id, label: shown.label }); // not indexed yet
+    const key = JSON.stringify([sweeps, shown]);
+    if (key === this.sweepKey && !this.revealSweep) return;
+    this.sweepKey = key;
+    this.post({ type: 'sweep', sweeps, shown, reveal: this.revealSweep });
+    this.revealSweep = false;
+  }
+
+  /** A sweep by the id the webview sent: the indexed ones and the one shown; an unknown id is logged and ignored. */
+  private knownSweep(id: string): SweepEntry | undefined {
+    const dir = this.runs.sweeps.find((e) => e.id === id)?.dir ?? (this.sweepDir && readSweepEntry(this.sweepDir).id === id ? this.sweepDir : undefined);
+    if (!dir) this.log.warn(`dashboard: ignored a request for sweep '${id}', which is not in the workspace's sweeps`);
+    return dir ? readSweepEntry(dir) : undefined;
+  }
+
   private experimentText(file: string): string | undefined {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
     if (doc) return doc.getText();
@@ -179,6 +237,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       this.runDir = (file && runsOfExperiment(this.runs.all, file)[0]?.dir) ?? this.runs.flat[0]?.dir;
     }
     this.queue = [];
+    this.sweepKey = ''; // a page that says 'ready' has no sweep yet
     const file = this.experimentFile();
     const thresholds = file ? readThresholds(this.experimentText(file) ?? '', path.basename(file)).values : null;
     const runs = this.runRefs();
@@ -193,6 +252,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       thresholds,
       training: this.trainingState(),
     });
+    this.sendSweep();
   }
 
   /** Runs were re-read: a new list if it changed, and what another process appended to the shown run's log. */
@@ -204,6 +264,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       this.runsKey = key;
       this.post({ type: 'runs', runs });
     }
+    this.sendSweep();
     const dir = this.runDir;
     if (dir && !this.trainsHere(dir) && fs.existsSync(dir)) {
       const { appended } = await this.eventLogs.read(dir);
@@ -300,6 +361,30 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'log':
         this.log[msg.level](`dashboard: ${msg.message}`);
         break;
+      case 'selectSweep': {
+        const entry = this.knownSweep(msg.sweepId);
+        if (!entry) break;
+        this.sweepDir = entry.dir;
+        this.sendSweep();
+        break;
+      }
+      case 'adoptSweepPoint': {
+        const entry = this.knownSweep(msg.sweepId);
+        if (entry) await this.adopt(entry, msg.pointId);
+        break;
+      }
+      case 'openSweepRun': {
+        const entry = this.knownSweep(msg.sweepId);
+        const point = entry?.sweep?.points.find((p) => p.id === msg.pointId);
+        const dir = entry && point ? pointRunDir(entry, point.run) : undefined;
+        if (!dir || !fs.existsSync(dir)) {
+          void vscode.window.showWarningMessage(`DEN: point ${msg.pointId} has no run folder yet.`);
+          break;
+        }
+        this.runDir = dir;
+        await this.sendSnapshot();
+        break;
+      }
     }
   }
 
@@ -320,6 +405,43 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), result.text);
     const ok = await vscode.workspace.applyEdit(edit);
     this.log.info(`dashboard: set ${THRESHOLD_PATHS[field].join('.')} = ${JSON.stringify(value)} in ${file}${ok ? '' : ' (failed)'}`);
+    return ok;
+  }
+
+  /** "Adopt these values": the point's values (read from sweep.json, not from the page) into the sweep's experiment file, as one undoable edit. */
+  async adopt(entry: SweepEntry, pointId: string): Promise<boolean> {
+    const point = entry.sweep?.points.find((p) => p.id === pointId);
+    const file = entry.sweep?.experimentFile;
+    if (!point || !file) {
+      this.log.warn(`dashboard: ignored adopting point '${pointId}', which ${entry.sweep ? 'the sweep does not have' : 'cannot be read'}`);
+      return false;
+    }
+    if (!fs.existsSync(file)) {
+      void vscode.window.showErrorMessage(`DEN: the sweep's experiment file ${file} no longer exists.`);
+      return false;
+    }
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const result = adoptEdits(doc.getText(), path.basename(file), point.values);
+    if (result.problems.length) {
+      void vscode.window.showErrorMessage(`DEN: cannot adopt ${point.id}: ${result.problems[0]}`);
+      return false;
+    }
+    const summary = Object.entries(point.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ');
+    if (!result.edits.length) {
+      void vscode.window.showInformationMessage(`DEN: ${path.basename(file)} has ${summary} already.`);
+      return true;
+    }
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of result.edits) edit.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
+    const ok = await vscode.workspace.applyEdit(edit);
+    this.log.info(`dashboard: adopted sweep point ${point.id} (${summary}) into ${file}${ok ? '' : ' (failed)'}`);
+    if (ok) {
+      const show = 'Show File';
+      void vscode.window.showInformationMessage(`DEN: ${path.basename(file)} now has ${summary} (not saved yet; Undo in the file takes it back).`, show).then((c) => {
+        if (c === show) void vscode.window.showTextDocument(doc, { preview: false });
+      });
+    }
     return ok;
   }
 

@@ -13,6 +13,7 @@ import { runLockHolder } from '../../../src/engine/run/runLock';
 import { readRun, runIdOf } from '../../../src/extension/runIndex';
 import type { RunsNode } from '../../../src/extension/runsTree';
 import type { TrainOutcome } from '../../../src/extension/trainerProcess';
+import type { SweepOutcome } from '../../../src/extension/sweepProcess';
 import type { DenEvent, RunSummary } from '../../../src/protocol';
 
 const EXTENSION_ID = 'den-lab.den-lab';
@@ -277,6 +278,9 @@ suite('DEN Lab in a real VS Code', () => {
     const retrain = lenses.find((l) => l.command?.title === '$(history) Retrain task 2 with these values');
     assert.ok(retrain, `no retrain lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
     assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
+    const sweep = lenses.find((l) => l.command?.command === 'denLab.sweepThresholds');
+    assert.strictEqual(sweep?.command!.title, '$(graph-scatter) Sweep task 2');
+    assert.deepStrictEqual(sweep.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
   });
 
   let stoppedBeforeTask1: string;
@@ -431,6 +435,98 @@ suite('DEN Lab in a real VS Code', () => {
       assert.ok(!JSON.stringify(api.dashboard.sent.filter((m) => m.type === 'snapshot').map((m) => m.type === 'snapshot' && m.runs)).includes(path.sep + 'runs'), 'the run list carries no paths');
     } finally {
       api.log.warn = originalWarn;
+    }
+  });
+
+  test('"Sweep Thresholds…": a 2-point sweep of task 2 through its quick picks; the Sweep tab, the tree, adopt (one undoable edit), "Open Sweep"', async () => {
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const originals = { showQuickPick: w.showQuickPick, showInputBox: w.showInputBox, showInformationMessage: w.showInformationMessage };
+    const asked: string[] = [];
+    const said: string[] = [];
+    type Item = vscode.QuickPickItem;
+    // the quick picks answered as a user would click them (the extension host cannot click)
+    w.showQuickPick = async (items: Item[] | Thenable<Item[]>, options?: vscode.QuickPickOptions) => {
+      const list = await items;
+      const title = options?.title ?? '';
+      asked.push(title);
+      if (/which experiment/.test(title)) return list.find((i) => i.label === 'tiny.den.json');
+      if (/where do the points start/.test(title)) return list.find((i) => i.label === 'Retrain task 2');
+      if (/which fields/.test(title)) {
+        assert.deepStrictEqual(list.filter((i) => i.picked).map((i) => i.label), ['den.tau', 'den.k'], 'τ and k picked by default');
+        return list.filter((i) => i.label === 'den.k');
+      }
+      if (/run on/.test(title)) return list.find((i) => i.label === 'This machine');
+      return undefined;
+    };
+    w.showInputBox = async (options: vscode.InputBoxOptions) => {
+      asked.push(options.title ?? '');
+      assert.strictEqual(options.value, '2, 4, 8', 'half, the file’s k and double');
+      assert.match(String(await options.validateInput!('2, -1')), /den\.k.*must be >= 0/);
+      assert.strictEqual(await options.validateInput!('2, 6'), null);
+      return '2, 6';
+    };
+    w.showInformationMessage = (message: string) => {
+      said.push(message);
+      return Promise.resolve(undefined);
+    };
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors'); // no active experiment file: the command asks which
+      const sentBefore = api.dashboard.sent.length;
+      const outcome = await within('the sweep', exec<SweepOutcome | undefined>('denLab.sweepThresholds'), 240_000);
+      assert.ok(outcome, `the sweep did not run; asked: ${asked.join(' | ')}`);
+      assert.strictEqual(outcome.code, 0, outcome.error ?? '');
+      // then "run on: this machine | Slurm" where sbatch is on the PATH
+      assert.deepStrictEqual(asked.slice(0, 4).map((t) => t.replace(/ —.*/, '')), ['DEN: which experiment?', 'DEN: Sweep (1/3)', 'DEN: Sweep (2/3)', 'DEN: Sweep (3/3)']);
+      const sweep = outcome.sweep!;
+      assert.deepStrictEqual(sweep.grid, [{ field: 'den.k', values: [2, 6] }]);
+      assert.deepStrictEqual(sweep.base && { task: sweep.base.task }, { task: 2 });
+      assert.deepStrictEqual(sweep.points.map((p) => p.status), ['done', 'done']);
+      assert.match(said.join('\n'), /sweep finished: 2 points; on the Pareto front: /);
+
+      // the Sweep tab got the sweep, revealed, with both points done
+      const id = runIdOf(outcome.dir!);
+      const shown = await waitFor('the Sweep tab with both points', () =>
+        api.dashboard.sent.slice(sentBefore).find((m) => m.type === 'sweep' && m.shown?.id === id && m.shown.sweep.points.every((p) => p.status === 'done')),
+      );
+      assert.ok(shown.type === 'sweep' && !JSON.stringify(shown.sweeps).includes(path.sep + 'sweeps'), 'the sweep list carries no paths');
+      assert.ok(api.dashboard.sent.slice(sentBefore).some((m) => m.type === 'sweep' && m.reveal), 'the tab was revealed');
+
+      // the Runs tree: a Sweeps group with the sweep, its points, and their runs not among the runs
+      await api.runs.refresh();
+      const group = api.tree.getChildren().find((n) => n.kind === 'sweeps');
+      assert.ok(group, 'a Sweeps group');
+      const node = api.tree.getChildren(group).find((n) => n.kind === 'sweep' && n.sweep.dir === outcome.dir);
+      assert.ok(node);
+      assert.strictEqual(api.tree.getTreeItem(node).description, '2/2 done · finished');
+      assert.deepStrictEqual(api.tree.getChildren(node).map((n) => n.kind === 'point' && `${n.point.id} ${n.point.status} ${n.run !== undefined}`), sweep.points.map((p) => `${p.id} done true`));
+      assert.ok(!api.tree.getChildren().some((n) => n.kind === 'run' && n.run.dir.startsWith(outcome.dir!)), 'point runs are under their sweep');
+
+      // adopt k = 6: one edit of the experiment file, only that number; one undo takes it back
+      const doc = await vscode.workspace.openTextDocument(tiny());
+      const before = doc.getText();
+      const point = sweep.points.find((p) => p.values['den.k'] === 6)!;
+      await api.dashboard.receive({ type: 'adoptSweepPoint', sweepId: id, pointId: point.id });
+      assert.strictEqual(doc.getText(), before.replace(/"k": 4\b/, '"k": 6'));
+      assert.ok(doc.isDirty);
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('undo');
+      assert.strictEqual(doc.getText(), before, 'one undo');
+      assert.ok(!doc.isDirty);
+      await api.dashboard.receive({ type: 'adoptSweepPoint', sweepId: id, pointId: point.id });
+      assert.match(doc.getText(), /"k": 6\b/);
+      await doc.save();
+
+      // "Open run" shows the point's run; "Open Sweep" reveals the tab again
+      await api.dashboard.receive({ type: 'openSweepRun', sweepId: id, pointId: point.id });
+      assert.strictEqual(api.dashboard.selectedRun, path.join(outcome.dir!, point.run));
+      const count = api.dashboard.sent.length;
+      await exec('denLab.openSweep', { sweepDir: outcome.dir });
+      await waitFor('the revealed Sweep tab', () => api.dashboard.sent.slice(count).find((m) => m.type === 'sweep' && m.reveal && m.shown?.id === id));
+      // a request for an unknown sweep is ignored
+      await api.dashboard.receive({ type: 'adoptSweepPoint', sweepId: 'NoSuchSweep1', pointId: point.id });
+      assert.match(doc.getText(), /"k": 6\b/);
+    } finally {
+      Object.assign(w, originals);
     }
   });
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { DenEvent, RunSnapshot } from '../../../src/protocol';
-import { batches, eventsOfTask, loadFixture, longTaskEvents } from '../fixtures';
+import { batches, eventsOfTask, loadFixture, loadSweepFixture, longTaskEvents } from '../fixtures';
 import { chartData, launchChromium, openDashboard, settled, startServer, type FakeHost, type PageServer } from '../harness';
 
 const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'webview');
@@ -438,6 +438,69 @@ describe('dashboard webview in Chromium', function () {
     assert.equal((await prog.locator('td').nth(3).textContent())!, `${params(progressive)} · ${Number(progressive.summary!.aurocMetrics.acc!.toPrecision(4))}`);
     capacity = await chartData(page, 'compare-capacity');
     assert.equal(capacity.points, '6');
+  });
+
+  it('shows a sweep in the Sweep tab: points as they finish, the front, colour by a field, a table; a chosen point is adopted or opened', async () => {
+    const sweep = loadSweepFixture();
+    const live = structuredClone(sweep);
+    live.state = 'running';
+    for (const p of live.points.slice(3)) {
+      p.status = p === live.points[3] ? 'running' : 'pending';
+      p.result = null;
+      p.pareto = false;
+    }
+    live.front = live.front.filter((id) => sweep.points.slice(0, 3).some((p) => p.id === id));
+    const ref = { id: 'sweep1', label: 'tiny-sweep · den.tau × den.k · 6 points' };
+    await host.send({ type: 'sweep', sweeps: [ref], shown: { ...ref, sweep: live }, reveal: true });
+    await settled(page);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-tab'), 'sweep', 'revealed');
+    let data = await chartData(page, 'sweep');
+    assert.equal(data.points, '3');
+    assert.equal(data.done, '3');
+    assert.equal(data.running, '1');
+    assert.match((await page.locator('#sweep-chart').getAttribute('aria-label'))!, /3 of 6 points done, 1 running, 2 waiting/);
+
+    // sweep.json changed: every point done
+    await host.send({ type: 'sweep', sweeps: [ref], shown: { ...ref, sweep }, reveal: false });
+    await waitForData(page, 'sweep', 'points', '6');
+    data = await chartData(page, 'sweep');
+    const byParams = sweep.points.filter((p) => sweep.front.includes(p.id)).sort((a, b) => a.result!.params - b.result!.params || b.result!.acc! - a.result!.acc!);
+    assert.equal(data.front, byParams.map((p) => p.id).join(','));
+    assert.equal(data.colorField, 'den.tau');
+    assert.equal(data.groups, '0.01|0.5');
+    assert.equal(data.quality, 'acc');
+
+    await pick(page, 'sweep-color', 'den.k');
+    await waitForData(page, 'sweep', 'groups', '2|6|12');
+
+    // a click on a point chooses it (of two equal points, the first: 01 and 04 differ only in τ, which changed nothing)
+    const clicked = sweep.points[0];
+    const at = Object.fromEntries((await chartData(page, 'sweep')).at.split('|').map((e) => [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1).split(',').map(Number)]));
+    assert.deepEqual(Object.keys(at).sort(), sweep.points.map((p) => p.id).sort());
+    const box = (await page.locator('#sweep-chart').boundingBox())!;
+    await page.mouse.click(box.x + at[clicked.id][0], box.y + at[clicked.id][1]);
+    await waitForData(page, 'sweep', 'selected', clicked.id);
+
+    const chosen = sweep.points[2];
+    await pick(page, 'sweep-point', chosen.id);
+    await waitForData(page, 'sweep', 'selected', chosen.id);
+    const details = (await page.locator('#sweep-section .sweep-point').textContent())!;
+    assert.match(details, new RegExp(`den\\.k = ${chosen.values['den.k']}`));
+    assert.match(details, new RegExp(`parameters ${chosen.result!.params.toLocaleString('en-US')}`));
+    await snap(page, 'sweep');
+    await page.locator('#sweep-section vscode-button[data-action="adopt"]').click();
+    assert.deepEqual(await host.waitFor('adoptSweepPoint'), { type: 'adoptSweepPoint', sweepId: 'sweep1', pointId: chosen.id });
+
+    await page.locator('#sweep-section vscode-checkbox[data-action="table"]').click();
+    const table = page.locator('#sweep-section .chart-table table');
+    await table.waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 6);
+    assert.equal(await table.locator('thead th').nth(1).textContent(), 'den.tau');
+
+    await page.locator('#sweep-section vscode-button[data-action="open-run"]').click();
+    assert.deepEqual(await host.waitFor('openSweepRun'), { type: 'openSweepRun', sweepId: 'sweep1', pointId: chosen.id });
+    await settled(page);
+    assert.equal(await page.locator('.dashboard').getAttribute('data-tab'), 'growth', 'the run’s own charts');
   });
 
   it('says what is missing in a workspace without runs or experiment file', async () => {

@@ -1,0 +1,218 @@
+// "DEN: Sweep Thresholds…" and "DEN: Open Sweep". The first asks where the points start, which
+// fields and which values (a multi-step quick pick; the values are checked by the engine's grid
+// parser as they are typed) and, when `sbatch` is on the PATH, where to run; then it runs
+// `den-lab sweep … --json` (sweepProcess.ts) under a cancellable progress notification and shows
+// the points in the dashboard's Sweep tab as they end.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Experiment, loadExperiment } from '../engine/experiment';
+import type { GridAxis } from '../engine/sweep/grid';
+import type { SweepEvent } from '../protocol';
+import { requireTrust, saveIfDirty } from './commands';
+import type { Dashboard } from './dashboard/dashboardPanel';
+import { chooseExperimentFile } from './experimentEditor';
+import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from './runIndex';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
+import { SweepProcess, type SweepOutcome } from './sweepProcess';
+import type { WorkspaceRuns } from './workspaceRuns';
+
+/** Whether a program is on the PATH (no shell). */
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, program)));
+}
+
+/** Where the points start, from the command's argument (a CodeLens `{ runDir, task }`, a tree node) or asked. */
+async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, given: { run?: RunEntry; task?: number }): Promise<Pick<SweepLaunch, 'from' | 'tasks'> | undefined> {
+  // task 1 has no checkpoint before it: its points train it from scratch
+  if (given.run && given.task !== undefined) return given.task >= 2 ? { from: { runDir: given.run.dir, task: given.task } } : { tasks: 1 };
+  const run = given.run ?? runsOfExperiment(runs.all, file)[0];
+  const items: (vscode.QuickPickItem & { start: Pick<SweepLaunch, 'from' | 'tasks'> })[] = [];
+  if (run) {
+    const last = Math.min(completedTasks(run) + 1, totalTasks(run));
+    for (let t = last; t >= 2; t--) {
+      const label = t <= completedTasks(run) ? `Retrain task ${t}` : `Train task ${t}`;
+      items.push({ label, description: `from ${runLabel(run)} after task ${t - 1}`, start: { from: { runDir: run.dir, task: t } } });
+    }
+  }
+  const count = run ? totalTasks(run) : 0;
+  items.push({ label: 'From scratch: task 1', description: 'every point trains the first task', start: { tasks: 1 } });
+  items.push({ label: 'From scratch: every task', description: count ? `${count} tasks per point` : `${exp.name}'s whole stream per point`, start: {} });
+  const pick = await vscode.window.showQuickPick(items, { title: 'DEN: Sweep (1/3) — where do the points start?', ignoreFocusOut: true });
+  return pick?.start;
+}
+
+async function chooseAxes(exp: Experiment): Promise<GridAxis[] | undefined> {
+  const choices = sweepFieldChoices(exp);
+  const picked = await vscode.window.showQuickPick(
+    choices.map((c) => ({ label: c.field, description: `${c.title} · now ${JSON.stringify(c.current)}`, detail: `allowed: ${c.range}`, picked: c.picked, field: c.field })),
+    { title: 'DEN: Sweep (2/3) — which fields? (every combination of their values is a point)', canPickMany: true, ignoreFocusOut: true },
+  );
+  if (!picked?.length) return undefined;
+  const axes: GridAxis[] = [];
+  for (const [i, p] of picked.entries()) {
+    const c = choices.find((x) => x.field === p.field)!;
+    const text = await vscode.window.showInputBox({
+      title: `DEN: Sweep (3/3) — values of ${c.field} (${i + 1} of ${picked.length})`,
+      prompt: `${c.title}: values separated by commas, allowed ${c.range}${c.field === 'den.gamma' ? '; a per-layer list in brackets, e.g. [0.001,0.01]' : ''}. Now ${JSON.stringify(c.current)}.`,
+      value: suggestValues(c.field, c.current),
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        const r = parseFieldValues(exp, c.field, v);
+        return 'error' in r ? r.error : null;
+      },
+    });
+    if (text === undefined) return undefined;
+    const r = parseFieldValues(exp, c.field, text);
+    if ('error' in r) return undefined;
+    axes.push(r.axis);
+  }
+  return axes;
+}
+
+export class SweepService implements vscode.Disposable {
+  private process: SweepProcess | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: WorkspaceRuns,
+    private readonly dashboard: Dashboard,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  /** The sweep process's id while it runs (for tests). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  register(ctx: vscode.ExtensionContext): void {
+    ctx.subscriptions.push(
+      vscode.commands.registerCommand('denLab.sweepThresholds', (arg?: unknown) => this.sweepCommand(arg)),
+      vscode.commands.registerCommand('denLab.openSweep', async (arg?: { sweepDir?: string }) => {
+        await this.runs.ready();
+        const dir = arg?.sweepDir ?? this.runs.sweeps[0]?.dir;
+        if (!dir) {
+          void vscode.window.showInformationMessage('DEN: no sweep in this workspace yet; run DEN: Sweep Thresholds….');
+          return;
+        }
+        await this.dashboard.openSweep(dir);
+      }),
+      this,
+    );
+  }
+
+  /** The command: asks, then runs. Resolves with the sweep's outcome (undefined when the user stopped asking). */
+  async sweepCommand(arg?: unknown): Promise<SweepOutcome | undefined> {
+    if (!(await requireTrust())) return undefined;
+    if (this.process) {
+      void vscode.window.showWarningMessage('DEN: a sweep is running already; cancel it from its notification first.');
+      return undefined;
+    }
+    await this.runs.ready();
+    const a = (arg ?? {}) as { runDir?: string; run?: RunEntry; task?: number | { index: number } };
+    const run = a.run ?? (a.runDir ? findRun(this.runs.all, a.runDir) : undefined);
+    const task = typeof a.task === 'number' ? a.task : a.task?.index;
+    let file = run?.summary?.experimentFile;
+    if (!file) file = (await chooseExperimentFile(this.runs, arg instanceof vscode.Uri ? arg : undefined))?.fsPath;
+    if (!file) return undefined;
+    await saveIfDirty(file);
+    let exp: Experiment;
+    try {
+      exp = loadExperiment(file).experiment;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+      return undefined;
+    }
+    const start = await chooseStart(this.runs, file, exp, { run, task });
+    if (!start) return undefined;
+    const axes = await chooseAxes(exp);
+    if (!axes) return undefined;
+    let executor: SweepLaunch['executor'] = 'local';
+    if (onPath('sbatch')) {
+      const where = await vscode.window.showQuickPick(
+        [
+          { label: 'This machine', description: 'each point in a process of its own, as many at once as there are cores', executor: 'local' as const },
+          { label: 'Slurm', description: 'one job array, a task per point (the nodes must share this folder)', executor: 'slurm' as const },
+        ],
+        { title: 'DEN: Sweep — run on', ignoreFocusOut: true },
+      );
+      if (!where) return undefined;
+      executor = where.executor;
+    }
+    return this.run({ experimentFile: file, axes, ...start, executor });
+  }
+
+  /** Runs a sweep under a cancellable progress notification; the dashboard's Sweep tab follows it. */
+  async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
+    const config = vscode.workspace.getConfiguration('denLab');
+    const proc = new SweepProcess({
+      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath,
+      nodePath: config.get<string>('nodePath') || undefined,
+      nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
+      cwd: path.dirname(launch.experimentFile),
+      log: (level, message) => this.log[level](message),
+    });
+    this.process = proc;
+    await vscode.commands.executeCommand('setContext', 'denLab.sweeping', true);
+    const points = launch.axes.reduce((n, a) => n * a.values.length, 1);
+    const name = path.basename(launch.experimentFile);
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `DEN: sweep of ${name} (${points} points)`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => proc.cancel());
+          let state = initialProgress();
+          let reported = 0;
+          return proc.run(sweepCliArgs(launch), (e: SweepEvent) => {
+            state = applySweepEvent(state, e);
+            const done = state.total ? (100 * state.ended) / state.total : 0;
+            progress.report({ message: progressText(state), increment: done - reported });
+            reported = done;
+            if (e.type === 'sweep-start') {
+              this.runs.refreshSoon(0);
+              void this.dashboard.openSweep(e.dir);
+            } else if (state.dir) this.dashboard.sweepChanged(state.dir);
+            if (e.type === 'point-end') this.runs.refreshSoon();
+          });
+        },
+      );
+      this.report(outcome);
+      return outcome;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+      return undefined;
+    } finally {
+      this.process = undefined;
+      await vscode.commands.executeCommand('setContext', 'denLab.sweeping', false);
+      await this.runs.refresh();
+    }
+  }
+
+  private report(o: SweepOutcome): void {
+    const logs = 'Show Logs';
+    const show = 'Show Sweep';
+    const then = (choice: string | undefined) => {
+      if (choice === logs) this.log.show(true);
+      if (choice === show && o.dir) void this.dashboard.openSweep(o.dir);
+    };
+    const points = o.sweep?.points ?? [];
+    const count = (s: string) => points.filter((p) => p.status === s).length;
+    if (o.code === 2 || (!o.sweep && !o.cancelled)) {
+      void vscode.window.showErrorMessage(`DEN: the sweep did not start: ${o.error ?? `den-lab exited with ${o.code ?? o.signal}`}`, logs).then(then);
+    } else if (o.cancelled) {
+      void vscode.window.showInformationMessage(`DEN: sweep cancelled; ${count('done')} of ${points.length} points done (a re-run resumes it).`, show).then(then);
+    } else if (count('failed')) {
+      void vscode.window.showWarningMessage(`DEN: sweep finished; ${count('failed')} of ${points.length} points failed: ${points.find((p) => p.status === 'failed')?.message ?? ''}`, show, logs).then(then);
+    } else {
+      void vscode.window.showInformationMessage(`DEN: sweep finished: ${points.length} points; on the Pareto front: ${o.sweep?.front.join(', ') || '—'}.`, show).then(then);
+    }
+  }
+
+  dispose(): void {
+    this.process?.dispose();
+  }
+}

@@ -2,7 +2,7 @@
 // the baselines under both weight-decay protocols, plus training throughput. Each run trains in
 // its own process, `--jobs` at a time. Measurements are printed and written; `--check` makes the
 // exit status say whether DEN's targets were met.
-//   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--seeds 1,2,3]
+//   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--seeds 1,2,3] [--baseline-seeds 1]
 //                 [--protocols coupled,decoupled] [--jobs N] [--out <dir>] [--backend b] [--no-throughput] [--check]
 // Results: <out>/<suite>-<yyyy-mm-dd>.json and .md, and the figures <suite>-<yyyy-mm-dd>-<figure>.svg
 // (default out: bench/results, quick: bench/results/quick).
@@ -92,6 +92,7 @@ async function main(): Promise<number> {
       suite: { type: 'string', multiple: true },
       methods: { type: 'string' },
       seeds: { type: 'string' },
+      'baseline-seeds': { type: 'string' },
       protocols: { type: 'string' },
       jobs: { type: 'string' },
       out: { type: 'string' },
@@ -107,11 +108,15 @@ async function main(): Promise<number> {
   }
   const quick = values.quick === true;
   const methods = list<MethodName>(values.methods, METHODS, METHODS, 'method');
-  const seeds = list<string>(values.seeds, quick ? ['1'] : ['1', '2', '3'], null, 'seed').map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds: ${s} is not a seed (a non-negative integer)`);
-    return n;
-  });
+  const seedList = (option: string, given: string | undefined, fallback: string[]) =>
+    list<string>(given, fallback, null, 'seed').map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--${option}: ${s} is not a seed (a non-negative integer)`);
+      return n;
+    });
+  const seeds = seedList('seeds', values.seeds, quick ? ['1'] : ['1', '2', '3']);
+  // the methods whose shared layers keep training may run on fewer seeds (the full bench's time goes to them twice, once per protocol)
+  const baselineSeeds = seedList('baseline-seeds', values['baseline-seeds'], seeds.map(String));
   const protocols = list<Protocol>(values.protocols, PROTOCOLS, PROTOCOLS, 'protocol');
   const jobs = values.jobs ? Number(values.jobs) : Math.max(1, os.cpus().length);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got ${values.jobs}`);
@@ -134,9 +139,12 @@ async function main(): Promise<number> {
     // the methods that keep training shared layers run in every protocol asked for, the others in the experiment's own
     const denProtocol: Protocol = loadExperiment(suite).experiment.training.decoupledWeightDecay ? 'decoupled' : 'coupled';
     const specs: RunSpec[] = methods.flatMap((method) =>
-      (SHARED_TRAINING.includes(method) ? protocols : [denProtocol]).flatMap((protocol) => seeds.map((seed) => ({ suite, method, seed, protocol, quick, backend }))),
+      (SHARED_TRAINING.includes(method) ? protocols.map((p) => [p, baselineSeeds] as const) : [[denProtocol, seeds] as const]).flatMap(([protocol, runSeeds]) =>
+        runSeeds.map((seed) => ({ suite, method, seed, protocol, quick, backend })),
+      ),
     );
-    console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${specs.length} runs (${methods.join(', ')}; seeds ${seeds.join(', ')}), ${jobs} at a time`);
+    const seedsSaid = baselineSeeds.join() === seeds.join() ? `seeds ${seeds.join(', ')}` : `seeds ${seeds.join(', ')}; ${SHARED_TRAINING.join(', ')}: ${baselineSeeds.join(', ')}`;
+    console.log(`\nSuite ${suite}${quick ? ' (quick)' : ''}: ${specs.length} runs (${methods.join(', ')}; ${seedsSaid}), ${jobs} at a time`);
     const info = suiteInfo(specs[0]);
     const relative = path.relative(root, info.experimentFile);
     // inside the repository the suite file is recorded relative to it (results are committed)
@@ -148,7 +156,7 @@ async function main(): Promise<number> {
     const base = path.join(out, `${info.suite}-${date}`);
     fs.writeFileSync(
       `${base}.json`,
-      JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
+      JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, baselineSeeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
     );
     const figures = suiteFigures(info, stats).map((f) => {
       const file = `${base}-${f.name}.svg`;

@@ -222,7 +222,7 @@ export function suiteMarkdown(
     `# ${info.suite}${quick ? ' (quick)' : ''} — ${date}`,
     '',
     `${info.tasks} ${info.taskType} tasks from \`${info.experimentFile.split(/[\\/]/).slice(-2).join('/')}\`, hidden [${info.hidden.join(', ')}], loss ${info.loss}, backend ${backend}. ` +
-      `The same data, seeds and budget for every method; each seed changes the data split, the task permutations and the training seed together. ` +
+      `The same data, seeds (each method's are listed) and budget for every method; each seed changes the data split, the task permutations and the training seed together. ` +
       `Values are mean ± sd over the seeds listed. ACC/BWT/FWT/forgetting on accuracy; mean AUROC = ACC on the AUROC matrix; validation ACC = ACC on the validation parts (what hyperparameters are chosen by). ` +
       `STL = ${int(info.stlParams)} parameters. Units: hidden units per layer (stl: summed over its networks).`,
     '',

@@ -91,4 +91,16 @@ describe('bench --quick', function () {
       }
     }
   });
+
+  it('runs the methods that keep training shared layers on --baseline-seeds, the others on --seeds', () => {
+    const dir = path.join(out, 'seeds');
+    const args = ['--quick', '--suite', path.join(root, 'examples', 'permuted-mnist.den.json'), '--methods', 'den,finetune', '--seeds', '1,2', '--baseline-seeds', '2', '--protocols', 'coupled', '--no-throughput', '--out', dir];
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'bench.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300000 });
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8'));
+    assert.deepEqual(json.baselineSeeds, [2]);
+    const seedsOf = (method: string) => json.methods.find((m: { method: string }) => m.method === method).runs.map((run: { spec: { seed: number } }) => run.spec.seed).sort();
+    assert.deepEqual(seedsOf('den'), [1, 2]);
+    assert.deepEqual(seedsOf('finetune'), [2]);
+  });
 });

@@ -1,6 +1,6 @@
 // Folds the runs of a suite into one row per method and protocol: mean and spread over the seeds
 // of every metric, and what DEN's mechanisms did (selection, τ, pruning, split, drift).
-import type { MethodName } from '../engine/experiment';
+import { METHODS, type MethodName } from '../engine/experiment';
 import { Mechanisms, mechanismsOf } from '../engine/mechanisms';
 import type { Protocol, RunResult } from './run';
 
@@ -136,5 +136,7 @@ export function aggregate(runs: RunResult[]): MethodStats[] {
     const key = `${r.spec.method}|${r.spec.protocol}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map((g) => methodStats(g.sort((a, b) => a.spec.seed - b.spec.seed)));
+  // in the order of METHODS, coupled before decoupled, whatever order the runs came in (e.g. merged from several files)
+  const order = (r: RunResult) => METHODS.indexOf(r.spec.method) * 2 + (r.spec.protocol === 'coupled' ? 0 : 1);
+  return [...groups.values()].sort((a, b) => order(a[0]) - order(b[0])).map((g) => methodStats(g.sort((a, b) => a.spec.seed - b.spec.seed)));
 }

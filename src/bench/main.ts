@@ -4,6 +4,8 @@
 // exit status say whether DEN's targets were met.
 //   npm run bench [-- --quick] [--suite <experiment file>]... [--methods den,stl,...] [--seeds 1,2,3] [--baseline-seeds 1]
 //                 [--protocols coupled,decoupled] [--jobs N] [--out <dir>] [--backend b] [--no-throughput] [--check]
+//   npm run bench -- --from <suite result .json>... [--out <dir>] [--check]: the report again from the runs
+//                 recorded in result files of one suite (e.g. methods that ran in separate invocations)
 // Results: <out>/<suite>-<yyyy-mm-dd>.json and .md, and the figures <suite>-<yyyy-mm-dd>-<figure>.svg
 // (default out: bench/results, quick: bench/results/quick).
 import { spawn } from 'child_process';
@@ -17,7 +19,7 @@ import { prepareTasks } from '../engine/session';
 import { aggregate } from './aggregate';
 import { suiteFigures } from './figures';
 import { suiteMarkdown, targetChecks } from './report';
-import { Protocol, RunResult, RunSpec, label, runOne, suiteInfo } from './run';
+import { Protocol, RunResult, RunSpec, SuiteInfo, label, runOne, suiteInfo } from './run';
 import { ThroughputRow, measureThroughput } from './throughput';
 
 const root = path.resolve(__dirname, '..');
@@ -100,11 +102,17 @@ async function main(): Promise<number> {
       'no-throughput': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       worker: { type: 'string' },
+      from: { type: 'string', multiple: true },
     },
   });
   if (values.worker) {
     await worker(values.worker);
     return 0;
+  }
+  if (values.from) {
+    const record = mergeRecords(values.from.map((f) => path.resolve(f)));
+    const met = writeSuite(path.resolve(values.out ?? path.dirname(path.resolve(values.from[0]))), record);
+    return values.check && !met ? checkFailed() : 0;
   }
   const quick = values.quick === true;
   const methods = list<MethodName>(values.methods, METHODS, METHODS, 'method');
@@ -150,30 +158,87 @@ async function main(): Promise<number> {
     // inside the repository the suite file is recorded relative to it (results are committed)
     if (!relative.startsWith('..') && !path.isAbsolute(relative)) info.experimentFile = relative.split(path.sep).join('/');
     const runs = await runAll(specs, jobs, log);
-    const stats = aggregate(runs);
-    const checks = targetChecks(info, stats, denProtocol);
-    const date = localDate();
-    const base = path.join(out, `${info.suite}-${date}`);
-    fs.writeFileSync(
-      `${base}.json`,
-      JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, baselineSeeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
-    );
-    const figures = suiteFigures(info, stats).map((f) => {
-      const file = `${base}-${f.name}.svg`;
-      fs.writeFileSync(file, f.svg);
-      return { file: path.basename(file), title: f.title };
-    });
-    const md = suiteMarkdown(info, date, quick, stats, checks, denProtocol, throughput, figures);
-    fs.writeFileSync(`${base}.md`, md);
-    for (const c of checks) console.log(`  DEN target: ${c.target}: ${c.measured} → ${c.met ? 'met' : 'NOT met'}`);
-    if (checks.some((c) => !c.met)) allMet = false;
-    console.log(`written: ${base}.json, ${base}.md, ${figures.map((f) => f.file).join(', ')}`);
+    if (!writeSuite(out, { info, date: localDate(), quick, seeds, baselineSeeds, protocols, denProtocol, throughput, runs })) allMet = false;
   }
-  if (values.check && !allMet) {
-    console.error('bench --check: some DEN targets were not met (see above)');
-    return 1;
+  return values.check && !allMet ? checkFailed() : 0;
+}
+
+function checkFailed(): number {
+  console.error('bench --check: some DEN targets were not met (see above)');
+  return 1;
+}
+
+/** What a suite's result file records: the suite, how it was run, and every run. */
+interface SuiteRecord {
+  info: SuiteInfo;
+  date: string;
+  quick: boolean;
+  seeds: number[];
+  baselineSeeds: number[];
+  protocols: Protocol[];
+  denProtocol: Protocol;
+  throughput: ThroughputRow[];
+  runs: RunResult[];
+}
+
+/** Writes the suite's JSON, figures and Markdown; true when every DEN target was met. */
+function writeSuite(out: string, r: SuiteRecord): boolean {
+  fs.mkdirSync(out, { recursive: true });
+  const stats = aggregate(r.runs);
+  const checks = targetChecks(r.info, stats, r.denProtocol);
+  const base = path.join(out, `${r.info.suite}-${r.date}`);
+  const { info, date, quick, seeds, baselineSeeds, protocols, denProtocol, throughput } = r;
+  fs.writeFileSync(
+    `${base}.json`,
+    JSON.stringify({ format: 'den-lab-bench', formatVersion: 2, ...info, date, quick, seeds, baselineSeeds, protocols, denProtocol, methods: stats, throughput, targets: checks }, null, 2) + '\n',
+  );
+  const figures = suiteFigures(info, stats).map((f) => {
+    const file = `${base}-${f.name}.svg`;
+    fs.writeFileSync(file, f.svg);
+    return { file: path.basename(file), title: f.title };
+  });
+  fs.writeFileSync(`${base}.md`, suiteMarkdown(info, date, quick, stats, checks, denProtocol, throughput, figures));
+  for (const c of checks) console.log(`  DEN target: ${c.target}: ${c.measured} → ${c.met ? 'met' : 'NOT met'}`);
+  console.log(`written: ${base}.json, ${base}.md, ${figures.map((f) => f.file).join(', ')}`);
+  return checks.every((c) => c.met);
+}
+
+/** One suite's record from its result files: their runs together (a run may be in only one), the latest date. */
+function mergeRecords(files: string[]): SuiteRecord {
+  const records = files.map((file) => {
+    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (j.format !== 'den-lab-bench' || j.formatVersion !== 2) throw new Error(`--from: ${file} is not a bench result (format den-lab-bench, version 2)`);
+    const { suite, experimentFile, taskType, tasks, hidden, loss, inputDim, stlParams } = j;
+    const info: SuiteInfo = { suite, experimentFile, taskType, tasks, hidden, loss, inputDim, stlParams };
+    const runs = (j.methods as { runs: RunResult[] }[]).flatMap((m) => m.runs);
+    return { file, info, date: j.date as string, quick: j.quick === true, seeds: j.seeds as number[], baselineSeeds: (j.baselineSeeds ?? j.seeds) as number[], protocols: j.protocols as Protocol[], denProtocol: j.denProtocol as Protocol, throughput: j.throughput as ThroughputRow[], runs };
+  });
+  const [first] = records;
+  for (const r of records) {
+    if (JSON.stringify(r.info) !== JSON.stringify(first.info) || r.quick !== first.quick || r.denProtocol !== first.denProtocol) {
+      throw new Error(`--from: ${r.file} is not the same suite, mode and protocol as ${first.file}`);
+    }
   }
-  return 0;
+  const seen = new Map<string, string>();
+  for (const r of records) {
+    for (const run of r.runs) {
+      const key = label(run.spec);
+      if (seen.has(key)) throw new Error(`--from: ${key} is in both ${seen.get(key)} and ${r.file}`);
+      seen.set(key, r.file);
+    }
+  }
+  const union = <T>(xs: T[][]) => [...new Set(xs.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    info: first.info,
+    date: records.map((r) => r.date).sort().pop()!,
+    quick: first.quick,
+    seeds: union(records.map((r) => r.seeds)),
+    baselineSeeds: union(records.map((r) => r.baselineSeeds)),
+    protocols: union(records.map((r) => r.protocols)),
+    denProtocol: first.denProtocol,
+    throughput: records.find((r) => r.throughput.length)?.throughput ?? [],
+    runs: records.flatMap((r) => r.runs),
+  };
 }
 
 main().then(

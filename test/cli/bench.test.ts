@@ -103,4 +103,22 @@ describe('bench --quick', function () {
     assert.deepEqual(seedsOf('den'), [1, 2]);
     assert.deepEqual(seedsOf('finetune'), [2]);
   });
+
+  it('--from writes the same report again from result files, also from one split in two, and refuses a run recorded twice', () => {
+    const file = path.join(out, fs.readdirSync(out).find((f) => f.startsWith('permuted-mnist') && f.endsWith('.json'))!);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const dir = path.join(out, 'from');
+    fs.mkdirSync(dir);
+    const [a, b] = [path.join(dir, 'a.json'), path.join(dir, 'b.json')];
+    fs.writeFileSync(a, JSON.stringify({ ...json, methods: json.methods.filter((m: { method: string }) => m.method.startsWith('den')) }));
+    fs.writeFileSync(b, JSON.stringify({ ...json, methods: json.methods.filter((m: { method: string }) => !m.method.startsWith('den')) }));
+    const bench = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'dist', 'bench.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60000 });
+    const r = bench('--from', b, '--from', a, '--out', dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, path.basename(file)), 'utf8')), json);
+    assert.equal(fs.readFileSync(path.join(dir, path.basename(file).replace(/\.json$/, '.md')), 'utf8'), fs.readFileSync(file.replace(/\.json$/, '.md'), 'utf8'));
+    const twice = bench('--from', file, '--from', a, '--out', dir);
+    assert.equal(twice.status, 2);
+    assert.match(twice.stderr, /^--from: den \(seed 1, coupled wd\) is in both \S+ and \S+a\.json\n$/);
+  });
 });

@@ -164,6 +164,7 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     // A process follows the detached array to its end, as the sweep command would (e.g. VS Code after a reload).
     const w = startJson<SweepEvent>(['sweep', '--status', sweepDir, '--wait']);
     await w.waitFor((e) => e.type === 'point-start' || e.type === 'point-end');
+    await until(() => readSweepJson(sweepDir).pid === w.child.pid, 60000, 'the follower to take the sweep');
     const during = status(sweepDir);
     assert.deepEqual([during.follower, during.sweep.pid], [w.child.pid, w.child.pid], 'sweep.json names the follower');
     const twice = run(['sweep', '--status', sweepDir, '--wait']);

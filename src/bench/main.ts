@@ -211,7 +211,7 @@ function mergeRecords(files: string[]): SuiteRecord {
     const { suite, experimentFile, taskType, tasks, hidden, loss, inputDim, stlParams } = j;
     const info: SuiteInfo = { suite, experimentFile, taskType, tasks, hidden, loss, inputDim, stlParams };
     const runs = (j.methods as { runs: RunResult[] }[]).flatMap((m) => m.runs);
-    return { file, info, date: j.date as string, quick: j.quick === true, seeds: j.seeds as number[], baselineSeeds: (j.baselineSeeds ?? j.seeds) as number[], protocols: j.protocols as Protocol[], denProtocol: j.denProtocol as Protocol, throughput: j.throughput as ThroughputRow[], runs };
+    return { file, info, date: j.date as string, quick: j.quick === true, protocols: j.protocols as Protocol[], denProtocol: j.denProtocol as Protocol, throughput: j.throughput as ThroughputRow[], runs };
   });
   const [first] = records;
   for (const r of records) {
@@ -228,16 +228,20 @@ function mergeRecords(files: string[]): SuiteRecord {
     }
   }
   const union = <T>(xs: T[][]) => [...new Set(xs.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // the seeds are those of the runs (a file's own lists say how its invocation was asked, not what the merge holds)
+  const runs = records.flatMap((r) => r.runs);
+  const seedsOf = (shared: boolean) => union([runs.filter((run) => SHARED_TRAINING.includes(run.spec.method) === shared).map((run) => run.spec.seed)]);
+  const [own, shared] = [seedsOf(false), seedsOf(true)];
   return {
     info: first.info,
     date: records.map((r) => r.date).sort().pop()!,
     quick: first.quick,
-    seeds: union(records.map((r) => r.seeds)),
-    baselineSeeds: union(records.map((r) => r.baselineSeeds)),
+    seeds: own.length ? own : shared,
+    baselineSeeds: shared.length ? shared : own,
     protocols: union(records.map((r) => r.protocols)),
     denProtocol: first.denProtocol,
     throughput: records.find((r) => r.throughput.length)?.throughput ?? [],
-    runs: records.flatMap((r) => r.runs),
+    runs,
   };
 }
 

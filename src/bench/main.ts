@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   if (!values['no-throughput']) {
     const exp = validateExperiment({ name: 'bench', tasks: { type: 'permuted', count: 1 } });
     console.log(`Training throughput, 784-${exp.network.hidden.join('-')}-10, batch ${exp.training.batchSize}, ${quick ? 'quick' : 'full'} mode:`);
-    throughput = await measureThroughput(exp, prepareTasks(exp, process.cwd())[0], quick ? 20 : 120, log);
+    throughput = await measureThroughput(exp, prepareTasks(exp, process.cwd())[0], quick ? 20 : 120, root, log);
   }
   await initBackend(backend ?? 'auto');
 

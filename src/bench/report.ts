@@ -4,6 +4,7 @@
 import type { MethodStats, Stat } from './aggregate';
 import type { Protocol, RunResult, SuiteInfo } from './run';
 import type { ThroughputRow } from './throughput';
+import { peerRatios } from './torchPeer';
 
 const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
 const signed = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(digits) : '—');
@@ -205,6 +206,15 @@ export function marginLines(info: SuiteInfo, stats: MethodStats[]): string[] {
   });
 }
 
+/** The throughput rows, with a column of ratios to the PyTorch peer when it was measured. */
+function throughputTable(throughput: ThroughputRow[]): string {
+  const ratios = peerRatios(throughput);
+  const rows = throughput.map((t) => [t.label, t.backend, int(t.samplesPerSecond)]);
+  if (!ratios) return table(['measurement', 'backend', 'samples/s'], rows, ['l', 'l', 'r']);
+  const ratioOf = (t: ThroughputRow) => ratios.find((r) => r.row === t)?.ratio;
+  return table(['measurement', 'backend', 'samples/s', '× PyTorch'], throughput.map((t, i) => [...rows[i], ratioOf(t)?.toFixed(2) ?? '1.00']), ['l', 'l', 'r', 'r']);
+}
+
 /** `figures`: the suite's SVG files (relative to the .md) and their titles. */
 export function suiteMarkdown(
   info: SuiteInfo,
@@ -277,7 +287,7 @@ export function suiteMarkdown(
       '',
       '## Training throughput (784-312-128-10, batch 256, in this run)',
       '',
-      table(['measurement', 'backend', 'samples/s'], throughput.map((t) => [t.label, t.backend, int(t.samplesPerSecond)]), ['l', 'l', 'r']),
+      throughputTable(throughput),
     );
     const get = (label: string, backend: string) => throughput.find((t) => t.label.startsWith(label) && t.backend === backend)?.samplesPerSecond;
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '—');

@@ -12,6 +12,7 @@ import { selectionMasks, selectSubnetwork } from '../engine/network/structure';
 import { Rng } from '../engine/random';
 import { dataLoss, trainStage } from '../engine/training';
 import { restoreWasmMatMul, patchWasmMatMul } from '../engine/wasmMatMul';
+import { measurePeer, peerRatios } from './torchPeer';
 
 export interface ThroughputRow {
   label: string;
@@ -92,11 +93,12 @@ async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promis
   return (steps * exp.training.batchSize) / seconds;
 }
 
-export async function measureThroughput(exp: Experiment, task: Task, steps: number, log: (line: string) => void): Promise<ThroughputRow[]> {
+/** `root`: the repository (for bench/torch_mlp.py, the PyTorch peer measured last). */
+export async function measureThroughput(exp: Experiment, task: Task, steps: number, root: string, log: (line: string) => void): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
   const add = (label: string, backend: string, samplesPerSecond: number) => {
     rows.push({ label, backend, samplesPerSecond });
-    log(`  ${label.padEnd(44)} ${backend.padEnd(18)} ${Math.round(samplesPerSecond).toLocaleString('en-US').padStart(8)} samples/s`);
+    log(`  ${label.padEnd(44)} ${backend.padEnd(26)} ${Math.round(samplesPerSecond).toLocaleString('en-US').padStart(8)} samples/s`);
   };
   await initBackend('wasm');
   restoreWasmMatMul();
@@ -113,6 +115,15 @@ export async function measureThroughput(exp: Experiment, task: Task, steps: numb
   log(`  ratio DEN stage / plain epoch on wasm: ${(get('DEN', 'wasm') / get('plain', 'wasm')).toFixed(2)}× (overhead of masks and proximal steps)`);
   log(`  ratio DEN stage / plain epoch on cpu: ${(get('DEN', 'cpu') / get('plain', 'cpu')).toFixed(2)}×`);
   log(`  ratio wasm / cpu (plain epoch): ${(get('plain', 'wasm') / get('plain', 'cpu')).toFixed(1)}×`);
+  const peer = measurePeer(
+    { features: task.train.features, hidden: exp.network.hidden, outputs: task.outputs, batchSize: exp.training.batchSize, learningRate: exp.training.learningRate, loss: exp.network.loss, steps, minSeconds: steps >= 100 ? 5 : 2 },
+    root,
+  );
+  if ('missing' in peer) log(`  PyTorch peer not measured: ${peer.missing}`);
+  else {
+    add(peer.label, peer.backend, peer.samplesPerSecond);
+    for (const { row, ratio } of peerRatios(rows)!) log(`  ratio to PyTorch: ${row.label}, ${row.backend}: ${ratio.toFixed(2)}×`);
+  }
   await initBackend('wasm');
   return rows;
 }

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DOMParser } from '@xmldom/xmldom';
 import { METHODS } from '../../src/engine/experiment';
+import { findTorchPython } from '../../src/bench/torchPeer';
 
 const root = path.resolve(__dirname, '../..');
 const FIGURES = ['quality-params', 'per-task', 'task1'];
@@ -24,6 +25,10 @@ describe('bench --quick', function () {
     assert.equal(r.status, 1, `--check exits 1 when a DEN target is not met\n${r.stderr}`);
     assert.match(r.stderr, /bench --check: some DEN targets were not met/);
     assert.match(r.stdout, /ratio DEN stage \/ plain epoch on wasm: \d+\.\d\d×/);
+    // the PyTorch peer in the same run when a python3 with torch is here, else a line saying why not
+    const peer = 'python' in findTorchPython();
+    if (peer) assert.match(r.stdout, /ratio to PyTorch: plain MLP epoch \(TF\.js Adam\), wasm: \d+\.\d\d×/);
+    else assert.match(r.stdout, /PyTorch peer not measured: no python3 with torch/);
     const files = fs.readdirSync(out).filter((f) => !f.endsWith('.svg')).sort();
     assert.deepEqual(files.map((f) => f.replace(/-\d{4}-\d{2}-\d{2}/, '-DATE')), ['one-vs-rest-mnist-DATE.json', 'one-vs-rest-mnist-DATE.md', 'permuted-mnist-DATE.json', 'permuted-mnist-DATE.md']);
     for (const suite of ['permuted-mnist', 'one-vs-rest-mnist']) {
@@ -70,6 +75,7 @@ describe('bench --quick', function () {
       assert.ok(json.targets.length >= 5, 'the DEN targets are checked');
       assert.ok(json.targets.some((t: { met: boolean }) => !t.met));
       assert.ok(json.throughput.length >= 3);
+      assert.equal(json.throughput.some((t: { backend: string }) => t.backend.startsWith('pytorch ')), peer);
       const base = file.replace(/\.json$/, '');
       const md = fs.readFileSync(path.join(out, `${base}.md`), 'utf8');
       assert.match(md, /^\| method \| seeds \| ACC \| BWT \| FWT \| forgetting \| mean AUROC \| validation ACC \| params \| % of STL \|/m);
@@ -80,6 +86,7 @@ describe('bench --quick', function () {
       assert.match(md, /## DEN task by task \(seed 1\)/);
       assert.match(md, /DEN − ewc = /);
       assert.match(md, /## Figures/);
+      if (peer) assert.match(md, /^\| measurement \| backend \| samples\/s \| × PyTorch \|/m);
       for (const f of FIGURES) {
         assert.ok(md.includes(`](${base}-${f}.svg)`), `the table links ${f}`);
         const problems: string[] = [];

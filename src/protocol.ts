@@ -46,6 +46,24 @@ export const StageNameSchema = v.picklist([
 ]);
 export type StageName = v.InferOutput<typeof StageNameSchema>;
 
+/**
+ * The parts of a task that are not a training stage, timed by the engine (seconds): the score before
+ * training, the frozen features the sparse head trains on, the selection, the τ statistic, pruning,
+ * drift and split, the evaluation of every task so far, and the checkpoint write.
+ */
+export const PhaseTimesSchema = v.object({
+  'score-before': v.optional(num),
+  'head-features': v.optional(num),
+  selection: v.optional(num),
+  'tau-statistic': v.optional(num),
+  prune: v.optional(num),
+  split: v.optional(num),
+  evaluation: v.optional(num),
+  checkpoint: v.optional(num),
+});
+export type PhaseName = keyof typeof PhaseTimesSchema.entries;
+export type PhaseTimes = v.InferOutput<typeof PhaseTimesSchema>;
+
 /** The loss compared with τ (den.tauStatistic). */
 export const TauStatisticSchema = v.picklist(['train', 'validation', 'last-batch']);
 export type TauStatistic = v.InferOutput<typeof TauStatisticSchema>;
@@ -90,6 +108,8 @@ export const TaskSummarySchema = v.object({
   auroc: optNum,
   /** `samples`: examples through forward and backward passes (joint: over all its tasks' batches); absent in older runs. */
   stages: v.array(v.object({ stage: StageNameSchema, steps: count, samples: v.optional(count), seconds: num, loss: optNum })),
+  /** Seconds of the parts that are not training stages (absent in older runs); `seconds` includes them and the checkpoint write. */
+  phases: v.optional(PhaseTimesSchema),
   /** λ of the l2 / ewc penalty this task was trained with (null for the other methods; absent in older runs). */
   penalty: v.optional(optNum),
   /** The DEN hyperparameters this task was trained with (firstTaskMu absent in older runs). */

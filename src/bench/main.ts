@@ -17,6 +17,7 @@ import { initBackend } from '../engine/backend';
 import { BackendChoice, METHODS, MethodName, loadExperiment, validateExperiment } from '../engine/experiment';
 import { prepareTasks } from '../engine/session';
 import { aggregate } from './aggregate';
+import { breakdownLine } from './breakdown';
 import { suiteFigures } from './figures';
 import { suiteMarkdown, targetChecks } from './report';
 import { Protocol, RunResult, RunSpec, SuiteInfo, label, runOne, suiteInfo } from './run';
@@ -74,6 +75,7 @@ async function runAll(specs: RunSpec[], jobs: number, log: (line: string) => voi
       results[i] = r;
       const f = (v: number | null) => (v === null ? '—' : v.toFixed(4));
       log(`  ${label(specs[i]).padEnd(40)} ACC ${f(r.acc)}  BWT ${f(r.bwt)}  AUROC ${f(r.meanAuroc)}  params ${r.paramsPctStl.toFixed(1)}% of STL  units [${r.units.join(',')}]  ${((Date.now() - start) / 1000).toFixed(0)}s${r.tensorGrowth ? '  TENSORS GREW' : ''}`);
+      if (r.spec.method === 'den' && r.timeBreakdown) log(`    where the time went: ${breakdownLine(r.timeBreakdown)}`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, specs.length)) }, worker));

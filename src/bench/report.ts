@@ -5,6 +5,7 @@ import type { MethodStats, Stat } from './aggregate';
 import type { Protocol, RunResult, SuiteInfo } from './run';
 import type { ThroughputRow } from './throughput';
 import { peerRatios } from './torchPeer';
+import { nonTrainingShare } from './breakdown';
 
 const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
 const signed = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(digits) : '—');
@@ -260,6 +261,18 @@ export function suiteMarkdown(
     );
   }
   if (den) parts.push('', `## DEN task by task (seed ${den.runs[0].spec.seed})`, '', denTasksTable(den.runs[0]));
+  const breakdown = den?.runs[0].timeBreakdown;
+  if (breakdown) {
+    const share = (x: number) => `${((100 * x) / breakdown.seconds).toFixed(1)}%`;
+    parts.push(
+      '',
+      `## Where DEN's task time goes (seed ${den.runs[0].spec.seed}, summed over the tasks)`,
+      '',
+      table(['part', 'training', 'seconds', 'share'], breakdown.parts.map((p) => [p.part, p.training ? 'yes' : 'no', p.seconds.toFixed(2), share(p.seconds)]), ['l', 'l', 'r', 'r']),
+      '',
+      `Not training: ${(100 * nonTrainingShare(breakdown)).toFixed(1)}% of ${breakdown.seconds.toFixed(1)} s. "other": the task's wall time that no timed part covers (events, state copies, the summary's bookkeeping).`,
+    );
+  }
   parts.push(
     '',
     '## Time, memory and tensors',

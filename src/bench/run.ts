@@ -10,6 +10,7 @@ import { prepareTasks, train } from '../engine/session';
 import { stlParams } from '../engine/stlParams';
 import { TaskMechanisms, taskMechanisms } from '../engine/mechanisms';
 import type { RunSummary } from '../protocol';
+import { TimeBreakdown, timeBreakdown } from './breakdown';
 
 /** How weight decay reaches the weights: through Adam's gradient (the reference code) or decoupled (AdamW). */
 export type Protocol = 'coupled' | 'decoupled';
@@ -59,6 +60,8 @@ export interface RunResult {
   accuracy: number[][];
   auroc: (number | null)[][];
   tasks: TaskMechanisms[];
+  /** Where the tasks' time went (absent in older result files). */
+  timeBreakdown?: TimeBreakdown | null;
   /** Inputs of the suite's tasks (what the selected inputs are a share of). */
   inputDim: number;
 }
@@ -209,6 +212,7 @@ function runResult(
     accuracy: s.accuracy,
     auroc: s.auroc,
     tasks: taskMechanisms(s, exp.network.hidden),
+    timeBreakdown: timeBreakdown(s),
     inputDim: info.inputDim,
   };
 }

@@ -9,6 +9,7 @@ import { loadData } from './data/load';
 import { scoreTask } from './evaluate';
 import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, mapDataPaths, validateExperiment, withAbsolutePaths } from './experiment';
 import { faultPoint } from './faultPoints';
+import { timed } from './phaseTimes';
 import { methodOf, TaskReport } from './methods';
 import { freshHead, headLoss, initialNetwork } from './methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
@@ -18,7 +19,7 @@ import { RunError, RunFolder } from './run/runFolder';
 import { toRun } from './run/runPaths';
 import { addTask, emptySummary, truncateSummary } from './run/summary';
 import { CancelledError } from './training';
-import type { BackendInfo, DenEvent, EventSink, RunSummary, TaskSummary } from '../protocol';
+import type { BackendInfo, DenEvent, EventSink, PhaseTimes, RunSummary, TaskSummary } from '../protocol';
 
 export interface TrainRequest {
   experimentFile: string;
@@ -204,6 +205,7 @@ function taskRecord(
     auroc: score.auroc,
     stages: report.stages,
     penalty: report.penalty ?? null,
+    phases: report.phases,
     hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, firstTaskMu: d.firstTaskMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
@@ -259,15 +261,20 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
       try {
         emit({ type: 'task-start', task: t, name: task.name, units: model.sizes() });
         method.beginTask(model, task, exp);
-        const before = scoreTask(model, t, task.test, headLoss(exp, task.outputs));
+        const phases: PhaseTimes = {};
+        const before = timed(phases, 'score-before', () => scoreTask(model, t, task.test, headLoss(exp, task.outputs)));
         const report = await method.learnTask(model, task, { experiment: exp, emit, signal: req.signal, tasks });
-        const scores = tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs)));
-        const validation = tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null }));
+        const { scores, validation } = timed(phases, 'evaluation', () => ({
+          scores: tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs))),
+          validation: tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null })),
+        }));
         const finalState = model.toState();
-        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
         const checkpoint = run.ownCheckpointDir(t);
-        saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(mapDataPaths(exp, (p) => toRun(checkpoint, p)), null, 2) + '\n' });
+        timed(phases, 'checkpoint', () =>
+          saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(mapDataPaths(exp, (p) => toRun(checkpoint, p)), null, 2) + '\n' }),
+        );
         faultPoint('after-checkpoint');
+        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, { ...report, phases: { ...report.phases, ...phases } }, scores[t - 1]);
         summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend, {
           accuracy: validation.map((s) => s.accuracy),
           auroc: validation.map((s) => s.auroc),

@@ -51,6 +51,15 @@ describe('training sessions and run folders', function () {
     for (const key of ['index', 'name', 'seconds', 'units', 'added', 'pruned', 'split', 'expanded', 'params', 'selectedUnits', 'tauStatistic', 'maxDrift']) {
       assert.ok(key in summary.tasks[1], `tasks[] entries have ${key}`);
     }
+    // the parts of a task that are not training are timed, and with the stages they fit in the task's wall time
+    assert.deepEqual(Object.keys(summary.tasks[0].phases!).sort(), ['checkpoint', 'evaluation', 'score-before']);
+    for (const p of ['score-before', 'head-features', 'selection', 'tau-statistic', 'split', 'evaluation', 'checkpoint'] as const) {
+      assert.ok(summary.tasks[1].phases![p]! > 0, `task 2 timed ${p}`);
+    }
+    for (const t of summary.tasks) {
+      const parts = [...t.stages.map((s) => s.seconds), ...Object.values(t.phases!)].reduce((a, b) => a + b!, 0);
+      assert.ok(parts <= t.seconds + 0.002, `task ${t.index}: parts ${parts}s within ${t.seconds}s`);
+    }
     assert.deepEqual(summary.accuracy.map((r) => r.length), [1, 2]);
     assert.deepEqual(summary.auroc.map((r) => r.length), [1, 2]);
     for (const key of ['acc', 'bwt', 'fwt', 'forgetting', 'params', 'seconds'] as const) assert.ok(summary[key] !== undefined && summary[key] !== null, key);

@@ -6,13 +6,14 @@
 // The paper's ablations are variants: a constant expansion (k units every task, no group lasso, no
 // pruning) and no split. The no-timestamps ablation only changes inference (see Network).
 import type { Experiment } from '../experiment';
-import type { StageName } from '../../protocol';
+import type { PhaseTimes, StageName } from '../../protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
+import { timed } from '../phaseTimes';
 import { Rng } from '../random';
 import { StageResult, TrainableParam, stepsForEpochs, trainStage } from '../training';
 import { LearnContext, TaskReport, headLoss, plainReport } from '../methods/method';
@@ -101,7 +102,8 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   const loss = headLoss(exp, task.outputs);
   const rng = new Rng(exp.training.seed).fork(`task-${t}`);
   const L = net.layers.length;
-  const report = plainReport(L);
+  const phases: PhaseTimes = {};
+  const report = { ...plainReport(L), phases };
   let stepOffset = 0;
   const stageSteps = (epochs: number | null) =>
     exp.training.steps ?? stepsForEpochs(epochs ?? exp.training.epochs, task.train.count, exp.training.batchSize);
@@ -152,13 +154,14 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       { variable: head.W, isWeight: true },
       { variable: head.b, isWeight: false },
     ];
-    await run('sparse-head', params, den.sparseHeadSteps, { data: featureData(net, t, task.train), forward: (h) => net.headLogits(h, t) });
+    const features = timed(phases, 'head-features', () => featureData(net, t, task.train));
+    await run('sparse-head', params, den.sparseHeadSteps, { data: features, forward: (h) => net.headLogits(h, t) });
   }
 
   // Breadth-first selection of the units with a non-zero path to the new head.
-  const afterHead = net.toState();
-  const selection = selectSubnetwork(afterHead, t, den.zeroEps, den.selectAllInputs);
-  const masks = selectionMasks(afterHead, selection, den.subnetworkWeights === 'non-zero', den.zeroEps);
+  const afterHead = timed(phases, 'selection', () => net.toState());
+  const selection = timed(phases, 'selection', () => selectSubnetwork(afterHead, t, den.zeroEps, den.selectAllInputs));
+  const masks = timed(phases, 'selection', () => selectionMasks(afterHead, selection, den.subnetworkWeights === 'non-zero', den.zeroEps));
   report.selectedUnits = selection.units.map(countOnes);
   report.selectedInputs = countOnes(selection.inputs);
   const weightsTotal = previous.layers.map((l) => l.W.data.length);
@@ -195,7 +198,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   const statistic =
     den.tauStatistic === 'last-batch'
       ? (sr2.loss ?? Infinity)
-      : meanLoss(net, t, den.tauStatistic === 'validation' && task.validation.count > 0 ? task.validation : task.train, loss);
+      : timed(phases, 'tau-statistic', () => meanLoss(net, t, den.tauStatistic === 'validation' && task.validation.count > 0 ? task.validation : task.train, loss));
   report.tauStatistic = statistic;
   report.expanded = (variant.constantExpansion || statistic > den.tau) && den.k > 0;
   emit({ type: 'tau-test', task: t, statistic: den.tauStatistic, value: statistic, tau: den.tau, expand: report.expanded, step: stepOffset });
@@ -217,8 +220,11 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     );
     report.added = new Array(L).fill(den.k);
     if (!variant.constantExpansion) {
-      const { state, removed, keptConstant } = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
-      net.setState(state);
+      const { removed, keptConstant } = timed(phases, 'prune', () => {
+        const pruned = pruneDeadUnits(net.toState(), t, oldSizes, den.zeroEps);
+        net.setState(pruned.state);
+        return pruned;
+      });
       report.pruned = removed.map((r) => r.length);
       deadKept = keptConstant.map((k) => k.length);
       if (keptConstant.some((k) => k.length)) {
@@ -242,8 +248,8 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   }
 
   // Split/duplication (Alg. 4): old units that drifted more than σ are restored for old tasks and copied for this one.
-  const current = net.toState();
-  const drift = unitDrift(current, previous, den.driftBias);
+  const current = timed(phases, 'split', () => net.toState());
+  const drift = timed(phases, 'split', () => unitDrift(current, previous, den.driftBias));
   report.maxDrift = drift.map((d) => (d.length ? Math.max(...d) : 0));
   report.driftP90 = drift.map((d) => quantile(d, 0.9));
   const skipped = !variant.split
@@ -252,7 +258,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       ? 'splitOnlyAfterExpansion is set and the network did not expand'
       : null;
   const toSplit = skipped ? drift.map(() => []) : chooseSplits(drift, den.sigma, den.maxSplitPerLayer);
-  if (toSplit.some((u) => u.length)) net.setState(splitState(current, previous, t, toSplit));
+  if (toSplit.some((u) => u.length)) timed(phases, 'split', () => net.setState(splitState(current, previous, t, toSplit)));
   report.split = toSplit.map((u) => u.length);
   emit({ type: 'split', task: t, sigma: den.sigma, drift, splitUnits: toSplit, units: net.sizes(), skipped, step: stepOffset });
 

@@ -1,7 +1,7 @@
 // A learning method behind one small interface, so that a session runs DEN, its ablations and
 // the baselines the same way: same events, run folder, summary and checkpoints.
 import type { Experiment, LossKind, MethodName } from '../experiment';
-import type { EventSink, StageName, SubnetworkWeights } from '../../protocol';
+import type { EventSink, PhaseTimes, StageName, SubnetworkWeights } from '../../protocol';
 import type { Task } from '../data/tasks';
 import { Model, ModelState } from '../network/model';
 import { initialState, newHead } from '../network/init';
@@ -36,6 +36,8 @@ export interface TaskReport {
   stages: { stage: StageName; steps: number; samples: number; seconds: number; loss: number | null }[];
   /** λ of an l2 / ewc penalty, if one was used. */
   penalty?: number | null;
+  /** Seconds of the learner's parts that are not training stages (DEN's selection, τ statistic, …). */
+  phases?: PhaseTimes;
 }
 
 export interface Method {

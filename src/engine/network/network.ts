@@ -100,7 +100,8 @@ export class Network {
         const full = l.W.shape[0] === below && l.W.shape[1] === visible[i];
         const W = full ? l.W : tf.slice(l.W, [0, 0], [below, visible[i]]);
         const b = full ? l.b : tf.slice(l.b, 0, visible[i]);
-        h = tf.relu(tf.add(tf.matMul(h, W), b)) as tf.Tensor2D;
+        // one fused kernel for matmul, bias and ReLU (fewer ops per step, same values)
+        h = tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' });
         below = visible[i];
       });
       return h;
@@ -119,7 +120,7 @@ export class Network {
   headLogits(features: tf.Tensor2D, task: number): tf.Tensor2D {
     const head = this.heads[task - 1];
     if (!head) throw new Error(`task ${task} has no head`);
-    return tf.tidy(() => tf.add(tf.matMul(features, head.W), head.b));
+    return tf.tidy(() => tf.fused.matMul({ a: features, b: head.W, bias: head.b }));
   }
 
   /** Logits of task `task` for inputs x (timestamped, see features()). */

@@ -254,6 +254,14 @@ suite('DEN Lab in a real VS Code', () => {
     );
     assert.deepStrictEqual(summary.units, summary.tasks[1].units);
     assert.ok(summary.units.every((u, l) => u >= summary.tasks[0].units[l]), 'DEN only grows the network');
+    // unit lineage: each layer row of task 2 lists the layer's units by the task that created them, as summary.json records them
+    const task2 = api.tree.getChildren(runNode(tinyRun)).find((n) => n.kind === 'task' && n.task.index === 2)!;
+    api.tree.getChildren(task2).filter((n) => n.kind === 'layer').forEach((layer, l) => {
+      const rows = api.tree.getChildren(layer).map((n) => api.tree.getTreeItem(n)).filter((i) => labelOf(i).startsWith('born in task'));
+      assert.deepStrictEqual(rows.map(labelOf), summary.tasks[1].lineage![l].map((g) => `born in task ${g.born}`), `layer ${l + 1}'s lineage rows`);
+      const counts = rows.map((i) => Number(/^(\d+) units?/.exec(i.description as string)?.[1]));
+      assert.strictEqual(counts.reduce((a, b) => a + b, 0), summary.tasks[1].units[l], `layer ${l + 1}: the lineage rows hold every unit (${rows.map((i) => i.description).join(' | ')})`);
+    });
     assert.match(api.tree.getTreeItem(runNode(tinyRun)).description as string, /2\/2 tasks/);
     assert.ok(fs.existsSync(path.join(checkpointDir(tinyRun, 2), 'network.json')));
   });

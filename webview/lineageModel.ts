@@ -22,13 +22,14 @@ export interface LineageModel {
   totals: number[];
 }
 
-/** Lineage of hidden layer `layer` (0-based) over the completed tasks; tasks without a record end it. */
+/**
+ * Lineage of hidden layer `layer` (0-based) over the completed tasks that record it: the last
+ * tasks in a row that do (a run trained before lineage and continued since records only its new tasks).
+ */
 export function lineageModel(tasks: TaskSummary[], layer: number): LineageModel {
-  const recorded: TaskSummary[] = [];
-  for (const t of tasks) {
-    if (!t.lineage?.[layer]) break; // a run continued from one without lineage has a gap: stop there
-    recorded.push(t);
-  }
+  let first = tasks.length;
+  while (first > 0 && tasks[first - 1].lineage?.[layer]) first--;
+  const recorded = tasks.slice(first);
   const layers = Math.max(0, ...tasks.map((t) => t.lineage?.length ?? 0));
   const borns = [...new Set(recorded.flatMap((t) => t.lineage![layer].map((g) => g.born)))].sort((a, b) => a - b);
   const bands = borns.map((born): LineageBand => {

@@ -13,6 +13,7 @@ import { timed } from './phaseTimes';
 import { methodOf, TaskReport } from './methods';
 import { freshHead, headLoss, initialNetwork } from './methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
+import { lineageGroups } from './network/lineage';
 import { Network } from './network/network';
 import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
@@ -178,6 +179,7 @@ function taskRecord(
   state: ModelState,
   report: TaskReport,
   score: { accuracy: number; auroc: number | null },
+  pruned: number[][],
 ): TaskSummary {
   const counts = modelParamCounts(state);
   const d = exp.den;
@@ -206,6 +208,8 @@ function taskRecord(
     stages: report.stages,
     penalty: report.penalty ?? null,
     phases: report.phases,
+    // one network carries every task (DEN, progressive's columns); per-task networks have no shared lineage
+    lineage: state.routing !== 'per-task' ? lineageGroups(state.networks[0], task.index, pruned) : undefined,
     hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, firstTaskMu: d.firstTaskMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
@@ -269,12 +273,13 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
           validation: tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null })),
         }));
         const finalState = model.toState();
+        const pruned = [...summary.tasks.map((r) => r.pruned), report.pruned];
         const checkpoint = run.ownCheckpointDir(t);
         timed(phases, 'checkpoint', () =>
           saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(mapDataPaths(exp, (p) => toRun(checkpoint, p)), null, 2) + '\n' }),
         );
         faultPoint('after-checkpoint');
-        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, { ...report, phases: { ...report.phases, ...phases } }, scores[t - 1]);
+        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, { ...report, phases: { ...report.phases, ...phases } }, scores[t - 1], pruned);
         summary = addTask(summary, record, { accuracy: scores.map((s) => s.accuracy), auroc: scores.map((s) => s.auroc) }, before, backend, {
           accuracy: validation.map((s) => s.accuracy),
           auroc: validation.map((s) => s.auroc),

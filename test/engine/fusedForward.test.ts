@@ -20,7 +20,7 @@ function unfusedLogits(net: Network, x: tf.Tensor2D, task: number): tf.Tensor2D 
   net.layers.forEach((l, i) => {
     const W = tf.slice(l.W, [0, 0], [below, visible[i]]);
     const b = tf.slice(l.b, 0, visible[i]);
-    h = tf.relu(tf.add(tf.matMul(h, W), b));
+    h = tf.relu(tf.add(tf.matMul(h, W), b)) as tf.Tensor2D;
     below = visible[i];
   });
   const head = net.heads[task - 1]!;

@@ -49,7 +49,7 @@ export class Network {
     this.build();
   }
 
-  /** Reads the current weights back into plain data (the timestamps come from the last state). */
+  /** Reads the current weights back into plain data (timestamps and lineage come from the last state). */
   toState(): NetworkState {
     const read = (t: tf.Variable) => (t.dataSync() as Float32Array).slice();
     return {
@@ -58,6 +58,7 @@ export class Network {
         W: matrix(l.W.shape[0], l.W.shape[1], read(l.W)),
         b: read(l.b),
         born: this.state.layers[i].born.slice(),
+        copyOf: this.state.layers[i].copyOf.slice(),
       })),
       heads: this.heads.map((h): Head | undefined => (h ? { W: matrix(h.W.shape[0], h.W.shape[1], read(h.W)), b: read(h.b) } : undefined)),
     };
@@ -101,7 +102,7 @@ export class Network {
         const W = full ? l.W : tf.slice(l.W, [0, 0], [below, visible[i]]);
         const b = full ? l.b : tf.slice(l.b, 0, visible[i]);
         // one fused kernel for matmul, bias and ReLU (fewer ops per step, same values)
-        h = tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' });
+        h = tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
         below = visible[i];
       });
       return h;
@@ -120,7 +121,7 @@ export class Network {
   headLogits(features: tf.Tensor2D, task: number): tf.Tensor2D {
     const head = this.heads[task - 1];
     if (!head) throw new Error(`task ${task} has no head`);
-    return tf.tidy(() => tf.fused.matMul({ a: features, b: head.W, bias: head.b }));
+    return tf.tidy(() => tf.fused.matMul({ a: features, b: head.W, bias: head.b }) as tf.Tensor2D);
   }
 
   /** Logits of task `task` for inputs x (timestamped, see features()). */

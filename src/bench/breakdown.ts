@@ -15,7 +15,7 @@ export interface TimeBreakdown {
   parts: TimePart[];
 }
 
-/** Seconds per part over every task, in order of first appearance; null when no task recorded phases (older runs). */
+/** Seconds per part over every task; null when no task recorded phases (older runs). */
 export function timeBreakdown(s: Pick<RunSummary, 'tasks'>): TimeBreakdown | null {
   if (!s.tasks.some((t) => t.phases)) return null;
   const parts = new Map<string, TimePart>();
@@ -39,7 +39,8 @@ export function timeBreakdown(s: Pick<RunSummary, 'tasks'>): TimeBreakdown | nul
     }
     add('other', false, Math.max(0, t.seconds - counted));
   }
-  return { seconds: total, parts: [...parts.values()] };
+  // the training stages first, then the rest, each in order of first appearance
+  return { seconds: total, parts: [...parts.values()].sort((a, b) => Number(b.training) - Number(a.training)) };
 }
 
 /** The share of the time that is not a training stage. */

@@ -17,19 +17,22 @@ describe('task time breakdown', () => {
       ),
     )!;
     assert.equal(b.seconds, 30);
-    const by = Object.fromEntries(b.parts.map((p) => [p.part, [p.training, p.seconds]]));
-    assert.deepEqual(by, {
-      task1: [true, 8],
-      'score-before': [false, 1],
-      evaluation: [false, 1.5],
-      checkpoint: [false, 1],
-      other: [false, 0.5 + 3],
-      'sparse-head': [true, 1],
-      subnetwork: [true, 12],
-      selection: [false, 2],
-    });
+    // training stages first, then the other parts, each in order of first appearance
+    assert.deepEqual(
+      b.parts.map((p) => [p.part, p.training, p.seconds]),
+      [
+        ['task1', true, 8],
+        ['sparse-head', true, 1],
+        ['subnetwork', true, 12],
+        ['score-before', false, 1],
+        ['evaluation', false, 1.5],
+        ['checkpoint', false, 1],
+        ['other', false, 0.5 + 3],
+        ['selection', false, 2],
+      ],
+    );
     assert.equal(nonTrainingShare(b), 9 / 30);
-    assert.match(breakdownLine(b), /^task1 8\.00s \(26\.7%\), .*subnetwork 12\.00s \(40\.0%\), .*; not training: 30\.0% of 30\.0s$/);
+    assert.match(breakdownLine(b), /^task1 8\.00s \(26\.7%\), sparse-head 1\.00s \(3\.3%\), subnetwork 12\.00s \(40\.0%\), score-before .*; not training: 30\.0% of 30\.0s$/);
   });
 
   it('has no breakdown for runs recorded before phases were timed', () => {

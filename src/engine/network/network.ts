@@ -101,7 +101,7 @@ export class Network {
         const full = l.W.shape[0] === below && l.W.shape[1] === visible[i];
         const W = full ? l.W : tf.slice(l.W, [0, 0], [below, visible[i]]);
         const b = full ? l.b : tf.slice(l.b, 0, visible[i]);
-        // one fused kernel for matmul, bias and ReLU (fewer ops per step, same values)
+        // one fused kernel for matmul, bias and ReLU (fewer ops per step; equal within float32 noise)
         h = tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
         below = visible[i];
       });

@@ -23,6 +23,7 @@ import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits
 import { metricsCsv } from './metricsExport';
 import { pointRunDir, readSweepEntry, SweepEntry, sweepLabel } from '../sweepIndex';
 import { adoptEdits } from './adoptEdit';
+import { unitsMessage } from './unitsMessage';
 
 export const DASHBOARD_VIEW_TYPE = 'denLab.dashboard';
 const BATCH_MS = 100;
@@ -371,6 +372,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'adoptSweepPoint': {
         const entry = this.knownSweep(msg.sweepId);
         if (entry) await this.adopt(entry, msg.pointId);
+        break;
+      }
+      case 'requestUnits': {
+        const run = this.knownRun(msg.runId);
+        if (run) this.post(unitsMessage(run.dir, msg.runId, msg.task, msg.layer));
         break;
       }
       case 'openSweepRun': {

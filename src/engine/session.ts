@@ -209,7 +209,8 @@ function taskRecord(
     penalty: report.penalty ?? null,
     phases: report.phases,
     // one network carries every task (DEN, progressive's columns); per-task networks have no shared lineage
-    lineage: state.routing !== 'per-task' ? lineageGroups(state.networks[0], task.index, pruned) : undefined,
+    // (no key at all then: the record must equal itself read back from summary.json)
+    ...(state.routing !== 'per-task' ? { lineage: lineageGroups(state.networks[0], task.index, pruned) } : {}),
     hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, firstTaskMu: d.firstTaskMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }

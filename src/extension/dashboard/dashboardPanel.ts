@@ -196,7 +196,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** The Sweep tab's data (sweep.json read afresh); posted only when it changed, or to reveal the tab. */
   private sendSweep(): void {
-    if (!this.panel) return;
+    if (!this.panel || !this.pageReady) return; // keeps a pending reveal for the page's 'ready'
     if (!this.sweepDir || !fs.existsSync(this.sweepDir)) {
       const file = this.experimentFile();
       const ofFile = file ? this.runs.sweeps.find((e) => e.sweep && samePath(e.sweep.experimentFile, file)) : undefined;

@@ -402,7 +402,10 @@ suite('DEN Lab in a real VS Code', () => {
   });
 
   test('the Units tab reads the tiny run\'s checkpoint: every unit of layer 1 as a 28×28 image, with its lineage', async () => {
+    const opened = api.dashboard.sent.length;
     await exec('denLab.openDashboard', { runDir: tinyRun });
+    // the page has the run (a snapshot once it is ready) before it can ask for its units
+    await waitFor('the dashboard on the tiny run', () => api.dashboard.sent.slice(opened).find((m) => m.type === 'snapshot'));
     const count = api.dashboard.sent.length;
     await api.dashboard.receive({ type: 'requestUnits', runId: runIdOf(tinyRun), task: 2, layer: 1 });
     const msg = await waitFor('the units message', () => api.dashboard.sent.slice(count).find((m) => m.type === 'units'));

@@ -16,6 +16,7 @@ export class WorkspaceRuns implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
+  private generation = 0;
 
   /** Fires after runs or experiment files were re-read. */
   readonly onDidChange = this.changed.event;
@@ -34,12 +35,16 @@ export class WorkspaceRuns implements vscode.Disposable {
 
   /** Re-reads everything now. */
   refresh(): Promise<void> {
+    const generation = ++this.generation;
     this.loading = (async () => {
       const [runFiles, experimentFiles, sweepFiles] = await Promise.all([
         vscode.workspace.findFiles('**/run.json', EXCLUDE),
         vscode.workspace.findFiles('**/*.den.json', EXCLUDE),
         vscode.workspace.findFiles('**/sweep.json', EXCLUDE),
       ]);
+      // reads overlap when file events come while one is under way: a slower, older read must not
+      // replace a newer one (a sweep that appeared in between would vanish until the next event)
+      if (generation !== this.generation) return;
       this.runs = readRuns(runFiles.map((u) => path.dirname(u.fsPath)));
       this.sweepEntries = readSweeps(sweepFiles.map((u) => path.dirname(u.fsPath)));
       // a sweep's points/<id>.den.json are its points' experiments, not the user's

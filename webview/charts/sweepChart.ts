@@ -10,7 +10,8 @@ import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions } from './chartSetup';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 
 type Select = HTMLElement & { value: string };
 

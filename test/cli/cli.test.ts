@@ -89,7 +89,7 @@ describe('den-lab CLI', function () {
     const r = run(['train', file, '--tasks', '2', '--method', 'ewc', '--out', path.join(dir, 'method-runs')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /method ewc/);
-    assert.match(r.stdout, /task 2\/3 train\s+\d+ steps/);
+    assert.match(r.stdout, /task 2\/3 training\s+\d+ steps/);
     assert.match(r.stdout, /ewc: diagonal Fisher of task 2 from 256 examples/);
     assert.match(r.stdout, /^method ewc$/m, 'the table names the method');
     const runDir = path.join(dir, 'method-runs', fs.readdirSync(path.join(dir, 'method-runs'))[0]);

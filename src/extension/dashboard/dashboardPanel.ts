@@ -89,8 +89,9 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       if (runDir) await this.sendSnapshot();
       return;
     }
-    // beside the editor: the threshold panel edits the experiment file, which stays in view
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'DEN Dashboard', vscode.ViewColumn.Beside, this.webviewOptions());
+    // beside the editor (the experiment file the threshold panel edits stays in view); with no editor, where the user is
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'DEN Dashboard', column, this.webviewOptions());
     this.attach(panel);
   }
 

@@ -43,6 +43,8 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   private sweepDir: string | undefined;
   private sweepKey = '';
   private revealSweep = false;
+  /** Whether the page has said 'ready' since it was (re)loaded: what is posted before is lost, a reveal of the Sweep tab included. */
+  private pageReady = false;
   private queue: DenEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly eventLogs = new EventCache();
@@ -133,6 +135,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.pageReady = false;
     // tab icons are drawn as they are (currentColor would be black on a dark theme)
     panel.iconPath = { light: vscode.Uri.joinPath(this.extensionUri, 'media', 'den-light.svg'), dark: vscode.Uri.joinPath(this.extensionUri, 'media', 'den-dark.svg') };
     panel.webview.html = this.html(panel.webview);
@@ -140,6 +143,10 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       // no snapshot on a change of view state: a hidden webview is destroyed (retainContextWhenHidden
       // false) and, shown again, it loads afresh and says 'ready'
       panel.webview.onDidReceiveMessage((msg: unknown) => void this.receive(msg)),
+      // hidden, the page is destroyed; shown again, it loads afresh and says 'ready'
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+      }),
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.panelDisposables.forEach((d) => d.dispose());
@@ -192,7 +199,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** The Sweep tab's data (sweep.json read afresh); posted only when it changed, or to reveal the tab. */
   private sendSweep(): void {
-    if (!this.panel) return;
+    if (!this.panel || !this.pageReady) return; // the page gets the sweep (and a pending reveal) when it says 'ready'
     if (!this.sweepDir || !fs.existsSync(this.sweepDir)) {
       const file = this.experimentFile();
       const ofFile = file ? this.runs.sweeps.find((e) => e.sweep && samePath(e.sweep.experimentFile, file)) : undefined;
@@ -325,6 +332,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     this.received.fire(msg);
     switch (msg.type) {
       case 'ready':
+        this.pageReady = true;
         await this.sendSnapshot();
         break;
       case 'selectRun': {

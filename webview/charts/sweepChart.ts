@@ -80,7 +80,7 @@ export class SweepChart extends ChartJsPanel {
       this.selected = null;
       this.setButtons(false);
       this.details.textContent = '';
-      const note = 'No sweep to show: run DEN: Sweep Thresholds… (or den-lab sweep), or open a sweep from the Runs tree.';
+      const note = 'No sweep to show: run DEN Lab: Sweep Thresholds… (or den-lab sweep), or open a sweep from the Runs tree.';
       return { label: note, data: { sweep: null, points: 0 }, note };
     }
     const model = sweepChartModel(shown.sweep, ctx.view.sweepColor);

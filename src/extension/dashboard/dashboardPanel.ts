@@ -24,6 +24,7 @@ import { thresholdPath } from '../../vocabulary';
 import { metricsCsv } from './metricsExport';
 import { pointRunDir, readSweepEntry, SweepEntry, sweepLabel } from '../sweepIndex';
 import { adoptEdits } from './adoptEdit';
+import { unitsMessage } from './unitsMessage';
 
 export const DASHBOARD_VIEW_TYPE = 'denLab.dashboard';
 const BATCH_MS = 100;
@@ -43,7 +44,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   private sweepDir: string | undefined;
   private sweepKey = '';
   private revealSweep = false;
-  /** Whether the page has said 'ready' since it was (re)loaded: what is posted before is lost, a reveal of the Sweep tab included. */
+  /**
+   * Whether the page has said 'ready' since it was (re)loaded. Until then nothing is posted: a
+   * message to a page that is not listening yet is lost (a sweep's reveal with it), and 'ready'
+   * gets everything afresh anyway.
+   */
   private pageReady = false;
   private queue: DenEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -143,10 +148,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       // no snapshot on a change of view state: a hidden webview is destroyed (retainContextWhenHidden
       // false) and, shown again, it loads afresh and says 'ready'
       panel.webview.onDidReceiveMessage((msg: unknown) => void this.receive(msg)),
-      // hidden, the page is destroyed; shown again, it loads afresh and says 'ready'
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.pageReady = false;
-      }),
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.panelDisposables.forEach((d) => d.dispose());
@@ -164,7 +165,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   private post(msg: HostToWebview): void {
-    if (!this.panel) return;
+    if (!this.panel || !this.pageReady) return;
     this.sent.push(msg);
     if (this.sent.length > 200) this.sent.splice(0, this.sent.length - 200);
     void this.panel.webview.postMessage(msg);
@@ -199,7 +200,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** The Sweep tab's data (sweep.json read afresh); posted only when it changed, or to reveal the tab. */
   private sendSweep(): void {
-    if (!this.panel || !this.pageReady) return; // the page gets the sweep (and a pending reveal) when it says 'ready'
+    if (!this.panel || !this.pageReady) return; // keeps a pending reveal for the page's 'ready'
     if (!this.sweepDir || !fs.existsSync(this.sweepDir)) {
       const file = this.experimentFile();
       const ofFile = file ? this.runs.sweeps.find((e) => e.sweep && samePath(e.sweep.experimentFile, file)) : undefined;
@@ -385,6 +386,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'adoptSweepPoint': {
         const entry = this.knownSweep(msg.sweepId);
         if (entry) await this.adopt(entry, msg.pointId);
+        break;
+      }
+      case 'requestUnits': {
+        const run = this.knownRun(msg.runId);
+        if (run) this.post(unitsMessage(run.dir, msg.runId, msg.task, msg.layer));
         break;
       }
       case 'openSweepRun': {

@@ -531,7 +531,10 @@ suite('DEN Lab in a real VS Code', () => {
     // a cursor and a selection elsewhere in the file must stay where they are
     const nameLine = before.split('\n').findIndex((l) => l.includes('"name"'));
     editor.selection = new vscode.Selection(nameLine, 2, nameLine, 8);
+    const sentBefore = api.dashboard.sent.length;
     await exec('denLab.openDashboard', runNode(tinyRun));
+    // the page is loaded and listening (nothing is posted to it before it says 'ready')
+    await waitFor('the new panel’s first snapshot', () => api.dashboard.sent.slice(sentBefore).find((m) => m.type === 'snapshot'), 60_000);
     const dashboardTab = await waitFor('the dashboard tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'DEN Dashboard'));
     assert.notStrictEqual(dashboardTab.group.viewColumn, vscode.ViewColumn.One, 'not over the experiment file');
     assert.ok(vscode.window.tabGroups.all.some((g) => g.viewColumn === vscode.ViewColumn.One && g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === tiny().fsPath)), 'the file stays open in its column');

@@ -571,7 +571,11 @@ export const HostToWebviewSchema = v.variant('type', [
   /** The runs of the workspace changed (a run appeared, was deleted or completed a task). */
   v.object({ type: v.literal('runs'), runs: v.array(RunRefSchema) }),
   /** The experiment file changed (typed or saved); `problems` are validation errors. */
-  v.object({ type: v.literal('thresholds'), experimentFile: v.string(), values: v.nullable(ThresholdValuesSchema), problems }),
+  /**
+   * The experiment file's thresholds (as written, where the file is invalid), and problems: the file's
+   * own (`valid` false: training is refused) or those of a rejected edit (`valid` true).
+   */
+  v.object({ type: v.literal('thresholds'), experimentFile: v.string(), values: v.nullable(ThresholdValuesSchema), problems, valid: v.boolean() }),
   v.object({ type: v.literal('training'), ...TrainingStateSchema.entries }),
   /**
    * The Sweep tab: the workspace's sweeps and the one shown with its sweep.json (sent on 'ready', on

@@ -23,6 +23,9 @@ type Select = HTMLElement & { value: string };
 type MultiSelect = HTMLElement & { value: string[] };
 type Msg<T extends HostToWebview['type']> = Extract<HostToWebview, { type: T }>;
 
+/** Tabs with a chart that the Score picker (accuracy or AUROC) changes. */
+const SCORED_TABS = new Set<TabId>(['forgetting', 'accuracy', 'compare']);
+
 const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', units: 'Units', compare: 'Compare', sweep: 'Sweep' };
 
 export class DashboardView {
@@ -46,10 +49,13 @@ export class DashboardView {
   private readonly taskPicker: Select;
   private readonly scorePicker: Select;
   private readonly comparePicker: MultiSelect;
+  /** The Score picker and its label: shown only on the tabs whose charts it changes. */
+  private readonly scoreBox: HTMLElement;
   private readonly status: HTMLElement;
   private readonly tabs: HTMLElement & { selectedIndex: number };
   private messages = 0;
   private runsKey = '';
+  private taskOptionsKey = '';
 
   constructor(
     mount: HTMLElement,
@@ -152,6 +158,8 @@ export class DashboardView {
       }, 250);
     });
     this.status = h('p', { class: 'status', role: 'status' });
+    this.scoreBox = h('div', { class: 'picker' }, h('vscode-label', { for: 'score-picker' }, 'Score'), this.scorePicker);
+    this.scoreBox.hidden = !SCORED_TABS.has(this.view.tab);
 
     const exportCsv = h('vscode-button', { secondary: true, 'data-action': 'export-csv', title: 'Export the run’s metrics (per task, ACC/BWT/FWT/forgetting, R) as CSV' }, 'Export CSV');
     exportCsv.addEventListener('click', () => this.host.post({ type: 'exportMetrics', format: 'csv' }));
@@ -175,7 +183,7 @@ export class DashboardView {
         { class: 'toolbar' },
         h('div', { class: 'picker' }, h('vscode-label', { for: 'run-picker' }, 'Run'), this.runPicker),
         h('div', { class: 'picker' }, h('vscode-label', { for: 'task-picker' }, 'Task'), this.taskPicker),
-        h('div', { class: 'picker' }, h('vscode-label', { for: 'score-picker' }, 'Score'), this.scorePicker),
+        this.scoreBox,
         this.status,
         h('div', { class: 'export' }, exportCsv, exportJson),
       ),
@@ -206,7 +214,7 @@ export class DashboardView {
       return model;
     });
     this.thresholds = msg.thresholds;
-    this.thresholdPanel.update(msg.experimentFile, msg.thresholds, []);
+    this.thresholdPanel.update(msg.experimentFile, msg.thresholds, [], true);
     this.thresholdPanel.setTraining(this.training);
     this.setView({ runId: this.run?.id, compare: this.compare.map((r) => r.id) });
     this.fillRunPickers();
@@ -241,7 +249,7 @@ export class DashboardView {
   onThresholds(msg: Msg<'thresholds'>): void {
     this.count('thresholds');
     if (msg.values) this.thresholds = msg.values;
-    this.thresholdPanel.update(msg.experimentFile, msg.values, msg.problems);
+    this.thresholdPanel.update(msg.experimentFile, msg.values, msg.problems, msg.valid);
   }
 
   onTraining(msg: Msg<'training'>): void {
@@ -275,6 +283,7 @@ export class DashboardView {
 
   private showTab(tab: TabId): void {
     this.setView({ tab });
+    this.scoreBox.hidden = !SCORED_TABS.has(tab);
     setData(this.root, { tab });
     this.invalidate(...this.byTab[tab]);
   }
@@ -289,9 +298,19 @@ export class DashboardView {
     const run = this.run;
     const tasks = run ? knownTasks(run) : [];
     const shown = run ? shownTask(run, this.view.task) : null;
-    const options = [h('vscode-option', { value: '' }, run?.current ? `Follow training (task ${run.current})` : 'Last task'), ...tasks.map((t) => h('vscode-option', { value: String(t) }, `task ${t} · ${run!.taskNames[t - 1] ?? ''}`))];
-    this.taskPicker.replaceChildren(...options);
-    this.taskPicker.value = this.view.task !== null && tasks.includes(this.view.task) ? String(this.view.task) : '';
+    const chosen = this.view.task !== null && tasks.includes(this.view.task) ? String(this.view.task) : '';
+    // the first option follows the training or the last task, and says which task that is
+    const follow = run?.current ? `Follow training (task ${run.current})` : tasks.length ? `Latest (task ${tasks[tasks.length - 1]})` : 'No task yet';
+    const labels = [follow, ...tasks.map((t) => `task ${t} · ${run!.taskNames[t - 1] ?? ''}`)];
+    const key = JSON.stringify([labels, chosen]);
+    if (key !== this.taskOptionsKey) {
+      this.taskOptionsKey = key;
+      // the select reads its options (and which is selected) after they are slotted, so the choice is
+      // marked on the option itself: a value set now would be lost when the new options arrive
+      const values = ['', ...tasks.map(String)];
+      this.taskPicker.replaceChildren(...values.map((value, i) => h('vscode-option', { value, selected: value === chosen }, labels[i])));
+    }
+    if (this.taskPicker.value !== chosen) this.taskPicker.value = chosen;
     setData(this.root, { task: shown, follow: this.view.task === null ? 'yes' : 'no' });
     const completed = run?.tasks.length ?? 0;
     this.thresholdPanel.setRetrainTask(shown !== null && shown <= completed ? shown : null);

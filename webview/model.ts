@@ -5,6 +5,7 @@
 // copying them on every batch would cost more than drawing them) and returns what changed, so the
 // charts redraw only what they show.
 import { continualMetrics } from '../src/engine/metrics';
+import { perLayer } from '../src/vocabulary';
 import type { ContinualScores, DenEvent, RunSnapshot, RunSummary, StageName, TaskSummary, TrainingState } from '../src/protocol';
 
 type EventOf<T extends DenEvent['type']> = Extract<DenEvent, { type: T }>;
@@ -259,10 +260,13 @@ function applyEvent(model: RunModel, e: DenEvent, changes: Changes): void {
   }
 }
 
-/** Tasks the dashboard can show: completed ones and those with a trace, in order. */
+/**
+ * Tasks the dashboard can show, in order: completed ones and the one training. Cancelled or failed work
+ * on a later task is not a task of the run (the tree and the header do not count it either).
+ */
 export function knownTasks(model: RunModel): number[] {
   const tasks = new Set<number>(model.tasks.map((_, i) => i + 1));
-  for (const t of model.traces.keys()) tasks.add(t);
+  for (const [t, trace] of model.traces) if (trace.state === 'running' || trace.state === 'done') tasks.add(t);
   return [...tasks].sort((a, b) => a - b);
 }
 
@@ -353,7 +357,6 @@ export interface Marker {
 
 export function markersOf(trace: TaskTrace): Marker[] {
   const out: Marker[] = [];
-  const list = (xs: number[]) => xs.join(', ');
   const sel = trace.selection;
   // older runs record no step: the selection is made just before subnetwork retraining starts
   const selStep = sel?.step ?? trace.stages.find((s) => s.stage === 'subnetwork')?.start;
@@ -370,12 +373,12 @@ export function markersOf(trace: TaskTrace): Marker[] {
   }
   if (trace.expansion) {
     const x = trace.expansion;
-    if (x.added.some((n) => n > 0)) out.push({ kind: 'expansion', step: x.step, label: `expansion +[${list(x.added)}]` });
-    if (x.pruned.some((n) => n > 0)) out.push({ kind: 'prune', step: x.step, label: `pruned −[${list(x.pruned)}]` });
+    if (x.added.some((n) => n > 0)) out.push({ kind: 'expansion', step: x.step, label: `expansion: +${perLayer(x.added, 'new unit')}` });
+    if (x.pruned.some((n) => n > 0)) out.push({ kind: 'prune', step: x.step, label: `pruned ${perLayer(x.pruned, 'unit')}` });
   }
   if (trace.split) {
     const counts = trace.split.splitUnits.map((u) => u.length);
-    if (counts.some((n) => n > 0)) out.push({ kind: 'split', step: trace.split.step, label: `split [${list(counts)}]` });
+    if (counts.some((n) => n > 0)) out.push({ kind: 'split', step: trace.split.step, label: `split ${perLayer(counts, 'unit')}` });
   }
   return out;
 }

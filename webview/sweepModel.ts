@@ -2,6 +2,7 @@
 // parameters), coloured by a chosen field, the Pareto front as sweep.json marks it, and every value
 // for the tooltip and the table.
 import { SWEEP_QUALITY_LABELS as QUALITY_LABELS, type SweepFile, type SweepPoint, type SweepQuality } from '../src/protocol';
+import { fmt } from '../src/vocabulary';
 
 type Value = SweepPoint['values'][string];
 
@@ -35,7 +36,6 @@ export interface SweepChartModel {
   counts: Record<SweepPoint['status'], number>;
 }
 
-const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '—');
 
 export const qualityOf = (p: SweepPoint, q: SweepQuality): number | null => p.result?.[q] ?? null;
 
@@ -45,12 +45,12 @@ export function pointLines(sweep: SweepFile, p: SweepPoint): string[] {
   return [
     p.id,
     ...sweep.grid.map((a) => `${a.field} = ${valueText(p.values[a.field])}`),
-    `${QUALITY_LABELS[sweep.quality]}: ${f4(qualityOf(p, sweep.quality))}${p.pareto ? ' (on the Pareto front)' : ''}`,
+    `${QUALITY_LABELS[sweep.quality]}: ${fmt(qualityOf(p, sweep.quality))}${p.pareto ? ' (on the Pareto front)' : ''}`,
     ...(r
       ? [
-          `ACC ${f4(r.acc)} · mean AUROC ${f4(r.auroc)} · BWT ${f4(r.bwt)}`,
-          `validation: ACC ${f4(r.validationAcc)} · mean AUROC ${f4(r.validationAuroc)}`,
-          `parameters ${r.params.toLocaleString('en-US')}${r.stlPercent === null ? '' : ` (${f4(r.stlPercent)}% of STL)`}`,
+          `ACC ${fmt(r.acc)} · mean AUROC ${fmt(r.auroc)} · BWT ${fmt(r.bwt)}`,
+          `validation: ACC ${fmt(r.validationAcc)} · mean AUROC ${fmt(r.validationAuroc)}`,
+          `parameters ${r.params.toLocaleString('en-US')}${r.stlPercent === null ? '' : ` (${fmt(r.stlPercent)}% of STL)`}`,
           `units [${r.units.join(', ')}] · added ${r.added.join(', ')} · pruned ${r.pruned.join(', ')} · split ${r.split.join(', ')}`,
           `${r.tasks} tasks · ${r.seconds.toFixed(1)} s`,
         ]

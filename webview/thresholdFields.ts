@@ -1,20 +1,14 @@
 // The threshold fields of the panel: labels, where each lives in the experiment file, and how typed
 // text becomes a value. No DOM (unit-tested in Node).
-import type { ThresholdValues } from '../src/protocol';
 import { THRESHOLD_FIELDS } from '../src/protocol';
+import { THRESHOLDS, thresholdPath, type ThresholdField } from '../src/vocabulary';
 
-export type Field = keyof ThresholdValues;
+export type Field = ThresholdField;
 
-export const FIELDS: Record<Field, { label: string; help: string; path: string }> = {
-  tau: { label: 'τ (tau)', help: 'expand when the loss after selective retraining is above τ', path: 'den.tau' },
-  sigma: { label: 'σ (sigma)', help: 'split a unit whose incoming weights drifted more than σ', path: 'den.sigma' },
-  k: { label: 'k', help: 'units added per hidden layer on expansion', path: 'den.k' },
-  mu: { label: 'μ (mu)', help: 'L1 on the new head and the new units: a weight whose gradient stays below μ becomes 0', path: 'den.mu' },
-  gamma: { label: 'γ (gamma)', help: 'group lasso on new units: a unit whose gradient RMS stays below γ is removed; one number, or one per layer separated by commas', path: 'den.gamma' },
-  lambda: { label: 'λ (lambda)', help: 'drift penalty in selective retraining', path: 'den.lambda' },
-  epochs: { label: 'epochs', help: 'epochs per training stage', path: 'training.epochs' },
-  learningRate: { label: 'learning rate', help: 'Adam’s learning rate', path: 'training.learningRate' },
-};
+/** Label and meaning of each field (the shared vocabulary), with its dotted place in the file. */
+export const FIELDS: Record<Field, { label: string; help: string; path: string }> = Object.fromEntries(
+  THRESHOLD_FIELDS.map((f) => [f, { label: THRESHOLDS[f].label, help: THRESHOLDS[f].help, path: thresholdPath(f) }]),
+) as Record<Field, { label: string; help: string; path: string }>;
 
 /** The field a validation problem's path ('den.sigma') names, if any. */
 export function fieldOfPath(path: string): Field | undefined {

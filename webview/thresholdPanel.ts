@@ -26,6 +26,8 @@ export class ThresholdPanel {
   /** Local or schema problems per field. */
   private readonly problems = new Map<Field, string>();
   private retrainTask: number | null = null;
+  /** Whether the experiment file itself is valid (training is refused while it is not). */
+  private fileValid = true;
   private training: TrainingState = { running: false, runId: null, task: null };
 
   constructor(
@@ -79,9 +81,13 @@ export class ThresholdPanel {
     return out;
   }
 
-  /** The experiment file's values (and the schema's problems) from the host. */
-  update(experimentFile: string | null, values: ThresholdValues | null, problems: { field: string; message: string }[]): void {
+  /**
+   * The experiment file's values and problems from the host: the file's own (`fileValid` false: its
+   * values as written are shown, each problem by its field) or a rejected edit's.
+   */
+  update(experimentFile: string | null, values: ThresholdValues | null, problems: { field: string; message: string }[], fileValid: boolean): void {
     this.experimentFile = experimentFile;
+    this.fileValid = fileValid;
     if (values) this.values = values;
     else if (!problems.length) this.values = null;
     const byField = new Map<Field, string>();
@@ -104,6 +110,7 @@ export class ThresholdPanel {
       const accepted = draft !== undefined && this.values !== null && sameValue(field, draft, this.values[field]);
       if (!focused || accepted) this.drafts.delete(field);
     }
+    if (!fileValid) general.unshift(`${experimentFile?.split(/[\\/]/).pop() ?? 'The experiment file'} has errors; fix them in the file to train.`);
     this.general.replaceChildren(...general.map((m) => h('li', {}, m)));
     this.general.hidden = general.length === 0;
     this.refresh();
@@ -177,10 +184,12 @@ export class ThresholdPanel {
       this.showProblem(field);
     }
     const busy = this.training.running;
-    this.trainButton.disabled = busy || !file;
+    const blocked = busy || !file || !this.fileValid;
+    this.trainButton.disabled = blocked;
     this.trainButton.textContent = busy ? `Training task ${this.training.task ?? ''}…` : 'Train next task';
+    this.trainButton.title = !this.fileValid ? 'The experiment file has errors: fix them to train' : '';
     const t = this.retrainTask;
-    this.retrainButton.disabled = busy || !file || t === null;
-    this.retrainButton.textContent = t === null ? 'Retrain task t with these values' : `Retrain task ${t} with these values`;
+    this.retrainButton.disabled = blocked || t === null;
+    this.retrainButton.textContent = t === null ? 'Retrain (show a trained task)' : `Retrain task ${t} with these values`;
   }
 }

@@ -4,9 +4,8 @@ import { executorLabel } from '../engine/sweep/executor';
 import { formatValue as formatGridValue } from '../engine/sweep/grid';
 import { logTail } from '../engine/sweep/sweep';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../protocol';
+import { f4, signed, STAGE_LABELS } from '../vocabulary';
 
-const f4 = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—');
-const signed = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(4) : '—');
 const list = (xs: number[]) => xs.join(',');
 
 /** One line for an event worth a line of its own (loss events are shown as a live status instead). */
@@ -18,7 +17,7 @@ export function eventLine(e: DenEvent, tasksTotal: number): string | null {
     case 'task-start':
       return `${at(e.task)} ${e.name}: start, units [${list(e.units)}]`;
     case 'stage-end':
-      return `${at(e.task)} ${e.stage.padEnd(11)} ${String(e.steps).padStart(5)} steps ${e.seconds.toFixed(1).padStart(6)}s  loss ${f4(e.loss)}`;
+      return `${at(e.task)} ${STAGE_LABELS[e.stage].padEnd(20)} ${String(e.steps).padStart(5)} steps ${e.seconds.toFixed(1).padStart(6)}s  loss ${f4(e.loss)}`;
     case 'selection':
       return `${at(e.task)} selection   units [${list(e.selected)}] of [${list(e.total)}], inputs ${e.inputsSelected}/${e.inputsTotal}`;
     case 'tau-test':
@@ -45,7 +44,7 @@ export function eventLine(e: DenEvent, tasksTotal: number): string | null {
 
 /** A live status for loss events (rewritten in place on a terminal). */
 export function lossStatus(e: Extract<DenEvent, { type: 'loss' }>, tasksTotal: number): string {
-  return `task ${e.task}/${tasksTotal} ${e.stage} step ${e.step} loss ${f4(e.loss)}`;
+  return `task ${e.task}/${tasksTotal} ${STAGE_LABELS[e.stage]} step ${e.step} loss ${f4(e.loss)}`;
 }
 
 function table(header: string[], rows: string[][]): string {

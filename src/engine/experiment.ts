@@ -105,7 +105,8 @@ export class ExperimentError extends Error {
   constructor(
     message: string,
     /** Problems one by one, each with a JSON path like `den.sigma` (empty for syntax errors). */
-    readonly problems: { path: string; message: string; offset?: number }[] = [],
+    /** `inSchema`: a syntax or schema error, which a JSON editor checking the schema reports by itself. */
+    readonly problems: { path: string; message: string; offset?: number; inSchema?: boolean }[] = [],
   ) {
     super(message);
     this.name = 'ExperimentError';
@@ -152,12 +153,24 @@ function schemaByPath(schemaPath: string): any {
   return node;
 }
 
-function describeRange(node: SchemaNode | undefined): string {
+/** A number field's bounds in words ("≥ 0 and ≤ 10"), or '' when it has none. */
+export function rangeWords(node: SchemaNode | undefined): string {
   if (!node) return '';
   const lo = node.exclusiveMinimum !== undefined ? `> ${node.exclusiveMinimum}` : node.minimum !== undefined ? `≥ ${node.minimum}` : '';
   const hi = node.exclusiveMaximum !== undefined ? `< ${node.exclusiveMaximum}` : node.maximum !== undefined ? `≤ ${node.maximum}` : '';
-  const parts = [lo, hi].filter(Boolean);
-  return parts.length ? ` (allowed: ${parts.join(' and ')})` : '';
+  return [lo, hi].filter(Boolean).join(' and ');
+}
+
+function describeRange(node: SchemaNode | undefined): string {
+  const words = rangeWords(node);
+  return words ? ` (allowed: ${words})` : '';
+}
+
+const RANGE_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+/** The schema node of a field by its dotted path ('den.tau'), for hovers and hints. */
+export function fieldSchema(field: string): (SchemaNode & { description?: string; default?: unknown; oneOf?: SchemaNode[]; type?: string }) | undefined {
+  return schemaAt(field ? '/' + field.split('.').join('/') : '', {}) as never;
 }
 
 function valueAt(pointer: string, data: unknown): unknown {
@@ -174,7 +187,7 @@ export function showValue(v: unknown): string {
   return text.length > EXPERIMENT_LIMITS.valueChars ? `${text.slice(0, EXPERIMENT_LIMITS.valueChars)}… (${text.length} characters)` : text;
 }
 
-/** One readable line per schema error, e.g. "den.sigma: must be >= 0, got -1 (allowed: ≥ 0)". */
+/** One readable line per schema error, e.g. "den.sigma: must be ≥ 0, got -1". */
 function formatSchemaError(e: ErrorObject, data: unknown): { path: string; message: string } {
   const field = e.instancePath.split('/').slice(1).join('.');
   const where = field || '(top level)';
@@ -215,8 +228,12 @@ function formatSchemaError(e: ErrorObject, data: unknown): { path: string; messa
       const types = ([] as string[]).concat((e.params as { type: string | string[] }).type).map((t) => (t === 'number' ? 'a finite number' : t === 'integer' ? 'an integer' : t === 'null' ? 'null' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`));
       return { path: field, message: `${where}${title}: must be ${types.join(' or ')}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
     }
-    default:
-      return { path: field, message: `${where}${title}: ${e.message}, got ${got}${describeRange(byShape(node, valueAt(e.instancePath, data)))}` };
+    default: {
+      const shaped = byShape(node, valueAt(e.instancePath, data));
+      // a bound broken: the allowed range says it once ("must be ≥ 0 and ≤ 10, got 20")
+      if (RANGE_KEYWORDS.has(e.keyword) && rangeWords(shaped)) return { path: field, message: `${where}${title}: must be ${rangeWords(shaped)}, got ${got}` };
+      return { path: field, message: `${where}${title}: ${e.message}, got ${got}${describeRange(shaped)}` };
+    }
   }
 }
 
@@ -297,14 +314,14 @@ function crossFieldProblems(exp: Experiment): { path: string; message: string }[
 export function validateExperiment(raw: unknown, label = 'experiment'): Experiment {
   const data = structuredClone(raw);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ExperimentError(`${label}: the experiment must be a JSON object`, [{ path: '', message: 'must be a JSON object' }]);
+    throw new ExperimentError(`${label}: the experiment must be a JSON object`, [{ path: '', message: 'must be a JSON object', inSchema: true }]);
   }
   if (!validateSchema(data)) {
     const seen = new Set<string>();
     const problems = usefulErrors(validateSchema.errors ?? [], data)
-      .map((e) => formatSchemaError(e, data))
+      .map((e) => ({ ...formatSchemaError(e, data), inSchema: true }))
       .filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)));
-    if (!problems.length) problems.push({ path: '', message: 'does not match the experiment schema' }); // never an empty message
+    if (!problems.length) problems.push({ path: '', message: 'does not match the experiment schema', inSchema: true }); // never an empty message
     throw new ExperimentError(joinProblems(label, problems), problems);
   }
   const exp = data as unknown as Experiment;
@@ -379,7 +396,7 @@ export function parseExperimentText(text: string, label = 'experiment'): unknown
     { allowTrailingComma: true, disallowComments: false },
   );
   if (errors.length) {
-    const problems = errors.slice(0, EXPERIMENT_LIMITS.problems).map((e) => ({ path: '', offset: e.offset, message: `${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}` }));
+    const problems = errors.slice(0, EXPERIMENT_LIMITS.problems).map((e) => ({ path: '', offset: e.offset, message: `${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`, inSchema: true }));
     throw new ExperimentError(joinProblems(`${label}: not valid JSON`, problems), problems);
   }
   return root;

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { loadExperiment, withAbsolutePaths } from '../engine/experiment';
+import { ExperimentError, loadExperiment, withAbsolutePaths } from '../engine/experiment';
 import { describeHolder, runLockHolder } from '../engine/run/runLock';
 import { isInside } from '../engine/run/runPaths';
 import type { TrainJob } from '../protocol';
@@ -41,6 +41,18 @@ export async function saveIfDirty(file: string): Promise<void> {
   if (doc?.isDirty) await doc.save();
 }
 
+/**
+ * "DEN Lab: tiny.den.json has 2 errors: den.k …" with a button to the Problems view: the file by its name (a
+ * full path would push the message out of the toast), its first problem, and where the rest are.
+ */
+async function showExperimentError(file: string, err: Error): Promise<void> {
+  const problems = err instanceof ExperimentError && err.problems.length ? err.problems : [{ message: err.message.replace(`${file}: `, '') }];
+  const count = problems.length > 1 ? `${problems.length} errors` : 'an error';
+  const show = 'Show Problems';
+  const choice = await vscode.window.showErrorMessage(`DEN Lab: ${path.basename(file)} has ${count}: ${problems[0].message}`, show);
+  if (choice === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+}
+
 export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRuns, training: TrainingService, dashboard: DashboardOpener, log: vscode.LogOutputChannel): void {
   const register = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
@@ -60,14 +72,14 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
         const loaded = loadExperiment(file);
         current = withAbsolutePaths(loaded.experiment, loaded.dir);
       } catch (err) {
-        void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+        void showExperimentError(file, err as Error);
         return undefined;
       }
       run = runToContinue(runs.all, file, current);
     }
     await saveIfDirty(file);
     if (run && completedTasks(run) >= totalTasks(run)) {
-      void vscode.window.showInformationMessage(`DEN: ${runLabel(run)} has trained all ${totalTasks(run)} tasks. Retrain a task, or start a new run.`);
+      void vscode.window.showInformationMessage(`DEN Lab: ${runLabel(run)} has trained all ${totalTasks(run)} tasks. Retrain a task, or start a new run.`);
       return undefined;
     }
     const job: TrainJob = { experimentFile: file, runDir: run?.dir, tasks: all ? undefined : 1 };
@@ -87,7 +99,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
       const uri = await chooseExperimentFile(runs);
       run = uri && runsOfExperiment(runs.all, uri.fsPath)[0];
       if (!run) {
-        if (uri) void vscode.window.showInformationMessage('DEN: this experiment has no run yet; train a task first.');
+        if (uri) void vscode.window.showInformationMessage('DEN Lab: this experiment has no run yet; train a task first.');
         return undefined;
       }
     }
@@ -96,14 +108,14 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
     if (task === undefined) {
       const pick = await vscode.window.showQuickPick(
         (run.summary?.tasks ?? []).map((t) => ({ label: `${t.index} · ${t.name}`, description: `accuracy ${t.accuracy.toFixed(4)} · units [${t.units.join(',')}]`, task: t.index })),
-        { title: `DEN: retrain which task of ${runLabel(run)}? (with the experiment file's current values, into a new branch)` },
+        { title: `DEN Lab: retrain which task of ${runLabel(run)}? (with the experiment file's current values, into a new branch)` },
       );
       task = pick?.task;
     }
     if (task === undefined) return undefined;
     const file = run.summary?.experimentFile;
     if (!file || !fs.existsSync(file)) {
-      void vscode.window.showErrorMessage(`DEN: the experiment file of ${runLabel(run)} (${file ?? 'unknown'}) no longer exists.`);
+      void vscode.window.showErrorMessage(`DEN Lab: the experiment file of ${runLabel(run)} (${file ?? 'unknown'}) no longer exists.`);
       return undefined;
     }
     await saveIfDirty(file);
@@ -113,7 +125,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
   register('denLab.newExperiment', async (target?: vscode.Uri): Promise<vscode.Uri | undefined> => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!target && !folder) {
-      void vscode.window.showErrorMessage('DEN: open a folder first; the experiment file and its runs live in it.');
+      void vscode.window.showErrorMessage('DEN Lab: open a folder first; the experiment file and its runs live in it.');
       return undefined;
     }
     let uri = target;
@@ -121,7 +133,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
       let name = 'experiment.den.json';
       for (let i = 2; fs.existsSync(path.join(folder!.uri.fsPath, name)); i++) name = `experiment-${i}.den.json`;
       const chosen = await vscode.window.showInputBox({
-        title: 'DEN: New Experiment',
+        title: 'DEN Lab: New Experiment',
         prompt: 'File name of the experiment (it must end in .den.json)',
         value: name,
         validateInput: (v) => (!/^[\w.-]+\.den\.json$/.test(v) ? 'Use letters, digits, . _ - and end with .den.json' : fs.existsSync(path.join(folder!.uri.fsPath, v)) ? 'That file exists already' : null),
@@ -151,7 +163,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
     if (!run) return false;
     const writer = [run, ...allRuns(run.branches)].map((r) => runLockHolder(r.dir)).find((l) => l !== null);
     if ((training.running && training.status.runDir && isInside(training.status.runDir, run.dir)) || writer) {
-      void vscode.window.showWarningMessage(`DEN: this run is being trained${writer ? ` by ${describeHolder(writer)}` : ''}; stop it first.`);
+      void vscode.window.showWarningMessage(`DEN Lab: this run is being trained${writer ? ` by ${describeHolder(writer)}` : ''}; stop it first.`);
       return false;
     }
     const del = 'Move to Trash';
@@ -179,7 +191,7 @@ async function pickRun(runs: WorkspaceRuns, title: string): Promise<RunEntry | u
   await runs.ready();
   const pick = await vscode.window.showQuickPick(
     runs.flat.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
-    { title: `DEN: ${title}` },
+    { title: `DEN Lab: ${title}` },
   );
   return pick?.run;
 }

@@ -3,8 +3,9 @@
 // file's current values, and hints next to τ, σ and k with what the latest run observed.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, getLocation, parseTree } from 'jsonc-parser';
 import { checkExperimentText } from './experimentProblems';
+import { fieldHover } from './fieldHover';
 import { completedTasks, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
 import { thresholdHints } from './thresholdHints';
 import type { TrainingService } from './training';
@@ -13,7 +14,7 @@ import type { WorkspaceRuns } from './workspaceRuns';
 export const isExperimentFile = (doc: vscode.TextDocument) => doc.uri.scheme === 'file' && doc.fileName.endsWith('.den.json');
 const SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.den.json' };
 
-export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.InlayHintsProvider, vscode.Disposable {
+export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.InlayHintsProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('denLab');
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
@@ -25,6 +26,10 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
     this.disposables.push(
       vscode.languages.registerCodeLensProvider(SELECTOR, this),
       vscode.languages.registerInlayHintsProvider(SELECTOR, this),
+      vscode.languages.registerHoverProvider(SELECTOR, this),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('denLab.showThresholdHints')) this.lensesChanged.fire();
+      }),
       vscode.workspace.onDidOpenTextDocument((d) => this.validateSoon(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.validateSoon(e.document, 250)),
       vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)),
@@ -53,7 +58,8 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
   validate(doc: vscode.TextDocument): vscode.Diagnostic[] {
     const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
     const { problems } = checkExperimentText(doc.getText(), doc.fileName, latest);
-    const diagnostics = problems.map((p) => {
+    // syntax and schema errors are the JSON language service's (it checks the schema this extension contributes)
+    const diagnostics = problems.filter((p) => !p.inSchema).map((p) => {
       const range = new vscode.Range(doc.positionAt(p.offset), doc.positionAt(p.offset + p.length));
       const d = new vscode.Diagnostic(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
       d.source = 'DEN Lab';
@@ -106,14 +112,23 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
     for (const h of thresholdHints(latest.summary, runLabel(latest))) {
       const node = findNodeAtLocation(root, ['den', h.field]);
       if (!node) continue;
-      const pos = doc.positionAt(node.offset + node.length);
+      // at the end of the value's line: after its comma (and comment), so that the line still reads as JSON
+      const pos = doc.lineAt(doc.positionAt(node.offset).line).range.end;
       if (!range.contains(pos)) continue;
-      const hint = new vscode.InlayHint(pos, `  ${h.label}`, vscode.InlayHintKind.Type);
+      const hint = new vscode.InlayHint(pos, h.label); // no kind: it is neither a type nor a parameter name
       hint.tooltip = new vscode.MarkdownString(h.tooltip);
       hint.paddingLeft = true;
       hints.push(hint);
     }
     return hints;
+  }
+
+  provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const location = getLocation(doc.getText(), doc.offsetAt(position));
+    if (!location.path.length || location.path.some((p) => typeof p !== 'string')) return undefined;
+    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const text = fieldHover(location.path.join('.'), latest);
+    return text ? new vscode.Hover(new vscode.MarkdownString(text)) : undefined;
   }
 
   dispose(): void {
@@ -139,7 +154,7 @@ export async function chooseExperimentFile(runs: WorkspaceRuns, given?: vscode.U
   }
   const pick = await vscode.window.showQuickPick(
     files.map((f) => ({ label: path.basename(f.fsPath), description: vscode.workspace.asRelativePath(f), uri: f })),
-    { title: 'DEN: which experiment?' },
+    { title: 'DEN Lab: which experiment?' },
   );
   return pick?.uri;
 }

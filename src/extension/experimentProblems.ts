@@ -6,6 +6,8 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { findNodeAtLocation, Node, parseTree } from 'jsonc-parser';
 import { Experiment, ExperimentError, incompatibilities, parseExperimentText, validateExperiment, withAbsolutePaths } from '../engine/experiment';
+import type { RunSummary } from '../protocol';
+import { short } from '../vocabulary';
 import type { RunEntry } from './runIndex';
 
 export interface Problem {
@@ -15,6 +17,8 @@ export interface Problem {
   severity: 'error' | 'warning';
   /** The JSON path, e.g. "den.sigma" ('' for syntax errors). */
   field: string;
+  /** A syntax or schema error: the JSON language service reports it already (from the schema the extension contributes). */
+  inSchema: boolean;
 }
 
 export interface ExperimentCheck {
@@ -102,7 +106,7 @@ function dataProblems(exp: Experiment): { field: string; message: string }[] {
  */
 export function checkExperimentText(text: string, file: string, latestRun?: RunEntry): ExperimentCheck {
   const root = parseTree(text, [], { allowTrailingComma: true });
-  const at = (field: string, message: string, severity: Problem['severity'] = 'error'): Problem => ({ ...rangeOf(root, field), message, severity, field });
+  const at = (field: string, message: string, severity: Problem['severity'] = 'error', inSchema = false): Problem => ({ ...rangeOf(root, field), message, severity, field, inSchema });
   let experiment: Experiment;
   try {
     experiment = withAbsolutePaths(validateExperiment(parseExperimentText(text, path.basename(file)), path.basename(file)), path.dirname(file));
@@ -111,7 +115,9 @@ export function checkExperimentText(text: string, file: string, latestRun?: RunE
     const problems = err.problems.length ? err.problems : [{ path: '', message: err.message }];
     return {
       experiment: undefined,
-      problems: problems.map((p) => (p.offset !== undefined ? { offset: p.offset, length: 1, message: p.message, severity: 'error' as const, field: '' } : at(p.path, p.message))),
+      problems: problems.map((p) =>
+        p.offset !== undefined ? { offset: p.offset, length: 1, message: p.message, severity: 'error' as const, field: '', inSchema: p.inSchema === true } : at(p.path, p.message, 'error', p.inSchema === true),
+      ),
     };
   }
   const problems = dataProblems(experiment).map((p) => at(p.field, p.message));
@@ -120,6 +126,33 @@ export function checkExperimentText(text: string, file: string, latestRun?: RunE
       const field = message.split(':')[0];
       problems.push(at(field, `${message}. "Train Next Task" will start a new run.`, 'warning'));
     }
+    for (const p of inertThresholds(experiment, latestRun.summary, path.basename(latestRun.dir))) problems.push(at(p.field, p.message, 'warning'));
   }
   return { problems, experiment };
+}
+
+/** How far outside everything the latest run observed a threshold must be to be called inert (not a near miss). */
+const INERT_FACTOR = 2;
+
+/**
+ * Thresholds that would decide nothing, judged by what the latest run of this experiment observed: τ far
+ * below (every task expands) or far above (none does) every τ statistic, σ far above every drift (no unit splits).
+ */
+export function inertThresholds(exp: Experiment, summary: RunSummary, runName: string): { field: string; message: string }[] {
+  if (!exp.method.startsWith('den')) return [];
+  const later = summary.tasks.filter((t) => t.tauStatistic !== null && t.tauStatisticKind === exp.den.tauStatistic);
+  const out: { field: string; message: string }[] = [];
+  if (later.length) {
+    const stats = later.map((t) => t.tauStatistic!);
+    const lo = Math.min(...stats);
+    const hi = Math.max(...stats);
+    const { tau } = exp.den;
+    if (tau * INERT_FACTOR < lo) out.push({ field: 'den.tau', message: `den.tau: ${tau} is far below every τ statistic of run ${runName} (lowest ${short(lo)}): every task would expand, so τ decides nothing` });
+    else if (tau > INERT_FACTOR * hi) out.push({ field: 'den.tau', message: `den.tau: ${tau} is far above every τ statistic of run ${runName} (highest ${short(hi)}): no task would expand, so k, μ and γ do nothing` });
+  }
+  const drifts = summary.tasks.flatMap((t) => t.maxDrift ?? []);
+  if (drifts.length && exp.den.sigma > INERT_FACTOR * Math.max(...drifts)) {
+    out.push({ field: 'den.sigma', message: `den.sigma: ${exp.den.sigma} is far above every drift ρ of run ${runName} (largest ${short(Math.max(...drifts))}): no unit would split` });
+  }
+  return out;
 }

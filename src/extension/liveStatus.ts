@@ -1,6 +1,7 @@
 // The state of a running training, folded from the engine's events: what the status bar, the
 // progress notification and the tree show while a task trains. No vscode import.
 import type { BackendInfo, DenEvent, StageName } from '../protocol';
+import { f4, STAGE_LABELS } from '../vocabulary';
 
 export interface LiveStatus {
   runDir: string | null;
@@ -40,32 +41,32 @@ export function applyEvent(s: LiveStatus, e: DenEvent): LiveStatus {
     case 'split':
       return { ...s, units: e.units, lastChange: e.skipped ? s.lastChange : `split ${e.splitUnits.map((u) => u.length).join(',')}` };
     case 'task-end':
-      return { ...s, units: e.summary.units, completedInThisJob: s.completedInThisJob + 1 };
+      return { ...s, units: e.summary.units, stage: null, completedInThisJob: s.completedInThisJob + 1 };
     default:
       return s;
   }
 }
 
-const STAGE_LABEL: Record<StageName, string> = {
-  task1: 'first task',
-  'sparse-head': 'sparse head',
-  subnetwork: 'selective retraining',
-  expansion: 'expansion',
-  retrain: 'retraining new units',
-  train: 'training',
-};
-
 /** "task 3 of 10 · expansion 40% · loss 0.1234" */
 export function statusText(s: LiveStatus): string {
   if (s.task === null) return s.runDir ? 'starting…' : 'idle';
   const parts = [`task ${s.task} of ${s.taskNames.length}`];
-  if (s.stage) parts.push(`${STAGE_LABEL[s.stage]}${s.stageSteps ? ` ${Math.min(100, Math.round((100 * s.stageStepsDone) / s.stageSteps))}%` : ''}`);
-  if (s.loss !== null) parts.push(`loss ${s.loss.toFixed(4)}`);
+  if (s.stage) parts.push(`${STAGE_LABELS[s.stage]}${s.stageSteps ? ` ${Math.min(100, Math.round((100 * s.stageStepsDone) / s.stageSteps))}%` : ''}`);
+  if (s.loss !== null) parts.push(`loss ${f4(s.loss)}`);
   return parts.join(' · ');
 }
 
-/** Fraction of this job done, 0..1 (tasks done plus the share of the current one, by stage count). */
+/** The stages of a later DEN task, in order (the first task and the baselines train in one stage). */
+const TASK_STAGES: StageName[] = ['sparse-head', 'subnetwork', 'expansion', 'retrain'];
+
+/** Fraction of this job done, 0..1: tasks done plus the share of the current one (its stage, and the steps into it). */
 export function jobProgress(s: LiveStatus): number {
   const tasks = Math.max(1, s.toTask - s.fromTask + 1);
-  return Math.min(1, s.completedInThisJob / tasks);
+  let current = 0;
+  if (s.task !== null && s.stage !== null) {
+    const index = TASK_STAGES.indexOf(s.stage);
+    const inStage = s.stageSteps ? Math.min(1, s.stageStepsDone / s.stageSteps) : 0;
+    current = index < 0 ? inStage : (index + inStage) / TASK_STAGES.length;
+  }
+  return Math.min(1, (s.completedInThisJob + current) / tasks);
 }

@@ -1,4 +1,4 @@
-// The commented experiment file that "DEN: New Experiment" writes. The values are the schema's
+// The commented experiment file that "DEN Lab: New Experiment" writes. The values are the schema's
 // defaults, so the template never disagrees with them.
 import { defaultExperiment } from '../engine/experiment';
 
@@ -8,7 +8,7 @@ export function experimentTemplate(name: string): string {
   /** `"key": value,` padded so that the comments line up. */
   const field = (key: string, value: unknown, comment: string, last = false) => `    ${`"${key}": ${n(value)}${last ? '' : ','}`.padEnd(17)}// ${comment}`;
   return `// A DEN Lab experiment. Hover a field to see its meaning, default and range.
-// "DEN: Train Next Task" trains the next task with the values in this file; edit τ, σ, k… and
+// "DEN Lab: Train Next Task" trains the next task with the values in this file; edit τ, σ, k… and
 // "Retrain task t" to see what changes. Runs are written to runs/ next to this file.
 {
   "name": ${n(name)},

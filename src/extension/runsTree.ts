@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeHolder } from '../engine/run/runLock';
 import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../protocol';
+import { f4, layerChange, STAGE_LABELS } from '../vocabulary';
 import type { LiveStatus } from './liveStatus';
 import { statusText } from './liveStatus';
 import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from './runIndex';
@@ -22,8 +23,6 @@ export type RunsNode =
   | { kind: 'sweeps' }
   | { kind: 'sweep'; sweep: SweepEntry }
   | { kind: 'point'; sweep: SweepEntry; point: SweepPoint; run: RunEntry | undefined };
-
-const f4 = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : '—');
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
@@ -92,7 +91,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem('Branches', vscode.TreeItemCollapsibleState.Collapsed);
         item.description = `${node.run.branches.length} retrained`;
         item.iconPath = new vscode.ThemeIcon('git-branch');
-        item.tooltip = 'Runs that retrained a task of this run with other hyperparameters (DEN: Retrain Task…)';
+        item.tooltip = 'Runs that retrained a task of this run with other hyperparameters (DEN Lab: Retrain Task…)';
         item.contextValue = 'branches';
         return item;
       }
@@ -100,7 +99,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return taskItem(node.run, node.task);
       case 'live': {
         const s = node.status;
-        const item = new vscode.TreeItem(`${s.task ?? '…'} · ${s.task ? s.taskNames[s.task - 1] ?? '' : 'starting'}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(s.task ? `${s.task} · ${s.taskNames[s.task - 1] ?? ''}` : startingText(s), vscode.TreeItemCollapsibleState.None);
         item.description = `training: ${statusText(s)}${s.lastChange ? ` · ${s.lastChange}` : ''}`;
         item.iconPath = new vscode.ThemeIcon('sync~spin');
         item.tooltip = `Units per layer now: ${s.units.join(', ')}`;
@@ -115,7 +114,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.id = 'sweeps';
         item.description = `${this.runs.sweeps.length}`;
         item.iconPath = new vscode.ThemeIcon('graph-scatter');
-        item.tooltip = 'Threshold sweeps (DEN: Sweep Thresholds…, or den-lab sweep): a run per grid point';
+        item.tooltip = 'Threshold sweeps (DEN Lab: Sweep Thresholds…, or den-lab sweep): a run per grid point';
         item.contextValue = 'sweeps';
         return item;
       }
@@ -145,8 +144,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const live = this.liveRunDir() === run.dir;
     const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${run.dir}`;
-    const parts = [s?.method ?? '?', s?.backend.name ?? '?', `ACC ${f4(s?.acc)}`, `${done}/${total || '?'} tasks`];
-    if (live) parts.push('training…');
+    // a run that has not finished its first task has no summary yet: say what is happening instead
+    const parts = s ? [s.method, s.backend.name, ...(done ? [`ACC ${f4(s.acc)}`] : []), `${done}/${total} tasks`] : [];
+    if (live && !s) parts.push(startingText(this.training.status));
+    else if (live) parts.push('training…');
     else if (run.lock) parts.push(`training in process ${run.lock.pid}`);
     else if (s && done === 0 && total > 0) parts.push('stopped before task 1');
     item.description = parts.join(' · ');
@@ -171,6 +172,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** "starting: backend wasm, task 1 of 10" / "starting: loading TensorFlow.js and the data…" */
+function startingText(s: LiveStatus): string {
+  return s.backend ? `starting: backend ${s.backend.name}, task ${s.fromTask} of ${s.taskNames.length}` : 'starting: loading TensorFlow.js and the data…';
 }
 
 function sweepItem(e: SweepEntry): vscode.TreeItem {
@@ -233,10 +239,14 @@ function taskItem(run: RunEntry, t: TaskSummary): vscode.TreeItem {
 }
 
 function layerItem(t: TaskSummary, l: number): vscode.TreeItem {
-  const item = new vscode.TreeItem(`layer ${l + 1}: ${t.units[l]} units`, vscode.TreeItemCollapsibleState.Collapsed);
-  const bits = [`+${t.added[l] - t.pruned[l]}`, `−${t.pruned[l]}`, `split ${t.split[l]}`];
-  item.description = bits.join(' ');
-  item.tooltip = `Hidden layer ${l + 1} after task ${t.index}: ${t.units[l]} units. +${t.added[l] - t.pruned[l]}: new units kept (of ${t.added[l]} added by the expansion); −${t.pruned[l]}: new units removed because the group lasso zeroed their incoming weights; split ${t.split[l]}: units that drifted more than σ and were split.`;
+  const item = new vscode.TreeItem(`layer ${l + 1}`, vscode.TreeItemCollapsibleState.Collapsed);
+  const kept = t.added[l] - t.pruned[l];
+  item.description = layerChange(t.units[l], kept, t.pruned[l], t.split[l]);
+  item.tooltip =
+    `Hidden layer ${l + 1} after task ${t.index}: ${t.units[l]} units.\n` +
+    `New: ${kept} units kept of the ${t.added[l]} that expansion added.\n` +
+    `Pruned: ${t.pruned[l]} new units removed because the group lasso zeroed their incoming weights.\n` +
+    `Split: ${t.split[l]} units drifted more than σ; each got a copy for the new task.`;
   item.iconPath = new vscode.ThemeIcon(t.split[l] ? 'git-merge' : t.added[l] ? 'add' : 'layers');
   item.contextValue = 'layer';
   return item;
@@ -266,7 +276,7 @@ function taskDetails(t: TaskSummary): RunsNode[] {
       icon: 'filter',
     });
   }
-  out.push({ kind: 'detail', label: 'stages', description: t.stages.map((s) => `${s.stage} ${s.steps} steps ${s.seconds.toFixed(1)}s`).join(' · '), icon: 'list-ordered' });
+  out.push({ kind: 'detail', label: 'stages', description: t.stages.map((s) => `${STAGE_LABELS[s.stage]} ${s.steps} steps ${s.seconds.toFixed(1)}s`).join(' · '), icon: 'list-ordered' });
   return out;
 }
 

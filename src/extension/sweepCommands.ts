@@ -1,4 +1,4 @@
-// "DEN: Sweep Thresholds…" and "DEN: Open Sweep". The first asks where the points start, which
+// "DEN Lab: Sweep Thresholds…" and "DEN Lab: Open Sweep". The first asks where the points start, which
 // fields and which values (a multi-step quick pick; the values are checked by the engine's grid
 // parser as they are typed) and, when `sbatch` is on the PATH, where to run; then it runs
 // `den-lab sweep … --json` (sweepProcess.ts) under a cancellable progress notification and shows
@@ -38,7 +38,7 @@ async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, g
   const count = run ? totalTasks(run) : 0;
   items.push({ label: 'From scratch: task 1', description: 'every point trains the first task', start: { tasks: 1 } });
   items.push({ label: 'From scratch: every task', description: count ? `${count} tasks per point` : `${exp.name}'s whole stream per point`, start: {} });
-  const pick = await vscode.window.showQuickPick(items, { title: 'DEN: Sweep (1/3) — where do the points start?', ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick(items, { title: 'DEN Lab: Sweep (1/3) — where do the points start?', ignoreFocusOut: true });
   return pick?.start;
 }
 
@@ -46,14 +46,14 @@ async function chooseAxes(exp: Experiment): Promise<GridAxis[] | undefined> {
   const choices = sweepFieldChoices(exp);
   const picked = await vscode.window.showQuickPick(
     choices.map((c) => ({ label: c.field, description: `${c.title} · now ${JSON.stringify(c.current)}`, detail: `allowed: ${c.range}`, picked: c.picked, field: c.field })),
-    { title: 'DEN: Sweep (2/3) — which fields? (every combination of their values is a point)', canPickMany: true, ignoreFocusOut: true },
+    { title: 'DEN Lab: Sweep (2/3) — which fields? (every combination of their values is a point)', canPickMany: true, ignoreFocusOut: true },
   );
   if (!picked?.length) return undefined;
   const axes: GridAxis[] = [];
   for (const [i, p] of picked.entries()) {
     const c = choices.find((x) => x.field === p.field)!;
     const text = await vscode.window.showInputBox({
-      title: `DEN: Sweep (3/3) — values of ${c.field} (${i + 1} of ${picked.length})`,
+      title: `DEN Lab: Sweep (3/3) — values of ${c.field} (${i + 1} of ${picked.length})`,
       prompt: `${c.title}: values separated by commas, allowed ${c.range}${c.field === 'den.gamma' ? '; a per-layer list in brackets, e.g. [0.001,0.01]' : ''}. Now ${JSON.stringify(c.current)}.`,
       value: suggestValues(c.field, c.current),
       ignoreFocusOut: true,
@@ -96,7 +96,7 @@ export class SweepService implements vscode.Disposable {
         await this.runs.ready();
         const dir = arg?.sweepDir ?? this.runs.sweeps[0]?.dir;
         if (!dir) {
-          void vscode.window.showInformationMessage('DEN: no sweep in this workspace yet; run DEN: Sweep Thresholds….');
+          void vscode.window.showInformationMessage('DEN Lab: no sweep in this workspace yet; run DEN Lab: Sweep Thresholds….');
           return;
         }
         await this.dashboard.openSweep(dir);
@@ -109,7 +109,7 @@ export class SweepService implements vscode.Disposable {
   async sweepCommand(arg?: unknown): Promise<SweepOutcome | undefined> {
     if (!(await requireTrust())) return undefined;
     if (this.process) {
-      void vscode.window.showWarningMessage('DEN: a sweep is running already; cancel it from its notification first.');
+      void vscode.window.showWarningMessage('DEN Lab: a sweep is running already; cancel it from its notification first.');
       return undefined;
     }
     await this.runs.ready();
@@ -124,7 +124,7 @@ export class SweepService implements vscode.Disposable {
     try {
       exp = loadExperiment(file).experiment;
     } catch (err) {
-      void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`DEN Lab: ${(err as Error).message}`);
       return undefined;
     }
     const start = await chooseStart(this.runs, file, exp, { run, task });
@@ -138,7 +138,7 @@ export class SweepService implements vscode.Disposable {
           { label: 'This machine', description: 'each point in a process of its own, as many at once as there are cores', executor: 'local' as const },
           { label: 'Slurm', description: 'one job array, a task per point (the nodes must share this folder)', executor: 'slurm' as const },
         ],
-        { title: 'DEN: Sweep — run on', ignoreFocusOut: true },
+        { title: 'DEN Lab: Sweep — run on', ignoreFocusOut: true },
       );
       if (!where) return undefined;
       executor = where.executor;
@@ -162,7 +162,7 @@ export class SweepService implements vscode.Disposable {
     const name = path.basename(launch.experimentFile);
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `DEN: sweep of ${name} (${points} points)`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `DEN Lab: sweep of ${name} (${points} points)`, cancellable: true },
         (progress, token) => {
           token.onCancellationRequested(() => proc.cancel());
           let state = initialProgress();
@@ -183,7 +183,7 @@ export class SweepService implements vscode.Disposable {
       this.report(outcome);
       return outcome;
     } catch (err) {
-      void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`DEN Lab: ${(err as Error).message}`);
       return undefined;
     } finally {
       this.process = undefined;
@@ -202,13 +202,13 @@ export class SweepService implements vscode.Disposable {
     const points = o.sweep?.points ?? [];
     const count = (s: string) => points.filter((p) => p.status === s).length;
     if (o.code === 2 || (!o.sweep && !o.cancelled)) {
-      void vscode.window.showErrorMessage(`DEN: the sweep did not start: ${o.error ?? `den-lab exited with ${o.code ?? o.signal}`}`, logs).then(then);
+      void vscode.window.showErrorMessage(`DEN Lab: the sweep did not start: ${o.error ?? `den-lab exited with ${o.code ?? o.signal}`}`, logs).then(then);
     } else if (o.cancelled) {
-      void vscode.window.showInformationMessage(`DEN: sweep cancelled; ${count('done')} of ${points.length} points done (a re-run resumes it).`, show).then(then);
+      void vscode.window.showInformationMessage(`DEN Lab: sweep cancelled; ${count('done')} of ${points.length} points done (a re-run resumes it).`, show).then(then);
     } else if (count('failed')) {
-      void vscode.window.showWarningMessage(`DEN: sweep finished; ${count('failed')} of ${points.length} points failed: ${points.find((p) => p.status === 'failed')?.message ?? ''}`, show, logs).then(then);
+      void vscode.window.showWarningMessage(`DEN Lab: sweep finished; ${count('failed')} of ${points.length} points failed: ${points.find((p) => p.status === 'failed')?.message ?? ''}`, show, logs).then(then);
     } else {
-      void vscode.window.showInformationMessage(`DEN: sweep finished: ${points.length} points; on the Pareto front: ${o.sweep?.front.join(', ') || '—'}.`, show).then(then);
+      void vscode.window.showInformationMessage(`DEN Lab: sweep finished: ${points.length} points; on the Pareto front: ${o.sweep?.front.join(', ') || '—'}.`, show).then(then);
     }
   }
 

@@ -1,4 +1,4 @@
-// "DEN: Sweep Thresholds…" without vscode: the fields it offers (the engine's sweepable fields, DEN's
+// "DEN Lab: Sweep Thresholds…" without vscode: the fields it offers (the engine's sweepable fields, DEN's
 // thresholds first, each with its schema range and current value), the values it suggests, a typed
 // list of values checked by the engine's own grid parser (the same messages as `den-lab sweep`),
 // the `den-lab sweep` command line it runs, and the progress line it shows from the sweep's events.

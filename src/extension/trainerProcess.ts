@@ -7,6 +7,7 @@
 // then never fires 'exit'), or the ready timeout. A trainer that ignores a cancel is killed after
 // its grace period.
 import { ChildProcess, fork } from 'child_process';
+import * as readline from 'readline';
 import { EventEmitter } from 'events';
 import { checkTrainerToHost } from '../protocolGuards';
 import type { DenEvent, HostToTrainer, RunSummary, TrainJob } from '../protocol';
@@ -116,12 +117,14 @@ export class TrainerProcess {
     this.stderrTail = '';
     this.cancelledByKill = false;
     if (child.pid !== undefined) log('info', `trainer started (pid ${child.pid}, ${nodePath || process.execPath}${cwd ? `, in ${cwd}` : ''})`);
-    child.stdout?.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log('info', `trainer: ${l}`)));
-    child.stderr?.on('data', (d: Buffer) => {
-      const text = d.toString();
-      this.stderrTail = (this.stderrTail + text).slice(-4000);
-      text.split('\n').filter(Boolean).forEach((l) => log('error', `trainer: ${l}`));
-    });
+    // a log entry per line: a chunk can end in the middle of a line (or of a UTF-8 character)
+    if (child.stdout) readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) => l && log('info', `trainer: ${l}`));
+    if (child.stderr) {
+      readline.createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => {
+        this.stderrTail = (this.stderrTail + l + '\n').slice(-4000);
+        if (l) log('error', `trainer: ${l}`);
+      });
+    }
     const send = (msg: HostToTrainer) => {
       if (child.connected) child.send(msg, (err) => err && log('warn', `could not send '${msg.type}' to the trainer: ${err.message}`));
     };

@@ -49,7 +49,7 @@ export class TrainingService implements vscode.Disposable {
    */
   async run(job: TrainJob, title: string): Promise<TrainOutcome | undefined> {
     if (this.trainer) {
-      void vscode.window.showWarningMessage('DEN Lab is already training. Stop it first (DEN: Stop Training).');
+      void vscode.window.showWarningMessage('DEN Lab is already training. Stop it first (DEN Lab: Stop Training).');
       return undefined;
     }
     const config = vscode.workspace.getConfiguration('denLab');
@@ -71,7 +71,7 @@ export class TrainingService implements vscode.Disposable {
     const fullJob: TrainJob = backend === 'auto' ? job : { ...job, backend: backend as TrainJob['backend'] };
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `DEN: ${title}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `DEN Lab: ${title}`, cancellable: true },
         (progress, token) => {
           token.onCancellationRequested(() => trainer.cancel());
           let reported = 0;
@@ -80,8 +80,9 @@ export class TrainingService implements vscode.Disposable {
             this.events.fire(e);
             if (e.type === 'loss' || e.type === 'stage-start' || e.type === 'task-start' || e.type === 'task-end') {
               const done = jobProgress(this.live) * 100;
-              progress.report({ message: statusText(this.live), increment: done - reported });
-              reported = done;
+              // moves within a task too (stage and steps), never backwards
+              progress.report({ message: statusText(this.live), increment: Math.max(0, done - reported) });
+              reported = Math.max(reported, done);
               this.updateStatusItem();
             }
             if (e.type === 'run-start') this.log.info(`backend ${e.backend.name} ${e.backend.version} (${e.backend.detail}); run ${e.runDir}`);
@@ -94,12 +95,12 @@ export class TrainingService implements vscode.Disposable {
         },
       );
       if (outcome.cancelled) {
-        void vscode.window.showInformationMessage(`DEN: training stopped; the run stays at task ${outcome.summary.tasks.length}.`);
+        void vscode.window.showInformationMessage(`DEN Lab: training stopped; the run stays at task ${outcome.summary.tasks.length}.`);
       }
       return outcome;
     } catch (err) {
       if (err instanceof TrainerCrashedError && err.killedAfterCancel) {
-        void vscode.window.showWarningMessage('DEN: the trainer did not stop in time and was killed; the run stays at its last completed task.');
+        void vscode.window.showWarningMessage('DEN Lab: the trainer did not stop in time and was killed; the run stays at its last completed task.');
         return undefined;
       }
       this.reportFailure(err as Error, job, title);
@@ -120,7 +121,7 @@ export class TrainingService implements vscode.Disposable {
 
   private updateStatusItem(): void {
     const s = this.live;
-    this.statusItem.text = `$(sync~spin) DEN: ${statusText(s)}`;
+    this.statusItem.text = `$(sync~spin) DEN Lab: ${statusText(s)}`;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**DEN Lab is training**\n\n${statusText(s)}\n\n`);
     if (s.backend) tip.appendMarkdown(`Backend: **${s.backend.name}** ${s.backend.version} — ${s.backend.detail}\n\n`);
@@ -139,22 +140,24 @@ export class TrainingService implements vscode.Disposable {
     const logs = 'Show Logs';
     let message: string;
     if (err instanceof TrainingFailedError) {
-      message = `DEN: ${title} failed: ${err.message}`;
+      message = `DEN Lab: ${title} failed: ${err.message}`;
       this.log.error(`${err.kind}: ${err.message}`);
     } else if (err instanceof TrainerStartError) {
-      message = `DEN: ${err.message}`;
+      message = `DEN Lab: ${err.message}`;
       this.log.error(message);
       void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'denLab.nodePath');
       });
       return;
     } else if (err instanceof TrainerCrashedError) {
-      message = `DEN: ${err.message}. The run keeps its last completed task.`;
+      message = `DEN Lab: ${err.message}. The run keeps its last completed task.`;
       this.log.error(message);
     } else {
-      message = `DEN: ${title} failed: ${err.message}`;
+      message = `DEN Lab: ${title} failed: ${err.message}`;
       this.log.error(err.stack ?? err.message);
     }
+    // the file by its name: a full path would push the reason out of the toast
+    message = message.split(job.experimentFile).join(path.basename(job.experimentFile));
     void vscode.window.showErrorMessage(message, logs, retry).then((choice) => {
       if (choice === logs) this.log.show(true);
       if (choice === retry) void this.run(retryJob, title);

@@ -44,7 +44,7 @@ describe('den-lab CLI', function () {
     const r = run(['train', 'examples/permuted-mnist.den.json', '--tasks', '3', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /backend wasm 4\.22\.0/);
-    for (const stage of ['task1', 'sparse-head', 'selection', 'subnetwork', 'τ test', 'expansion', 'split', 'retrain']) {
+    for (const stage of ['first task', 'sparse head', 'selection', 'selective retraining', 'τ test', 'expansion', 'split', 'retraining new units']) {
       assert.match(r.stdout, new RegExp(`task \\d+/10 ${stage}`), `a live line for ${stage}`);
     }
     const table = r.stdout.split('\n').filter((l) => /^\d+\s+permuted-\d/.test(l));
@@ -89,7 +89,7 @@ describe('den-lab CLI', function () {
     const r = run(['train', file, '--tasks', '2', '--method', 'ewc', '--out', path.join(dir, 'method-runs')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /method ewc/);
-    assert.match(r.stdout, /task 2\/3 train\s+\d+ steps/);
+    assert.match(r.stdout, /task 2\/3 training\s+\d+ steps/);
     assert.match(r.stdout, /ewc: diagonal Fisher of task 2 from 256 examples/);
     assert.match(r.stdout, /^method ewc$/m, 'the table names the method');
     const runDir = path.join(dir, 'method-runs', fs.readdirSync(path.join(dir, 'method-runs'))[0]);
@@ -109,7 +109,7 @@ describe('den-lab CLI', function () {
 
     const bad = run(['train', write('bad.den.json', small({ den: { sigma: -0.5 } }))]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /den\.sigma \[σ \(split threshold\)\]: must be >= 0, got -0\.5 \(allowed: ≥ 0\)/);
+    assert.match(bad.stderr, /den\.sigma \[σ \(split threshold\)\]: must be ≥ 0, got -0\.5/);
     assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/, 'no stack trace for bad input');
 
     const syntax = path.join(dir, 'syntax.den.json');

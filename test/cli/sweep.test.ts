@@ -256,7 +256,7 @@ describe('den-lab sweep', function () {
     };
     refuses(['--grid', 'den.tau:0.1'], /--grid 'den\.tau:0\.1': expected field=v1,v2/);
     refuses(['--grid', 'den.speed=1,2'], /--grid den\.speed: not a numeric field of den, training or baselines; sweepable fields: den\.tau/);
-    refuses(['--grid', 'den.sigma=0.1,-2'], /--grid den\.sigma=-2: den\.sigma \[σ \(split threshold\)\]: must be >= 0, got -2 \(allowed: ≥ 0\)/);
+    refuses(['--grid', 'den.sigma=0.1,-2'], /--grid den\.sigma=-2: den\.sigma \[σ \(split threshold\)\]: must be ≥ 0, got -2/);
     refuses(['--grid', 'den.k=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15', '--grid', 'den.tau=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1,1.1,1.2,1.3,1.4'], /the grid has 210 points, more than --max-points 200; remove values or raise --max-points/);
     refuses(['--grid', 'den.k=1,2', '--max-points', '1'], /the grid has 2 points, more than --max-points 1/);
     refuses(['--grid', 'den.k=1', '--from', dir], /--from needs --task t/);

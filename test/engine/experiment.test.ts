@@ -139,12 +139,12 @@ describe('experiment: parsing', () => {
 
 describe('experiment: errors name the field and the allowed range', () => {
   it('den.sigma = -1', () => {
-    const err = invalid({ den: { sigma: -1 } }, 'den.sigma', 'got -1', 'allowed: ≥ 0');
+    const err = invalid({ den: { sigma: -1 } }, 'den.sigma', 'must be ≥ 0, got -1');
     assert.deepEqual(err.problems.map((p) => p.path), ['den.sigma']);
   });
 
   it('training.learningRate = 0', () => {
-    invalid({ training: { learningRate: 0 } }, 'training.learningRate', 'got 0', 'allowed: > 0 and ≤ 10');
+    invalid({ training: { learningRate: 0 } }, 'training.learningRate', 'must be > 0 and ≤ 10, got 0');
   });
 
   it('den.k = 1.5', () => {

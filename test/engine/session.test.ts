@@ -209,7 +209,7 @@ describe('training sessions and run folders', function () {
 
   it('bad input fails before anything is written', async () => {
     fs.writeFileSync(file, JSON.stringify(experiment({ den: { sigma: -1 } })));
-    await assert.rejects(train({ experimentFile: file }), /den\.sigma .*must be >= 0, got -1/);
+    await assert.rejects(train({ experimentFile: file }), /den\.sigma .*must be ≥ 0, got -1/);
     fs.writeFileSync(file, JSON.stringify(experiment({ data: { source: 'idx', trainImages: 'missing-images.gz', trainLabels: 'missing-labels.gz' } })));
     await assert.rejects(train({ experimentFile: file }), (err: Error) => err.name === 'DataError' && err.message.includes(path.join(dir, 'missing-images.gz')));
     assert.ok(!fs.existsSync(path.join(dir, 'runs')), 'no run folder was created');

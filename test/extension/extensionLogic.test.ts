@@ -12,9 +12,11 @@ import { encodeIdx } from '../../src/engine/data/idx';
 import { defaultExperiment, parseExperimentText, withAbsolutePaths, validateExperiment } from '../../src/engine/experiment';
 import { experimentTemplate } from '../../src/extension/newExperiment';
 import { allRuns, readRuns, runLabel, runsOfExperiment, runToContinue } from '../../src/extension/runIndex';
-import { applyEvent, initialStatus, statusText } from '../../src/extension/liveStatus';
+import { applyEvent, initialStatus, jobProgress, statusText } from '../../src/extension/liveStatus';
 import { thresholdHints } from '../../src/extension/thresholdHints';
-import { checkExperimentText, csvHeaderProblem, idxHeaderProblem } from '../../src/extension/experimentProblems';
+import { checkExperimentText, csvHeaderProblem, idxHeaderProblem, inertThresholds } from '../../src/extension/experimentProblems';
+import { fieldHover } from '../../src/extension/fieldHover';
+import { layerChange, short } from '../../src/vocabulary';
 import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
 import { metricsCsv } from '../../src/extension/dashboard/metricsExport';
 import type { RunSummary } from '../../src/protocol';
@@ -84,15 +86,32 @@ describe('extension logic on a real run', function () {
     assert.ok(texts.some((t) => /^task 2 of 3 · selective retraining \d+% · loss \d+\.\d{4}$/.test(t)), texts.slice(-3).join(' | '));
   });
 
+  it('the job’s progress moves within a task (by stage and step), never backwards, and reaches 1 at the end', () => {
+    const events = readEvents(path.join(runDir, 'events.jsonl'));
+    let s = initialStatus();
+    const seen: number[] = [];
+    for (const e of events) {
+      s = applyEvent(s, e);
+      seen.push(jobProgress(s));
+    }
+    const firstEnd = events.findIndex((e) => e.type === 'task-end');
+    const secondStart = events.findIndex((e, i) => i > firstEnd && e.type === 'task-start');
+    const inTask2 = seen.slice(secondStart, events.findIndex((e, i) => i > secondStart && e.type === 'task-end'));
+    assert.ok(new Set(inTask2.map((p) => p.toFixed(3))).size > 10, `moves within task 2: ${[...new Set(inTask2.map((p) => p.toFixed(2)))].join(' ')}`);
+    for (let i = 1; i < seen.length; i++) if (events[i].type !== 'run-start') assert.ok(seen[i] >= seen[i - 1] - 1e-9, `not backwards at event ${i} (${events[i].type})`);
+    assert.equal(seen[seen.length - 1], 1);
+  });
+
   it('hints next to τ, σ and k say what the run observed', () => {
     const hints = thresholdHints(summary, 'run');
     assert.deepEqual(hints.map((h) => h.field), ['tau', 'sigma', 'k']);
     const t2 = summary.tasks[1];
-    assert.match(hints[0].label, new RegExp(`\\(${t2.expanded ? 1 : 0}/1 expanded\\)`));
+    assert.match(hints[0].label, new RegExp(`^last run: loss [\\d.e-]+; expanded ${t2.expanded ? 1 : 0} of 1 tasks$`));
+    assert.doesNotMatch(hints.map((h) => h.label).join(' '), /[↑·]/, 'no unexplained symbols');
     assert.ok(hints[0].tooltip.includes(t2.tauStatistic!.toFixed(4)));
-    assert.ok(hints[1].label.includes(`split ${t2.split.reduce((a, b) => a + b, 0)} units`));
+    assert.ok(hints[1].label.endsWith(`; ${t2.split.reduce((a, b) => a + b, 0)} units split`));
     assert.ok(hints[1].tooltip.includes(t2.maxDrift!.map((d) => d.toFixed(4)).join(', ')));
-    if (t2.expanded) assert.ok(hints[2].label.startsWith(`kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('+')} of ${t2.added.join('+')}`));
+    if (t2.expanded) assert.ok(hints[2].label.startsWith(`last run: kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('+')} of ${t2.added.join('+')}`));
     assert.deepEqual(thresholdHints({ ...summary, tasks: summary.tasks.slice(0, 1) }, 'run'), [], 'nothing after task 1 alone');
   });
 
@@ -101,7 +120,7 @@ describe('extension logic on a real run', function () {
     const { problems, experiment } = checkExperimentText(bad, file);
     assert.equal(experiment, undefined);
     const sigma = problems.find((p) => p.field === 'den.sigma')!;
-    assert.match(sigma.message, /den\.sigma .*must be >= 0, got -0\.5/);
+    assert.match(sigma.message, /den\.sigma .*must be ≥ 0, got -0\.5/);
     assert.equal(bad.slice(sigma.offset, sigma.offset + sigma.length), '-0.5');
     const kk = problems.find((p) => p.field === 'den.kk')!;
     assert.match(kk.message, /unknown field/);
@@ -157,6 +176,63 @@ describe('extension logic on a real run', function () {
     const bad = editThreshold(EXPERIMENT, 'x', 'k', 2.5);
     assert.equal(bad.text, null);
     assert.match(bad.problems[0].message, /den\.k .*must be an integer/);
+  });
+
+  it('a threshold edit is one minimal edit of the value; an invalid file is read as written, with its problems', () => {
+    const edited = editThreshold(EXPERIMENT, 'x', 'sigma', 0.1);
+    assert.deepEqual(edited.edits, [{ offset: EXPERIMENT.indexOf('0.02, // split'), length: '0.02'.length, content: '0.1' }]);
+    const invalid = EXPERIMENT.replace('"k": 4', '"k": -3');
+    const read = readThresholds(invalid, 'x');
+    assert.equal(read.values!.k, -3, 'the value as written');
+    assert.equal(read.values!.sigma, 0.02);
+    assert.equal(read.values!.mu, defaultExperiment('x').den.mu, 'a field the file leaves out: its default');
+    assert.deepEqual(read.problems.map((p) => p.field), ['den.k']);
+    assert.match(read.problems[0].message, /^den\.k \[k \(units added per layer\)\]: must be ≥ 0 and ≤ 4096, got -3$/, 'the range stated once');
+    assert.equal(readThresholds('{ "den": ', 'x').values, null, 'no values from text that is not JSON');
+  });
+
+  it('leaves syntax and schema errors to the JSON language service, and keeps its own', () => {
+    const schema = checkExperimentText(EXPERIMENT.replace('"k": 4', '"k": -3'), file).problems;
+    assert.deepEqual(schema.map((p) => [p.field, p.inSchema]), [['den.k', true]]);
+    const syntax = checkExperimentText(EXPERIMENT.replace('"k": 4', '"k": 4,,'), file).problems;
+    assert.ok(syntax.length && syntax.every((p) => p.inSchema));
+    const crossField = checkExperimentText(EXPERIMENT.replace('"k": 4', '"k": 4, "gamma": [0.1, 0.1, 0.1]'), file).problems;
+    assert.deepEqual(crossField.map((p) => [p.field, p.inSchema]), [['den.gamma', false]]);
+  });
+
+  it('flags a threshold that would decide nothing, by what the latest run observed', () => {
+    const exp = withAbsolutePaths(validateExperiment(parseExperimentText(EXPERIMENT)), dir);
+    const later = summary.tasks.filter((t) => t.tauStatistic !== null);
+    const lo = Math.min(...later.map((t) => t.tauStatistic!));
+    const hi = Math.max(...later.map((t) => t.tauStatistic!));
+    const drift = Math.max(...summary.tasks.flatMap((t) => t.maxDrift ?? []));
+    const withDen = (den: object) => ({ ...exp, den: { ...exp.den, ...den } });
+    assert.deepEqual(inertThresholds(withDen({ tau: lo * 0.9, sigma: drift }), summary, 'r'), [], 'a near miss is not inert');
+    const below = inertThresholds(withDen({ tau: lo / 3, sigma: drift }), summary, 'r');
+    assert.deepEqual(below.map((p) => p.field), ['den.tau']);
+    assert.match(below[0].message, /far below every τ statistic of run r .*every task would expand/);
+    assert.match(inertThresholds(withDen({ tau: hi * 3, sigma: drift }), summary, 'r')[0].message, /no task would expand, so k, μ and γ do nothing/);
+    assert.match(inertThresholds(withDen({ tau: lo, sigma: drift * 3 }), summary, 'r')[0].message, /den\.sigma: .* far above every drift ρ .*no unit would split/);
+    assert.deepEqual(inertThresholds({ ...withDen({ tau: lo / 3 }), method: 'finetune' }, summary, 'r'), [], 'not for a method without τ');
+  });
+
+  it('a hover gives the meaning, default, range and what the latest run observed', () => {
+    const run = runsOfExperiment(readRuns([runDir]), file)[0];
+    const tau = fieldHover('den.tau', run)!;
+    assert.match(tau, /^\*\*τ \(expansion threshold\)\*\* — expand when the loss after selective retraining is above τ/);
+    assert.match(tau, new RegExp(`Default: \`${defaultExperiment('x').den.tau}\``));
+    assert.match(tau, /Allowed: ≥ 0/);
+    assert.match(tau, /Latest run \(logic · [^)]+\): `0\.01`/);
+    assert.match(tau, new RegExp(`task 2 ${short(run.summary!.tasks[1].tauStatistic!).replace('.', '\\.')}`));
+    assert.match(fieldHover('den.gamma', undefined)!, /Allowed: ≥ 0 and ≤ 10/);
+    assert.match(fieldHover('training.learningRate', undefined)!, /Allowed: > 0 and ≤ 10/);
+    assert.equal(fieldHover('den.nonsense', run), undefined);
+  });
+
+  it('a layer row says what happened, leaving out what did not', () => {
+    assert.equal(layerChange(312, 25, 3, 2), '312 units · +25 new · 3 pruned · 2 split');
+    assert.equal(layerChange(128, 0, 0, 0), '128 units');
+    assert.equal(layerChange(130, 2, 0, 0), '130 units · +2 new');
   });
 
   it('exports metrics as CSV with a row per task and the R matrix', () => {

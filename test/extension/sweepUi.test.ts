@@ -1,4 +1,4 @@
-// "DEN: Sweep Thresholds…" and the Sweep tab's host side without VS Code: the fields and values the
+// "DEN Lab: Sweep Thresholds…" and the Sweep tab's host side without VS Code: the fields and values the
 // quick pick offers and checks, the command line it runs, its progress line, the adopt edit of the
 // experiment file, the sweep index, and the sweep process itself (the built CLI, real child
 // processes: run, resume, cancel with no point left, bad input).
@@ -69,7 +69,7 @@ describe('sweep command: fields, values, command line, progress', () => {
       assert.ok('error' in r, `${field}=${text} was accepted`);
       return r.error;
     };
-    assert.match(error('den.sigma', '0.1,-2'), /den\.sigma.*must be >= 0, got -2 \(allowed: ≥ 0\)/);
+    assert.match(error('den.sigma', '0.1,-2'), /den\.sigma.*must be ≥ 0, got -2/);
     assert.match(error('den.tau', '0.1,abc'), /'abc' is not a number/);
     assert.match(error('den.tau', '0.1,0.1'), /0\.1 is listed twice/);
     assert.match(error('den.k', '2.5'), /den\.k.*integer/);
@@ -154,7 +154,7 @@ describe('adopt a sweep point into the experiment file', () => {
     assert.equal(same.text, EXPERIMENT);
     const bad = adoptEdits(EXPERIMENT, 'adopt.den.json', { 'den.tau': -1 });
     assert.deepEqual(bad.edits, []);
-    assert.match(bad.problems[0], /den\.tau.*must be >= 0/);
+    assert.match(bad.problems[0], /den\.tau.*must be ≥ 0/);
     const broken = adoptEdits(EXPERIMENT.replace('"k": 4', '"k": "four"'), 'adopt.den.json', { 'den.tau': 0.5 });
     assert.deepEqual(broken.edits, []);
     assert.match(broken.problems[0], /^adopt\.den\.json has errors; fix them first: .*den\.k/);
@@ -237,6 +237,6 @@ describe('sweep process: den-lab sweep run by the extension host', function () {
     const outcome = await proc().run(['sweep', file, '--grid', 'den.sigma=-2', '--json'], () => assert.fail('no event'));
     assert.equal(outcome.code, 2);
     assert.equal(outcome.sweep, null);
-    assert.match(outcome.error!, /--grid den\.sigma=-2: den\.sigma .*must be >= 0, got -2 \(allowed: ≥ 0\)/);
+    assert.match(outcome.error!, /--grid den\.sigma=-2: den\.sigma .*must be ≥ 0, got -2/);
   });
 });

@@ -135,6 +135,23 @@ describe('trainer process (real fork of dist/trainer.js)', function () {
     assert.ok(logs.some((l) => /malformed message from the trainer: message: Invalid type: Expected Object but received "nonsense"/.test(l)));
   });
 
+  it('logs the trainer’s output a line at a time, however the pipe cuts it', async () => {
+    // lines cut across writes (and a multi-byte character split between two), flushed apart in time
+    const fake = path.join(dir, 'chunky-trainer.js');
+    fs.writeFileSync(
+      fake,
+      `const euro = Buffer.from('€'); const parts = ['first li', 'ne\\nsecond ', Buffer.concat([Buffer.from('line '), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from('\\n')])];
+       let i = 0; const next = () => { if (i < parts.length) { process.stdout.write(parts[i]); process.stderr.write(parts[i++]); setTimeout(next, 60); } else process.send({ type: 'failed', name: 'X', message: 'done' }); }; next();
+       process.on('message', (m) => { if (m.type === 'shutdown') process.exit(0); });`,
+    );
+    logs.length = 0;
+    const trainer = new TrainerProcess({ script: fake, log: (level, m) => logs.push(`${level}: ${m}`) });
+    await assert.rejects(trainer.start({ experimentFile: file }), /done/);
+    await waitFor(() => logs.filter((l) => / trainer: second/.test(l)).length >= 2);
+    assert.deepEqual(logs.filter((l) => l.startsWith('info: trainer:')), ['info: trainer: first line', 'info: trainer: second line €']);
+    assert.deepEqual(logs.filter((l) => l.startsWith('error: trainer:')), ['error: trainer: first line', 'error: trainer: second line €']);
+  });
+
   it('a denLab.nodePath that does not exist fails at once with a message naming the setting', async () => {
     const trainer = new TrainerProcess({ script, nodePath: path.join(dir, 'no-such-node'), log: () => undefined });
     const started = Date.now();

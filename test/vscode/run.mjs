@@ -4,11 +4,11 @@
 //
 //   node test/vscode/run.mjs            1. the mocha suite test/vscode/suite/ INSIDE the extension
 //                                          host (the extension loaded from this folder);
-//                                       2. the UI flow: palette "DEN: Train Next Task" on a copy of
+//                                       2. the UI flow: palette "DEN Lab: Train Next Task" on a copy of
 //                                          examples/, the Runs tree rows, a screenshot;
 //                                       3. the dashboard: two tasks trained, the loss chart's points
 //                                          and expansion/split markers, the same after a window reload;
-//                                       3b. the sweep: palette "DEN: Sweep Thresholds…" through its
+//                                       3b. the sweep: palette "DEN Lab: Sweep Thresholds…" through its
 //                                          quick picks (2 points), the Sweep tab's points, a
 //                                          screenshot, "Adopt these values";
 //                                       4. the extension host SIGKILLed while it trains: its trainer
@@ -255,10 +255,10 @@ async function uiFlow(browser, origin, installed, shotName) {
       await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
       await view.getByText('No runs yet. Train the first task').waitFor({ timeout: 60_000 });
     });
-    await step('palette: DEN: Train Next Task, experiment picked', async () => {
+    await step('palette: DEN Lab: Train Next Task, experiment picked', async () => {
       await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill('>DEN: Train Next Task');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DEN: Train Next Task' }).first().waitFor();
+      await page.locator('.quick-input-widget input').fill('>DEN Lab: Train Next Task');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DEN Lab: Train Next Task' }).first().waitFor();
       await page.keyboard.press('Enter');
       // two experiment files in the folder: the command asks which one
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'permuted-mnist.den.json' }).click({ timeout: 30_000 });
@@ -268,14 +268,17 @@ async function uiFlow(browser, origin, installed, shotName) {
     const runRow = row(/permuted-mnist · \d{8}-\d{6}/);
     await step('run row appeared while task 1 trains, with its live row', async () => {
       await row(/permuted-mnist · \d{8}-\d{6}.*training…/).waitFor({ timeout: 60_000 });
+      const text = await row(/permuted-mnist · \d{8}-\d{6}/).first().textContent();
+      if (/\?|ACC —/.test(text)) throw new Error(`the starting run row shows placeholders: ${text}`);
       await runRow.click();
       await row(/1 · permuted-1\s*training: task 1 of 10/).waitFor({ timeout: 30_000 });
     });
     await step('task 1 trained: run row says 1/10 tasks', () => row(/permuted-mnist · \d{8}-\d{6}.*den · \w+ · ACC [\d.]+ · 1\/10 tasks(?!.*training)/).waitFor({ timeout: 300_000 }));
     await step('task row and layer rows', async () => {
       await row(/1 · permuted-1\s*acc 0\.\d{4}/).click({ timeout: 30_000 });
-      await row('layer 1: 312 units').waitFor({ timeout: 30_000 });
-      await row('layer 2: 128 units').waitFor({ timeout: 30_000 });
+      // nothing changed in task 1: the layer rows say their units and nothing else
+      await row(/layer 1\s*312 units$/).waitFor({ timeout: 30_000 });
+      await row(/layer 2\s*128 units$/).waitFor({ timeout: 30_000 });
     });
     await step('experiment file open with its CodeLens', async () => {
       await page.keyboard.press('Control+P');
@@ -336,13 +339,13 @@ async function dashboardFlow(browser, origin) {
     );
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
     await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
-    await step('palette: DEN: Train Remaining Tasks, two tasks trained', async () => {
+    await step('palette: DEN Lab: Train Remaining Tasks, two tasks trained', async () => {
       await view.getByText('No runs yet').waitFor({ timeout: 60_000 });
-      await palette('DEN: Train Remaining Tasks');
+      await palette('DEN Lab: Train Remaining Tasks');
       await view.locator('.monaco-list-row', { hasText: /dash · \d{8}-\d{6}.*2\/2 tasks(?!.*training)/ }).waitFor({ timeout: 300_000 });
     });
-    const before = await step('palette: DEN: Open Dashboard, loss chart of task 2 with its markers', async () => {
-      await palette('DEN: Open Dashboard');
+    const before = await step('palette: DEN Lab: Open Dashboard, loss chart of task 2 with its markers', async () => {
+      await palette('DEN Lab: Open Dashboard');
       await web.locator('canvas#loss-chart[data-task="2"][data-points]').waitFor({ timeout: 60_000 });
       const state = await lossChartState(web);
       if (!(state.points > 10)) throw new Error(`the loss chart has ${state.points} points`);
@@ -363,6 +366,9 @@ async function dashboardFlow(browser, origin) {
       await web.locator('canvas#loss-chart[data-task="2"][data-points]').waitFor({ timeout: 60_000 });
       const after = await lossChartState(web);
       if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`after the reload the loss chart shows ${JSON.stringify(after)}, before ${JSON.stringify(before)}`);
+      // the Task picker and the chart's title name the task the chart shows
+      await web.locator('#task-picker .select-face .text', { hasText: 'Latest (task 2)' }).waitFor({ timeout: 30_000 });
+      await web.locator('#loss-title', { hasText: 'Loss over steps · task 2' }).waitFor({ timeout: 30_000 });
     });
     await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-dashboard-reloaded.png') });
     await step('Units tab: a tile per unit of layer 1 from the checkpoint, split copies beside their originals, in task pixel order', async () => {
@@ -392,7 +398,7 @@ async function dashboardFlow(browser, origin) {
 }
 
 /**
- * 3b. A sweep from the palette in the real VS Code: "DEN: Sweep Thresholds…" on the tiny experiment,
+ * 3b. A sweep from the palette in the real VS Code: "DEN Lab: Sweep Thresholds…" on the tiny experiment,
  * answered through the real quick picks (from scratch, both tasks; τ = 0.01 × k ∈ {2, 6, 12}: task 2
  * expands, so k matters), the Sweep tab's three points, a point chosen, a screenshot, then "Adopt
  * these values" into the experiment file.
@@ -419,10 +425,10 @@ async function sweepFlow(browser, origin) {
       page.goto(workbenchUrl(origin, folder, [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]])).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })),
     );
     await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
-    await step('palette: DEN: Sweep Thresholds…, answered through its quick picks', async () => {
+    await step('palette: DEN Lab: Sweep Thresholds…, answered through its quick picks', async () => {
       await page.keyboard.press('F1');
-      await input.fill('>DEN: Sweep Thresholds');
-      await row('DEN: Sweep Thresholds…').waitFor();
+      await input.fill('>DEN Lab: Sweep Thresholds');
+      await row('DEN Lab: Sweep Thresholds…').waitFor();
       await page.keyboard.press('Enter');
       await row('From scratch: every task').click({ timeout: 30_000 });
       await row('den.tau').waitFor({ timeout: 30_000 }); // τ and k are checked already

@@ -115,6 +115,13 @@ export class FakeHost {
     };
   }
 
+  /** A snapshot, and as the extension does, the experiment file's problems after it when it has any. */
+  async sendSnapshot(): Promise<void> {
+    await this.send(this.snapshot());
+    const { values, problems } = readThresholds(this.experimentText, 'permuted-mnist.den.json');
+    if (problems.length) await this.send({ type: 'thresholds', experimentFile: this.experimentFile, values, problems, valid: false });
+  }
+
   /** The thresholds of the experiment text now. */
   thresholds(): ThresholdValues | null {
     return readThresholds(this.experimentText, 'permuted-mnist.den.json').values;
@@ -141,21 +148,21 @@ export class FakeHost {
     this.received.push(msg);
     switch (msg.type) {
       case 'ready':
-        if (this.autoSnapshot) await this.send(this.snapshot());
+        if (this.autoSnapshot) await this.sendSnapshot();
         break;
       case 'selectRun':
         this.runId = msg.runId;
-        await this.send(this.snapshot());
+        await this.sendSnapshot();
         break;
       case 'compareRuns':
         this.compare = msg.runIds;
-        await this.send(this.snapshot());
+        await this.sendSnapshot();
         break;
       case 'setThreshold': {
         const result = editThreshold(this.experimentText, 'permuted-mnist.den.json', msg.field, msg.value);
         if (result.text) this.experimentText = result.text;
         const { values } = readThresholds(this.experimentText, 'permuted-mnist.den.json');
-        await this.send({ type: 'thresholds', experimentFile: this.experimentFile, values, problems: result.problems });
+        await this.send({ type: 'thresholds', experimentFile: this.experimentFile, values, problems: result.problems, valid: true });
         break;
       }
       case 'requestUnits':

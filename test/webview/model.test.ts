@@ -79,8 +79,8 @@ describe('webview model: a recorded run', () => {
     );
     const sel3 = eventsOfTask(run02.events, 3).find((e) => e.type === 'selection') as Extract<DenEvent, { type: 'selection' }>;
     assert.equal(task3[0].label, `selected ${sel3.selected[0]}/${sel3.total[0]} · ${sel3.selected[1]}/${sel3.total[1]} units, ${sel3.inputsSelected}/${sel3.inputsTotal} inputs`);
-    assert.match(task3[3].label, /pruned −\[0, 1\]/);
-    assert.match(task3[4].label, /split \[24, 4\]/);
+    assert.equal(task3[3].label, 'pruned 1 unit (0 + 1 by layer)');
+    assert.equal(task3[4].label, 'split 28 units (24 + 4 by layer)');
     // the default σ run expanded but split nothing
     assert.deepEqual(
       markersOf(runFromSnapshot(run05).traces.get(2)!).map((m) => m.kind),
@@ -198,6 +198,24 @@ describe('webview model: live events', () => {
     assert.equal(settle(model, { running: false, runId: null, task: null }), true);
     assert.equal(model.traces.get(3)!.state, 'cancelled');
     assert.equal(model.current, null);
+  });
+
+  it('never shows cancelled or failed work as a task: the last task stays the last completed one', () => {
+    const model = runFromSnapshot(run02);
+    const task4 = longTaskEvents(4, 30).slice(0, 12);
+    applyEvents(model, task4);
+    assert.deepEqual(knownTasks(model), [1, 2, 3, 4], 'the task in training is shown');
+    assert.equal(shownTask(model, null), 4);
+    applyEvents(model, [{ type: 'cancelled', task: 4, lastCompletedTask: 3 }]);
+    assert.deepEqual(knownTasks(model), [1, 2, 3]);
+    assert.equal(shownTask(model, null), 3);
+    assert.equal(shownTask(model, 4), 3, 'a stale choice of the cancelled task falls back to the last task');
+    const killed = runFromSnapshot(run02);
+    applyEvents(killed, task4);
+    settle(killed, { running: false, runId: null, task: null });
+    assert.deepEqual(knownTasks(killed), [1, 2, 3], 'a task killed without a word is settled as cancelled');
+    applyEvents(killed, [...task4.slice(0, 1), { type: 'error', message: 'loss became NaN', task: 4, stage: 'sparse-head' }]);
+    assert.deepEqual(knownTasks(killed), [1, 2, 3], 'nor a failed one');
   });
 
   it('starts a task over when a new invocation trains it again', () => {

@@ -3,7 +3,8 @@
 import type { TableData } from '../tables';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions } from './chartSetup';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 import { withAlpha } from '../theme';
 import type { RunModel, Score } from '../model';
 

@@ -33,6 +33,7 @@ export abstract class ChartPanel {
   private readonly tableBox: HTMLElement;
   private readonly note: HTMLElement;
   private readonly tableToggle: HTMLElement & { checked: boolean };
+  private readonly heading: HTMLElement;
   private tableMode = false;
   private last: RenderContext | null = null;
 
@@ -57,10 +58,11 @@ export abstract class ChartPanel {
     save.addEventListener('click', () => this.actions.savePng(this.id, this.png()));
     this.tools = h('div', { class: 'chart-tools-own' });
     this.extra = h('div', { class: 'chart-extra' });
+    this.heading = h('h2', { id: headingId }, title);
     this.section = h(
       'section',
       { class: 'chart', id: `${id}-section`, 'aria-labelledby': headingId },
-      h('div', { class: 'chart-head' }, h('h2', { id: headingId }, title), h('div', { class: 'chart-tools' }, this.tools, this.tableToggle, save)),
+      h('div', { class: 'chart-head' }, this.heading, h('div', { class: 'chart-tools' }, this.tools, this.tableToggle, save)),
       this.canvasBox,
       this.tableBox,
       this.note,
@@ -80,11 +82,18 @@ export abstract class ChartPanel {
   render(ctx: RenderContext): void {
     this.last = ctx;
     const drawn = this.draw(ctx);
+    const heading = this.headingOf(ctx);
+    if (this.heading.textContent !== heading) this.heading.textContent = heading;
     this.canvas.setAttribute('aria-label', `${this.title}. ${drawn.label}`);
     setData(this.canvas, { ...drawn.data, theme: ctx.theme.kind, renders: Number(this.canvas.dataset.renders ?? 0) + 1 });
     this.note.textContent = drawn.note ?? '';
     this.note.hidden = !drawn.note;
     if (this.tableMode) renderTable(this.tableBox, this.table(ctx));
+  }
+
+  /** The visible title; the charts of one task name it. */
+  protected headingOf(_ctx: RenderContext): string {
+    return this.title;
   }
 
   /** Draws again from the last context (after a change of the panel's own controls). */
@@ -118,4 +127,11 @@ export abstract class ChartJsPanel extends ChartPanel {
     this.chart = new Chart(this.canvas, config);
     return this.chart;
   }
+}
+
+/** "Loss over steps · task 3 (permuted-3)": the title of a chart of the shown task. */
+export function taskHeading(title: string, ctx: RenderContext): string {
+  if (ctx.task === null) return title;
+  const name = ctx.run?.taskNames[ctx.task - 1];
+  return `${title} · task ${ctx.task}${name ? ` (${name})` : ''}`;
 }

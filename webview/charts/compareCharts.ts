@@ -5,10 +5,11 @@ import type { ChartDataset } from 'chart.js';
 import { averageScores, capacityCurve, compareLabels, histogram, methodOf, type RunModel } from '../model';
 import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
-import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
+import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
 import { logTick } from '../logTicks';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const color = (ctx: RenderContext, i: number) => ctx.theme.series[i % ctx.theme.series.length];
@@ -57,7 +58,11 @@ export class CompareGrowthChart extends ChartJsPanel {
 /** The drift distribution of one task (all layers), an outline per run, with each run's σ. */
 export class CompareDriftChart extends ChartJsPanel {
   constructor(actions: PanelActions) {
-    super('compare-drift', 'Compare: drift ρ of the selected task', actions, 'short');
+    super('compare-drift', 'Compare: drift ρ', actions, 'short');
+  }
+
+  protected override headingOf(ctx: RenderContext): string {
+    return taskHeading(this.title, ctx);
   }
 
   protected draw(ctx: RenderContext): Drawn {

@@ -18,19 +18,3 @@ export interface RenderContext {
   sweeps: SweepRef[];
   sweep: (SweepRef & { sweep: SweepFile }) | null;
 }
-
-export const STAGE_LABELS: Record<string, string> = {
-  task1: 'task-1 training',
-  'sparse-head': 'sparse head',
-  subnetwork: 'subnetwork retraining',
-  expansion: 'expansion',
-  retrain: 'retraining (new units, copies)',
-  train: 'training',
-};
-
-/** A number with at most `digits` significant digits and no trailing zeros (0.02, not 0.02000). */
-export const fmt = (v: number | null | undefined, digits = 4): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits)));
-
-export const signed = (v: number | null | undefined, digits = 4): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : (v > 0 ? '+' : '') + v.toFixed(digits);

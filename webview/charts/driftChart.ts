@@ -5,9 +5,10 @@
 import type { ChartDataset } from 'chart.js';
 import { DRIFT_BINS, histogram, unitsAbove, type Split } from '../model';
 import type { TableData } from '../tables';
-import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
+import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 import { withAlpha } from '../theme';
 
 /** The σ the chart shows: the panel's / file's, else the one the task used. */
@@ -18,6 +19,10 @@ export function driftSigma(ctx: RenderContext, split: Split | null): number | nu
 export class DriftChart extends ChartJsPanel {
   constructor(actions: PanelActions) {
     super('drift', 'Unit drift ρ and σ', actions);
+  }
+
+  protected override headingOf(ctx: RenderContext): string {
+    return taskHeading(this.title, ctx);
   }
 
   protected draw(ctx: RenderContext): Drawn {

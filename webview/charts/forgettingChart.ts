@@ -5,7 +5,8 @@ import { scores, type RunModel, type Score } from '../model';
 import type { TableData } from '../tables';
 import { withAlpha, type Theme } from '../theme';
 import { ChartPanel, type Drawn, type PanelActions } from './chartPanel';
-import { fmt, signed, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt, signed } from '../../src/vocabulary';
 
 const SCORE_NAMES: Record<Score, string> = { accuracy: 'accuracy', auroc: 'AUROC' };
 

@@ -6,9 +6,10 @@ import { h } from '../dom';
 import { decimateMinMax } from '../decimate';
 import { markersOf, type TaskTrace } from '../model';
 import type { TableData } from '../tables';
-import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
+import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type HorizontalMarker, type PointMarker, type VerticalMarker } from './chartSetup';
-import { fmt, STAGE_LABELS, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt, STAGE_LABELS } from '../../src/vocabulary';
 
 export class LossChart extends ChartJsPanel {
   private readonly logToggle: HTMLElement & { checked: boolean };
@@ -18,6 +19,10 @@ export class LossChart extends ChartJsPanel {
     this.logToggle = h('vscode-checkbox', { 'data-action': 'log' }, 'Log scale') as HTMLElement & { checked: boolean };
     this.logToggle.addEventListener('change', () => onLogScale(this.logToggle.checked));
     this.tools.append(this.logToggle);
+  }
+
+  protected override headingOf(ctx: RenderContext): string {
+    return taskHeading(this.title, ctx);
   }
 
   protected draw(ctx: RenderContext): Drawn {
@@ -101,6 +106,7 @@ export class LossChart extends ChartJsPanel {
         markers: markers.length,
         markerKinds: markers.map((m) => m.kind).join(','),
         markerSteps: markers.map((m) => m.step).join(','),
+        markerLabels: markers.map((m) => m.label).join(' | '),
         stages: trace?.segments.map((s) => s.stage).join(',') ?? '',
         tau: tau?.tau ?? null,
         tauValue: tau?.value ?? null,

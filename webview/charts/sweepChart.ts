@@ -10,7 +10,8 @@ import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions } from './chartSetup';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 
 type Select = HTMLElement & { value: string };
 
@@ -79,7 +80,7 @@ export class SweepChart extends ChartJsPanel {
       this.selected = null;
       this.setButtons(false);
       this.details.textContent = '';
-      const note = 'No sweep to show: run DEN: Sweep Thresholds… (or den-lab sweep), or open a sweep from the Runs tree.';
+      const note = 'No sweep to show: run DEN Lab: Sweep Thresholds… (or den-lab sweep), or open a sweep from the Runs tree.';
       return { label: note, data: { sweep: null, points: 0 }, note };
     }
     const model = sweepChartModel(shown.sweep, ctx.view.sweepColor);

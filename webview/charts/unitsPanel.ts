@@ -8,7 +8,8 @@ import type { TableData } from '../tables';
 import { unitImage, unitOrder } from '../unitsLayout';
 import type { UnitWeights } from '../../src/protocol';
 import { ChartPanel, type Drawn, type PanelActions } from './chartPanel';
-import { fmt, type RenderContext } from './context';
+import type { RenderContext } from './context';
+import { fmt } from '../../src/vocabulary';
 
 type Select = HTMLElement & { value: string };
 type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };

@@ -19,7 +19,8 @@ import type { TrainingService } from '../training';
 import type { WorkspaceRuns } from '../workspaceRuns';
 import { dashboardHtml } from './dashboardHtml';
 import { EventCache } from './eventCache';
-import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits';
+import { editThreshold, readThresholds } from './thresholdEdits';
+import { thresholdPath } from '../../vocabulary';
 import { metricsCsv } from './metricsExport';
 import { pointRunDir, readSweepEntry, SweepEntry, sweepLabel } from '../sweepIndex';
 import { adoptEdits } from './adoptEdit';
@@ -95,7 +96,9 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       if (runDir) await this.sendSnapshot();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'DEN Dashboard', vscode.ViewColumn.Active, this.webviewOptions());
+    // beside the editor (the experiment file the threshold panel edits stays in view); with no editor, where the user is
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'DEN Dashboard', column, this.webviewOptions());
     this.attach(panel);
   }
 
@@ -138,7 +141,8 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     this.pageReady = false;
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'den.svg');
+    // tab icons are drawn as they are (currentColor would be black on a dark theme)
+    panel.iconPath = { light: vscode.Uri.joinPath(this.extensionUri, 'media', 'den-light.svg'), dark: vscode.Uri.joinPath(this.extensionUri, 'media', 'den-dark.svg') };
     panel.webview.html = this.html(panel.webview);
     this.panelDisposables = [
       // no snapshot on a change of view state: a hidden webview is destroyed (retainContextWhenHidden
@@ -247,7 +251,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     this.queue = [];
     this.sweepKey = ''; // a page that says 'ready' has no sweep yet
     const file = this.experimentFile();
-    const thresholds = file ? readThresholds(this.experimentText(file) ?? '', path.basename(file)).values : null;
+    const reading = file ? readThresholds(this.experimentText(file) ?? '', path.basename(file)) : null;
     const runs = this.runRefs();
     this.runsKey = JSON.stringify(runs);
     const compare = await Promise.all(this.compare.map((d) => this.snapshotOf(d)));
@@ -257,9 +261,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       run: this.runDir ? await this.snapshotOf(this.runDir) : null,
       compare: compare.filter((s): s is RunSnapshot => s !== null),
       experimentFile: file ?? null,
-      thresholds,
+      thresholds: reading?.values ?? null,
       training: this.trainingState(),
     });
+    // an invalid file: its problems next to its fields, and training refused until it is fixed
+    if (file && reading?.problems.length) this.post({ type: 'thresholds', experimentFile: file, ...reading, valid: false });
     this.sendSweep();
   }
 
@@ -290,7 +296,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     const file = this.experimentFile();
     if (!file) return;
     const { values, problems } = readThresholds(text, path.basename(file));
-    this.post({ type: 'thresholds', experimentFile: file, values, problems });
+    this.post({ type: 'thresholds', experimentFile: file, values, problems, valid: problems.length === 0 });
   }
 
   private onTrainingEvent(e: DenEvent): void {
@@ -360,7 +366,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'exportMetrics': {
         const summary = this.runDir ? findRun(this.runs.all, this.runDir)?.summary : undefined;
         if (!summary) {
-          void vscode.window.showWarningMessage('DEN: select a run with completed tasks to export its metrics.');
+          void vscode.window.showWarningMessage('DEN Lab: select a run with completed tasks to export its metrics.');
           break;
         }
         const body = msg.format === 'json' ? JSON.stringify(summary, null, 2) : metricsCsv(summary);
@@ -392,7 +398,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
         const point = entry?.sweep?.points.find((p) => p.id === msg.pointId);
         const dir = entry && point ? pointRunDir(entry, point.run) : undefined;
         if (!dir || !fs.existsSync(dir)) {
-          void vscode.window.showWarningMessage(`DEN: point ${msg.pointId} has no run folder yet.`);
+          void vscode.window.showWarningMessage(`DEN Lab: point ${msg.pointId} has no run folder yet.`);
           break;
         }
         this.runDir = dir;
@@ -411,14 +417,15 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     const text = doc.getText();
     const result = editThreshold(text, path.basename(file), field, value);
     if (!result.text) {
-      const { values } = readThresholds(text, path.basename(file));
-      this.post({ type: 'thresholds', experimentFile: file, values, problems: result.problems });
+      const now = readThresholds(text, path.basename(file));
+      this.post({ type: 'thresholds', experimentFile: file, values: now.values, problems: now.problems.length ? now.problems : result.problems, valid: now.problems.length === 0 });
       return false;
     }
+    // only the value changes: the cursor, folding and diff markers elsewhere in the file stay
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), result.text);
+    for (const e of result.edits) edit.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
     const ok = await vscode.workspace.applyEdit(edit);
-    this.log.info(`dashboard: set ${THRESHOLD_PATHS[field].join('.')} = ${JSON.stringify(value)} in ${file}${ok ? '' : ' (failed)'}`);
+    this.log.info(`dashboard: set ${thresholdPath(field)} = ${JSON.stringify(value)} in ${file}${ok ? '' : ' (failed)'}`);
     return ok;
   }
 
@@ -431,19 +438,19 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       return false;
     }
     if (!fs.existsSync(file)) {
-      void vscode.window.showErrorMessage(`DEN: the sweep's experiment file ${file} no longer exists.`);
+      void vscode.window.showErrorMessage(`DEN Lab: the sweep's experiment file ${file} no longer exists.`);
       return false;
     }
     const uri = vscode.Uri.file(file);
     const doc = await vscode.workspace.openTextDocument(uri);
     const result = adoptEdits(doc.getText(), path.basename(file), point.values);
     if (result.problems.length) {
-      void vscode.window.showErrorMessage(`DEN: cannot adopt ${point.id}: ${result.problems[0]}`);
+      void vscode.window.showErrorMessage(`DEN Lab: cannot adopt ${point.id}: ${result.problems[0]}`);
       return false;
     }
     const summary = Object.entries(point.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ');
     if (!result.edits.length) {
-      void vscode.window.showInformationMessage(`DEN: ${path.basename(file)} has ${summary} already.`);
+      void vscode.window.showInformationMessage(`DEN Lab: ${path.basename(file)} has ${summary} already.`);
       return true;
     }
     const edit = new vscode.WorkspaceEdit();
@@ -452,7 +459,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     this.log.info(`dashboard: adopted sweep point ${point.id} (${summary}) into ${file}${ok ? '' : ' (failed)'}`);
     if (ok) {
       const show = 'Show File';
-      void vscode.window.showInformationMessage(`DEN: ${path.basename(file)} now has ${summary} (not saved yet; Undo in the file takes it back).`, show).then((c) => {
+      void vscode.window.showInformationMessage(`DEN Lab: ${path.basename(file)} now has ${summary} (not saved yet; Undo in the file takes it back).`, show).then((c) => {
         if (c === show) void vscode.window.showTextDocument(doc, { preview: false });
       });
     }
@@ -464,7 +471,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, data);
-    void vscode.window.showInformationMessage(`DEN: saved ${vscode.workspace.asRelativePath(target)}`);
+    void vscode.window.showInformationMessage(`DEN Lab: saved ${vscode.workspace.asRelativePath(target)}`);
   }
 
   dispose(): void {

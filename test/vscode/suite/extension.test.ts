@@ -128,9 +128,11 @@ suite('DEN Lab in a real VS Code', () => {
           .getChildren(task)
           .filter((n) => n.kind === 'layer')
           .map((layer) => {
-            const m = /^layer (\d+): (\d+) units$/.exec(labelOf(api.tree.getTreeItem(layer)));
-            assert.ok(m, `unexpected layer row "${labelOf(api.tree.getTreeItem(layer))}"`);
-            return Number(m[2]);
+            // "layer 2" · "28 units · +4 new · 2 split": zero parts left out
+            const item = api.tree.getTreeItem(layer);
+            const m = /^(\d+) units((?: · \+[1-9]\d* new)?(?: · [1-9]\d* pruned)?(?: · [1-9]\d* split)?)$/.exec(String(item.description));
+            assert.ok(/^layer \d+$/.test(labelOf(item)) && m, `unexpected layer row "${labelOf(item)}" "${String(item.description)}"`);
+            return Number(m[1]);
           }),
       }));
   }
@@ -158,30 +160,38 @@ suite('DEN Lab in a real VS Code', () => {
     assert.strictEqual(api.training.running, false);
   });
 
-  test('a broken experiment file gets a diagnostic that names the field, updated as it is edited', async () => {
+  test('schema errors are left to the JSON language service; DEN Lab reports what the schema cannot, updated as the file is edited', async () => {
     const doc = await vscode.workspace.openTextDocument(broken());
+    await vscode.window.showTextDocument(doc);
     const ours = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'DEN Lab');
-    const [d] = await waitFor('a DEN Lab diagnostic on broken.den.json', () => (ours().length ? ours() : undefined));
-    assert.match(d.message, /^den\.sigma\b.*must be >= 0, got -1/);
-    assert.strictEqual(d.code, 'den.sigma');
-    assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
-    assert.strictEqual(doc.getText(d.range), '-1', 'the diagnostic underlines the value');
-    assert.deepStrictEqual(await lensTitles(doc.uri), ['$(warning) Fix the errors in this file to train']);
+    const schemaOnSigma = await waitFor('the JSON language service’s range error on den.sigma', () => {
+      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source !== 'DEN Lab' && doc.getText(d.range) === '-1');
+      return found.length ? found : undefined;
+    });
+    assert.strictEqual(schemaOnSigma.length, 1, `one diagnostic for the one mistake: ${JSON.stringify(vscode.languages.getDiagnostics(doc.uri).map((d) => [d.source, d.message]))}`);
+    assert.deepStrictEqual(api.editor.validate(doc), [], 'no DEN Lab diagnostic repeats the schema’s');
+    assert.deepStrictEqual(ours(), []);
+    assert.deepStrictEqual(await lensTitles(doc.uri), ['$(warning) Fix the errors in this file to train'], 'the file still cannot be trained');
 
-    // fix it in the editor (not saved): the diagnostic goes away; break it again: it comes back
-    const edit = async (text: string) => {
+    // a mistake no schema can see (one γ per layer, but three values for two layers): DEN Lab's own diagnostic
+    const edit = async (from: string, to: string) => {
       const we = new vscode.WorkspaceEdit();
-      const at = doc.getText().indexOf('"sigma": ') + '"sigma": '.length;
-      const old = /^-?[\d.]+/.exec(doc.getText().slice(at))![0];
-      we.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + old.length)), text);
+      const at = doc.getText().indexOf(from);
+      assert.ok(at >= 0, `${from} in the file`);
+      we.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + from.length)), to);
       assert.ok(await vscode.workspace.applyEdit(we));
     };
-    await edit('0.05');
+    await edit('"sigma": -1', '"sigma": 0.05, "gamma": [0.1, 0.1, 0.1]');
+    const [d] = await waitFor('a DEN Lab diagnostic for den.gamma', () => (ours().length ? ours() : undefined), 10_000);
+    assert.match(d.message, /^den\.gamma: has 3 values but network\.hidden has 2 layers/);
+    assert.strictEqual(d.code, 'den.gamma');
+    assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+    // fixed: it goes away, and the file can be trained
+    await edit('"gamma": [0.1, 0.1, 0.1]', '"gamma": 0.1');
     await waitFor('the diagnostic to go away after the fix', () => ours().length === 0, 10_000);
     assert.ok((await lensTitles(doc.uri)).some((t) => t.startsWith('$(play) Train next task')), 'a valid file offers training');
-    await edit('-2');
-    const [again] = await waitFor('the diagnostic to come back', () => (ours().length ? ours() : undefined), 10_000);
-    assert.match(again.message, /den\.sigma.*got -2/);
+    await edit('"sigma": 0.05, "gamma": 0.1', '"sigma": -1');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
   test('the experiment schema gives hovers, completion and type/range errors (jsonValidation for *.den.json)', async () => {
@@ -192,7 +202,7 @@ suite('DEN Lab in a real VS Code', () => {
     const hoverText = async () => {
       const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, sigma)) ?? [];
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-      return /drifted/.test(text) ? text : undefined;
+      return /drifted by more than σ/.test(text) ? text : undefined;
     };
     const text = await waitFor('a hover from the experiment schema on "sigma"', hoverText, 30_000);
     assert.match(text, /σ: a hidden unit whose incoming weights drifted by more than σ/);
@@ -278,9 +288,51 @@ suite('DEN Lab in a real VS Code', () => {
     const sigma = byLine.get(lineOf('sigma'));
     const k = byLine.get(lineOf('k'));
     assert.ok(tau && sigma && k, `expected hints on the tau, sigma and k lines; got ${JSON.stringify([...byLine])}`);
-    assert.match(tau, new RegExp(`τ-stat .*\\(${t2.expanded ? 1 : 0}/1 expanded\\)`));
-    assert.match(sigma, new RegExp(`max ρ .*; split ${t2.split.reduce((a, b) => a + b, 0)} units`));
-    assert.match(k, t2.expanded ? new RegExp(`kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('\\+')} of ${t2.added.join('\\+')} added`) : /no expansion yet/);
+    assert.match(tau, new RegExp(`^last run: loss [\\d.e-]+; expanded ${t2.expanded ? 1 : 0} of 1 tasks$`));
+    assert.match(sigma, new RegExp(`^last run: largest drift [\\d.e-]+; ${t2.split.reduce((a, b) => a + b, 0)} units split$`));
+    assert.match(k, t2.expanded ? new RegExp(`^last run: kept ${t2.added.map((a, l) => a - t2.pruned[l]).join('\\+')} of ${t2.added.join('\\+')} added$`) : /^last run: no expansion yet$/);
+    for (const h of hints) {
+      assert.strictEqual(h.kind, undefined, 'neither a type nor a parameter hint');
+      assert.strictEqual(h.position.character, doc.lineAt(h.position.line).text.length, 'at the end of the line, after the comma');
+      const tip = typeof h.tooltip === 'string' ? h.tooltip : h.tooltip?.value ?? '';
+      assert.match(tip, /\| task \|/, 'the tooltip has the table');
+    }
+    const tauTip = hints.find((h) => h.position.line === lineOf('tau'))!.tooltip as vscode.MarkdownString;
+    assert.match(tauTip.value, /above τ, the network expanded/, 'the tooltip explains the hint');
+    // turning the setting off refreshes the hints (and they are gone)
+    const refreshed = new Promise<void>((resolve) => {
+      const sub = api.editor.onDidChangeInlayHints!(() => (sub.dispose(), resolve()));
+    });
+    const config = vscode.workspace.getConfiguration('denLab');
+    await config.update('showThresholdHints', false, vscode.ConfigurationTarget.Global);
+    try {
+      await within('the hints to refresh after the setting changed', refreshed, 10_000);
+      assert.deepStrictEqual((await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, full)) ?? [], []);
+    } finally {
+      await config.update('showThresholdHints', undefined, vscode.ConfigurationTarget.Global);
+    }
+
+    // hover: meaning, default, allowed range and what the latest run observed
+    const hover = async (key: string) => {
+      const at = doc.positionAt(doc.getText().indexOf(`"${key}"`) + 2);
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at)) ?? [];
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    const tauHover = await hover('tau');
+    assert.match(tauHover, /expand when the loss after selective retraining is above τ/);
+    assert.match(tauHover, /Default: `0\.15`/);
+    assert.match(tauHover, /Allowed: ≥ 0/);
+    assert.match(tauHover, /Latest run \(tiny · [^)]*\): `0\.01`/);
+    assert.ok(tauHover.includes(`task 2 ${t2.tauStatistic! >= 0.1 ? t2.tauStatistic!.toFixed(2) : t2.tauStatistic! >= 0.001 ? t2.tauStatistic!.toFixed(3) : t2.tauStatistic!.toExponential(1)}`), tauHover);
+    assert.match(await hover('k'), /Default: `18`[\s\S]*Allowed: ≥ 0 and ≤ 4096/);
+
+    // τ = 0.01 against what the run observed: a warning when it makes the τ test decide nothing
+    const inert = api.editor.validate(doc).filter((d) => d.code === 'den.tau');
+    if (0.01 * 2 < t2.tauStatistic!) {
+      assert.strictEqual(inert.length, 1, 'τ far below every observed statistic is flagged');
+      assert.match(inert[0].message, /far below every τ statistic .*every task would expand/);
+      assert.strictEqual(inert[0].severity, vscode.DiagnosticSeverity.Warning);
+    } else assert.deepStrictEqual(inert, []);
 
     const lenses = await lensesOf(doc.uri);
     assert.ok(!lenses.some((l) => l.command?.command === 'denLab.trainNext' && l.command.title.includes('2 of 2')), 'the run is complete');
@@ -299,6 +351,9 @@ suite('DEN Lab in a real VS Code', () => {
     const { pid } = await within('the first stage of task 1', task1, 180_000);
     const runDir = api.training.status.runDir!;
     assert.ok(fs.existsSync(path.join(runDir, 'summary.json')), 'the run has its summary from the start');
+    await api.runs.refresh();
+    const starting = String(api.tree.getTreeItem(runNode(runDir)).description);
+    assert.match(starting, /^den · wasm · 0\/2 tasks · training…$/, 'a starting run says what it is, with no “?” and no empty ACC');
     assert.strictEqual(runLockHolder(runDir)?.pid, pid, 'the trainer holds the run lock');
     await exec('denLab.stop');
     const outcome = await within('the stopped job to end', job, 30_000);
@@ -468,6 +523,46 @@ suite('DEN Lab in a real VS Code', () => {
     }
   });
 
+  test('the dashboard opens beside the experiment file, and its threshold edits change only the value', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const doc = await vscode.workspace.openTextDocument(tiny());
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const before = doc.getText();
+    // a cursor and a selection elsewhere in the file must stay where they are
+    const nameLine = before.split('\n').findIndex((l) => l.includes('"name"'));
+    editor.selection = new vscode.Selection(nameLine, 2, nameLine, 8);
+    const sentBefore = api.dashboard.sent.length;
+    await exec('denLab.openDashboard', runNode(tinyRun));
+    // the page is loaded and listening (nothing is posted to it before it says 'ready')
+    await waitFor('the new panel’s first snapshot', () => api.dashboard.sent.slice(sentBefore).find((m) => m.type === 'snapshot'), 60_000);
+    const dashboardTab = await waitFor('the dashboard tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'DEN Dashboard'));
+    assert.notStrictEqual(dashboardTab.group.viewColumn, vscode.ViewColumn.One, 'not over the experiment file');
+    assert.ok(vscode.window.tabGroups.all.some((g) => g.viewColumn === vscode.ViewColumn.One && g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === tiny().fsPath)), 'the file stays open in its column');
+
+    const changes: vscode.TextDocumentContentChangeEvent[] = [];
+    const sub = vscode.workspace.onDidChangeTextDocument((e) => e.document === doc && changes.push(...e.contentChanges));
+    try {
+      await api.dashboard.receive({ type: 'setThreshold', field: 'sigma', value: 0.07 });
+      await waitFor('the edit', () => doc.getText() !== before || undefined, 10_000);
+      assert.strictEqual(doc.getText(), before.replace('"sigma": 0.05', '"sigma": 0.07'), 'comments, spacing and every other field stay');
+      assert.strictEqual(changes.length, 1);
+      assert.strictEqual(changes[0].text, '0.07', 'one edit of the value alone, not a replace of the document');
+      assert.strictEqual(changes[0].rangeLength, '0.05'.length);
+      assert.deepStrictEqual([editor.selection.start.line, editor.selection.start.character, editor.selection.end.character], [nameLine, 2, 8], 'the selection did not move');
+      // an invalid value: nothing is edited; the page hears the schema's message, and that the file itself is valid
+      const sent = api.dashboard.sent.length;
+      await api.dashboard.receive({ type: 'setThreshold', field: 'k', value: -3 });
+      const answer = await waitFor('the answer to an invalid value', () => api.dashboard.sent.slice(sent).find((m) => m.type === 'thresholds'));
+      assert.ok(answer.type === 'thresholds' && answer.valid && /den\.k .*must be ≥ 0 and ≤ 4096, got -3/.test(answer.problems[0]?.message ?? ''), JSON.stringify(answer));
+      assert.strictEqual(doc.getText(), before.replace('"sigma": 0.05', '"sigma": 0.07'));
+      await api.dashboard.receive({ type: 'setThreshold', field: 'sigma', value: 0.05 });
+      await waitFor('the edit back', () => doc.getText() === before || undefined, 10_000);
+      await doc.save();
+    } finally {
+      sub.dispose();
+    }
+  });
+
   test('"Sweep Thresholds…": a 2-point sweep of task 2 through its quick picks; the Sweep tab, the tree, adopt (one undoable edit), "Open Sweep"', async () => {
     const w = vscode.window as unknown as Record<string, unknown>;
     const originals = { showQuickPick: w.showQuickPick, showInputBox: w.showInputBox, showInformationMessage: w.showInformationMessage };
@@ -491,7 +586,7 @@ suite('DEN Lab in a real VS Code', () => {
     w.showInputBox = async (options: vscode.InputBoxOptions) => {
       asked.push(options.title ?? '');
       assert.strictEqual(options.value, '2, 4, 8', 'half, the file’s k and double');
-      assert.match(String(await options.validateInput!('2, -1')), /den\.k.*must be >= 0/);
+      assert.match(String(await options.validateInput!('2, -1')), /den\.k.*must be ≥ 0/);
       assert.strictEqual(await options.validateInput!('2, 6'), null);
       return '2, 6';
     };
@@ -506,7 +601,7 @@ suite('DEN Lab in a real VS Code', () => {
       assert.ok(outcome, `the sweep did not run; asked: ${asked.join(' | ')}`);
       assert.strictEqual(outcome.code, 0, outcome.error ?? '');
       // then "run on: this machine | Slurm" where sbatch is on the PATH
-      assert.deepStrictEqual(asked.slice(0, 4).map((t) => t.replace(/ —.*/, '')), ['DEN: which experiment?', 'DEN: Sweep (1/3)', 'DEN: Sweep (2/3)', 'DEN: Sweep (3/3)']);
+      assert.deepStrictEqual(asked.slice(0, 4).map((t) => t.replace(/ —.*/, '')), ['DEN Lab: which experiment?', 'DEN Lab: Sweep (1/3)', 'DEN Lab: Sweep (2/3)', 'DEN Lab: Sweep (3/3)']);
       const sweep = outcome.sweep!;
       assert.deepStrictEqual(sweep.grid, [{ field: 'den.k', values: [2, 6] }]);
       assert.deepStrictEqual(sweep.base && { task: sweep.base.task }, { task: 2 });

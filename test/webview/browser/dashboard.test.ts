@@ -35,6 +35,11 @@ async function pick(page: Page, select: string, text: string | RegExp): Promise<
   await settled(page);
 }
 
+/** The text a single-select shows (its selected option's label). */
+async function pickerText(page: Page, select: string): Promise<string> {
+  return ((await page.locator(`#${select} .select-face .text`).textContent()) ?? '').trim();
+}
+
 async function showTab(page: Page, tab: string): Promise<void> {
   await page.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
   await settled(page);
@@ -125,6 +130,87 @@ describe('dashboard webview in Chromium', function () {
     assert.match((await page.locator('#loss-chart').getAttribute('aria-label'))!, /^Loss over steps\. Loss of task 1 \(permuted-1\) over \d+ steps/);
   });
 
+  it('names the shown task in the Task picker and the chart titles: after a pick, after a new task, after a cancel', async () => {
+    assert.equal(await pickerText(page, 'task-picker'), 'Latest (task 3)');
+    assert.equal((await page.locator('#loss-title').textContent())!.trim(), 'Loss over steps · task 3 (permuted-3)');
+    await pick(page, 'task-picker', 'task 2');
+    assert.equal(await pickerText(page, 'task-picker'), 'task 2 · permuted-2');
+    assert.equal((await page.locator('#loss-title').textContent())!.trim(), 'Loss over steps · task 2 (permuted-2)');
+    assert.equal((await page.locator('#drift-title').textContent())!.trim(), 'Unit drift ρ and σ · task 2 (permuted-2)');
+    // a new task trains and finishes: the chosen task stays chosen, and the picker still says so
+    await host.send({ type: 'training', running: true, runId: run02.id, task: 4 });
+    const task4 = longTaskEvents(4, 40);
+    await host.send({ type: 'events', runId: run02.id, events: task4.slice(0, 20) });
+    await settled(page);
+    assert.equal(await pickerText(page, 'task-picker'), 'task 2 · permuted-2');
+    assert.equal((await chartData(page, 'loss')).task, '2');
+    // following again: the training task, named
+    await pick(page, 'task-picker', 'Follow training');
+    assert.equal(await pickerText(page, 'task-picker'), 'Follow training (task 4)');
+    assert.equal((await chartData(page, 'loss')).task, '4');
+
+    // Stop during task 4: nothing of it is shown as a task, as in the header and the tree
+    await host.send({ type: 'events', runId: run02.id, events: [...task4.slice(20, 30), { type: 'cancelled', task: 4, lastCompletedTask: 3 }] });
+    await host.send({ type: 'training', running: false, runId: null, task: null });
+    await settled(page);
+    assert.match((await page.locator('.status').textContent())!, /3 of 10 tasks trained/);
+    assert.equal(await pickerText(page, 'task-picker'), 'Latest (task 3)');
+    const loss = await chartData(page, 'loss');
+    assert.equal(loss.task, '3');
+    assert.equal(loss.points, String(lossCount(run02, 3)), 'the loss chart shows task 3, not the partial curve of task 4');
+    assert.equal(loss.tau, '0.01', 'the τ marker of task 3');
+    await page.locator('#task-picker').click();
+    await page.locator('#task-picker li[role=option]').first().waitFor();
+    assert.deepEqual((await page.locator('#task-picker li[role=option]').allTextContents()).map((t) => t.trim()), ['Latest (task 3)', 'task 1 · permuted-1', 'task 2 · permuted-2', 'task 3 · permuted-3'], 'no task 4 to pick');
+    await page.keyboard.press('Escape');
+    await showTab(page, 'drift');
+    assert.equal((await chartData(page, 'drift')).task, '3');
+    assert.equal(await page.locator('#drift-note').isVisible(), false, 'the drift of task 3, not “no split test”');
+    await showTab(page, 'compare');
+    await waitForData(page, 'compare-drift', 'task', '3');
+    assert.equal((await page.locator('#compare-drift-title').textContent())!.trim(), 'Compare: drift ρ · task 3 (permuted-3)');
+  });
+
+  it('shows the Score picker only on the tabs it changes', async () => {
+    const score = page.locator('#score-picker');
+    assert.equal(await score.isVisible(), false, 'not on the Loss tab');
+    await showTab(page, 'forgetting');
+    assert.equal(await score.isVisible(), true);
+    await showTab(page, 'drift');
+    assert.equal(await score.isVisible(), false);
+    await showTab(page, 'compare');
+    assert.equal(await score.isVisible(), true);
+  });
+
+  it('labels the loss chart’s markers in words', async () => {
+    const labels = (await chartData(page, 'loss')).markerLabels;
+    assert.ok(labels, 'the labels are published');
+    assert.doesNotMatch(labels, /\[/, `no JSON-like lists: ${labels}`);
+    assert.match(labels, /expansion: \+\d+ new units/);
+  });
+
+  it('shows an invalid experiment file’s errors by their fields and refuses to train until it is fixed', async () => {
+    host.experimentText = host.experimentText.replace(/"k": \d+/, '"k": -3');
+    await page.reload();
+    await host.waitFor('ready', 2);
+    await page.locator('#threshold-k[invalid]').waitFor();
+    assert.equal(await page.locator('#threshold-k input').inputValue(), '-3', 'the value as written, not a blank');
+    assert.match((await page.locator('#threshold-k-help').textContent())!, /den\.k .*must be ≥ 0 and ≤ 4096, got -3/);
+    assert.equal(await page.locator('#threshold-sigma input').inputValue(), '0.02', 'the other fields keep their values');
+    assert.match((await page.locator('.thresholds .problems').textContent())!, /has errors; fix them in the file to train/);
+    const train = page.locator('vscode-button[data-action="train-next"]');
+    const retrain = page.locator('vscode-button[data-action="retrain"]');
+    assert.equal(await train.getAttribute('disabled'), '');
+    assert.equal(await retrain.getAttribute('disabled'), '');
+    assert.equal((await retrain.textContent())!.trim(), 'Retrain task 3 with these values', 'a real task number, never “task t”');
+    // fixed in the file: training is offered again
+    host.experimentText = host.experimentText.replace('"k": -3', '"k": 6');
+    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values: host.thresholds(), problems: [], valid: true });
+    await settled(page);
+    assert.equal(await train.getAttribute('disabled'), null);
+    assert.equal(await page.locator('#threshold-k').getAttribute('invalid'), null);
+  });
+
   it('moves the σ line when σ changes and counts the units that would split', async () => {
     await showTab(page, 'drift');
     await pick(page, 'task-picker', 'task 2');
@@ -138,7 +224,7 @@ describe('dashboard webview in Chromium', function () {
     const px02 = Number(drift.sigmaPx);
 
     // the experiment file changes (typed in the editor): the line follows
-    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values: { ...host.thresholds()!, sigma: 0.025 }, problems: [] });
+    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values: { ...host.thresholds()!, sigma: 0.025 }, problems: [], valid: true });
     await waitForData(page, 'drift', 'sigma', '0.025');
     drift = await chartData(page, 'drift');
     const px025 = Number(drift.sigmaPx);
@@ -215,8 +301,8 @@ describe('dashboard webview in Chromium', function () {
     await sigma.press('Enter');
     const rejected = await host.waitFor('setThreshold');
     assert.deepEqual(rejected, { type: 'setThreshold', field: 'sigma', value: -1 });
-    await help.filter({ hasText: 'must be >= 0' }).waitFor();
-    assert.equal((await help.textContent())!.trim(), 'den.sigma [σ (split threshold)]: must be >= 0, got -1 (allowed: ≥ 0)');
+    await help.filter({ hasText: 'must be ≥ 0' }).waitFor();
+    assert.equal((await help.textContent())!.trim(), 'den.sigma [σ (split threshold)]: must be ≥ 0, got -1');
     assert.equal(await page.locator('#threshold-sigma').getAttribute('invalid'), '');
     assert.equal(await sigma.inputValue(), '-1', 'the rejected text stays for correction');
     assert.match(host.experimentText, /"sigma": 0\.02/, 'the file is untouched');
@@ -239,7 +325,7 @@ describe('dashboard webview in Chromium', function () {
 
     // the file edited elsewhere: the panel follows
     const values = { tau: 0.5, sigma: 0.03, k: 12, mu: 1e-5, gamma: [0.001, 0.02], lambda: 0.5, epochs: 3, learningRate: 0.002 };
-    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values, problems: [] });
+    await host.send({ type: 'thresholds', experimentFile: host.experimentFile, values, problems: [], valid: true });
     await settled(page);
     assert.equal(await page.locator('#threshold-tau input').inputValue(), '0.5');
     assert.equal(await page.locator('#threshold-k input').inputValue(), '12');
@@ -359,9 +445,10 @@ describe('dashboard webview in Chromium', function () {
 
   it('comes back after a reload with its view and the same data', async () => {
     await pick(page, 'task-picker', 'task 2');
+    await showTab(page, 'forgetting');
+    await pick(page, 'score-picker', 'AUROC');
     await showTab(page, 'growth');
     await page.locator('#growth-section vscode-checkbox[data-action="table"]').click();
-    await pick(page, 'score-picker', 'AUROC');
     const before = { loss: await chartData(page, 'loss'), growth: await chartData(page, 'growth'), forgetting: await chartData(page, 'forgetting') };
     const stored = JSON.parse((await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('den-state')))!);
     assert.equal(stored.runId, run02.id, 'the serializer gets the run');
@@ -375,6 +462,7 @@ describe('dashboard webview in Chromium', function () {
     const strip = (d: Record<string, string>) => ({ ...d, renders: '', tauPx: '', tauPreviewPx: '', sigmaPx: '' });
     assert.deepEqual(strip(await chartData(page, 'loss')), strip(before.loss));
     assert.equal((await chartData(page, 'loss')).task, '2');
+    assert.equal(await pickerText(page, 'task-picker'), 'task 2 · permuted-2', 'the Task picker names the task shown after a reload');
     assert.deepEqual(strip(await chartData(page, 'growth')), strip(before.growth));
     assert.deepEqual(strip(await chartData(page, 'forgetting')), strip(before.forgetting));
     assert.equal((await chartData(page, 'forgetting')).score, 'auroc');

@@ -29,7 +29,7 @@ function runOf(runs: WorkspaceRuns, arg: unknown): RunEntry | undefined {
   return undefined;
 }
 
-export async function requireTrust(): Promise<boolean> {
+export function requireTrust(): boolean {
   if (vscode.workspace.isTrusted) return true;
   void vscode.window.showWarningMessage('DEN Lab: training starts a Node process and needs a trusted workspace. Runs can still be viewed.');
   return false;
@@ -46,7 +46,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
 
   /** Train Next / Remaining: continue the run given (tree), else the experiment's run with tasks left, else a new run. */
   const trainFrom = async (arg: unknown, all: boolean): Promise<TrainOutcome | undefined> => {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     await runs.ready();
     let run = runOf(runs, arg);
     let file = run?.summary?.experimentFile;
@@ -80,7 +80,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
   register('denLab.stop', () => training.stop());
 
   register('denLab.retrainTask', async (arg?: unknown): Promise<TrainOutcome | undefined> => {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     await runs.ready();
     let run = runOf(runs, arg);
     if (!run) {

@@ -107,7 +107,7 @@ export class SweepService implements vscode.Disposable {
 
   /** The command: asks, then runs. Resolves with the sweep's outcome (undefined when the user stopped asking). */
   async sweepCommand(arg?: unknown): Promise<SweepOutcome | undefined> {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     if (this.process) {
       void vscode.window.showWarningMessage('DEN: a sweep is running already; cancel it from its notification first.');
       return undefined;

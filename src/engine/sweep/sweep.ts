@@ -21,7 +21,7 @@ import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
-import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
+import type { SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
 import { checkSweepFile } from '../../protocolGuards';
 import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
@@ -159,7 +159,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
 
   const loaded = loadExperiment(req.experimentFile);
   const { $schema: _schema, ...rest } = withAbsolutePaths(loaded.experiment, loaded.dir) as Experiment & { $schema?: string };
-  const exp = rest as Experiment;
+  const exp = rest;
   checkAxes(exp, axes);
   const grid = gridPoints(axes);
   const experiments = grid.map((point) => validateExperiment(withValues(exp, point), `--grid point ${Object.entries(point).map(([f, v]) => `${f}=${formatValue(v)}`).join(' ')}`));

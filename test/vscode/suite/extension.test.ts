@@ -280,7 +280,7 @@ suite('DEN Lab in a real VS Code', () => {
     assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
     const sweep = lenses.find((l) => l.command?.command === 'denLab.sweepThresholds');
     assert.strictEqual(sweep?.command!.title, '$(graph-scatter) Sweep task 2');
-    assert.deepStrictEqual(sweep.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
+    assert.deepStrictEqual(sweep.command.arguments, [{ runDir: tinyRun, task: 2 }]);
   });
 
   let stoppedBeforeTask1: string;
@@ -461,7 +461,8 @@ suite('DEN Lab in a real VS Code', () => {
     w.showInputBox = async (options: vscode.InputBoxOptions) => {
       asked.push(options.title ?? '');
       assert.strictEqual(options.value, '2, 4, 8', 'half, the file’s k and double');
-      assert.match(String(await options.validateInput!('2, -1')), /den\.k.*must be >= 0/);
+      const problem = await options.validateInput!('2, -1');
+      assert.match(typeof problem === 'string' ? problem : (problem?.message ?? 'no problem'), /den\.k.*must be >= 0/);
       assert.strictEqual(await options.validateInput!('2, 6'), null);
       return '2, 6';
     };

@@ -150,7 +150,7 @@ export class SweepService implements vscode.Disposable {
   async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
     const config = vscode.workspace.getConfiguration('denLab');
     const proc = new SweepProcess({
-      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath,
+      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainer.js').fsPath, // the CLI when given arguments (src/trainer/entry.ts)
       nodePath: config.get<string>('nodePath') || undefined,
       nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
       cwd: path.dirname(launch.experimentFile),

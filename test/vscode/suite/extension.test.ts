@@ -211,6 +211,9 @@ suite('DEN Lab in a real VS Code', () => {
       return found.length ? found : undefined;
     });
     assert.ok(schemaErrors.length >= 1);
+    // its trailing comma is not a problem (the schema's allowTrailingCommas: the engine accepts them)
+    const trailing = vscode.languages.getDiagnostics(brokenDoc.uri).filter((d) => /trailing comma/i.test(d.message));
+    assert.deepStrictEqual(trailing.map((d) => d.message), []);
   });
 
   test('CodeLens on a new experiment file offers to train task 1 of a new run', async () => {

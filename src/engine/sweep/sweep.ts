@@ -22,7 +22,6 @@ import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
 import type { SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
-import { checkSweepFile } from '../../protocolGuards';
 import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';

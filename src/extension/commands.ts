@@ -22,9 +22,9 @@ export interface DashboardOpener {
 /** A run argument: a tree node, `{ runDir }`, or a path. */
 function runOf(runs: WorkspaceRuns, arg: unknown): RunEntry | undefined {
   if (!arg) return undefined;
-  if (typeof arg === 'string') return findRun(runs.all, arg);
+  if (typeof arg === 'string') return findRun(runs.topLevel, arg);
   const a = arg as Partial<RunsNode> & { runDir?: string };
-  if (a.runDir) return findRun(runs.all, a.runDir);
+  if (a.runDir) return findRun(runs.topLevel, a.runDir);
   if ('run' in a && a.run) return a.run;
   return undefined;
 }
@@ -63,7 +63,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
         void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
         return undefined;
       }
-      run = runToContinue(runs.all, file, current);
+      run = runToContinue(runs.topLevel, file, current);
     }
     await saveIfDirty(file);
     if (run && completedTasks(run) >= totalTasks(run)) {
@@ -85,7 +85,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
     let run = runOf(runs, arg);
     if (!run) {
       const uri = await chooseExperimentFile(runs);
-      run = uri && runsOfExperiment(runs.all, uri.fsPath)[0];
+      run = uri && runsOfExperiment(runs.topLevel, uri.fsPath)[0];
       if (!run) {
         if (uri) void vscode.window.showInformationMessage('DEN: this experiment has no run yet; train a task first.');
         return undefined;
@@ -178,7 +178,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
 async function pickRun(runs: WorkspaceRuns, title: string): Promise<RunEntry | undefined> {
   await runs.ready();
   const pick = await vscode.window.showQuickPick(
-    runs.flat.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
+    runs.everyRun.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
     { title: `DEN: ${title}` },
   );
   return pick?.run;

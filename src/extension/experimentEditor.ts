@@ -51,7 +51,7 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
 
   /** Publishes the diagnostics of one document now (also used by tests through the command). */
   validate(doc: vscode.TextDocument): vscode.Diagnostic[] {
-    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const { problems } = checkExperimentText(doc.getText(), doc.fileName, latest);
     const diagnostics = problems.map((p) => {
       const range = new vscode.Range(doc.positionAt(p.offset), doc.positionAt(p.offset + p.length));
@@ -72,8 +72,8 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
     }
     const check = checkExperimentText(doc.getText(), doc.fileName);
     if (!check.experiment) return [lens('$(warning) Fix the errors in this file to train', 'workbench.actions.view.problems')];
-    const next = runToContinue(this.runs.all, doc.fileName, check.experiment);
-    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const next = runToContinue(this.runs.topLevel, doc.fileName, check.experiment);
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const lenses: vscode.CodeLens[] = [];
     if (next) {
       lenses.push(lens(`$(play) Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, 'denLab.trainNext', [doc.uri], `Continues ${runLabel(next)} with this file's values`));
@@ -98,7 +98,7 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
 
   provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
     if (!vscode.workspace.getConfiguration('denLab').get<boolean>('showThresholdHints', true)) return [];
-    const latest = runsOfExperiment(this.runs.all, doc.fileName).find((r) => r.summary && r.summary.tasks.length > 1);
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName).find((r) => r.summary && r.summary.tasks.length > 1);
     if (!latest?.summary) return [];
     const root = parseTree(doc.getText(), [], { allowTrailingComma: true });
     if (!root) return [];

@@ -26,7 +26,7 @@ function onPath(program: string): boolean {
 async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, given: { run?: RunEntry; task?: number }): Promise<Pick<SweepLaunch, 'from' | 'tasks'> | undefined> {
   // task 1 has no checkpoint before it: its points train it from scratch
   if (given.run && given.task !== undefined) return given.task >= 2 ? { from: { runDir: given.run.dir, task: given.task } } : { tasks: 1 };
-  const run = given.run ?? runsOfExperiment(runs.all, file)[0];
+  const run = given.run ?? runsOfExperiment(runs.topLevel, file)[0];
   const items: (vscode.QuickPickItem & { start: Pick<SweepLaunch, 'from' | 'tasks'> })[] = [];
   if (run) {
     const last = Math.min(completedTasks(run) + 1, totalTasks(run));
@@ -114,7 +114,7 @@ export class SweepService implements vscode.Disposable {
     }
     await this.runs.ready();
     const a = (arg ?? {}) as { runDir?: string; run?: RunEntry; task?: number | { index: number } };
-    const run = a.run ?? (a.runDir ? findRun(this.runs.all, a.runDir) : undefined);
+    const run = a.run ?? (a.runDir ? findRun(this.runs.topLevel, a.runDir) : undefined);
     const task = typeof a.task === 'number' ? a.task : a.task?.index;
     let file = run?.summary?.experimentFile;
     if (!file) file = (await chooseExperimentFile(this.runs, arg instanceof vscode.Uri ? arg : undefined))?.fsPath;

@@ -63,15 +63,17 @@ export class WorkspaceRuns implements vscode.Disposable {
     await this.loading;
   }
 
-  get all(): RunEntry[] {
+  /** The runs at the top of the tree, each with its branches (retrained tasks) inside. */
+  get topLevel(): RunEntry[] {
     return this.runs;
   }
 
-  get flat(): RunEntry[] {
+  /** Every run: the top-level ones and all their branches, in one list. */
+  get everyRun(): RunEntry[] {
     return allRuns(this.runs);
   }
 
-  /** Sweep folders, newest first (their points' runs are in `all` too). */
+  /** Sweep folders, newest first (their points' runs are in `topLevel` too). */
   get sweeps(): SweepEntry[] {
     return this.sweepEntries;
   }

@@ -22,6 +22,7 @@ export const VSCODE_FREE_EXTENSION_MODULES = [
   'src/extension/dashboard/eventCache.ts',
   'src/extension/dashboard/metricsExport.ts',
   'src/extension/dashboard/thresholdEdits.ts',
+  'src/extension/dashboard/unitsMessage.ts',
 ];
 
 /** The modules of src/extension that use the `vscode` API: a vscode-free module imports none of them. */

@@ -14,7 +14,7 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli' }, // its #! line is kept by esbuild
   { in: 'src/bench/main.ts', out: 'bench' },
-  { in: 'src/trainer/main.ts', out: 'trainer' },
+  { in: 'src/trainer/entry.ts', out: 'trainer' }, // the trainer, and the CLI when given arguments
   { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 

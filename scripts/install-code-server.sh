@@ -4,15 +4,24 @@
 # so that `npm ci` stays fast. Does nothing when it is installed already.
 #
 #   scripts/install-code-server.sh [dest]     (default: .vscode-test/code-server, git-ignored)
+#   CODE_SERVER_VERSION=4.90.3 scripts/install-code-server.sh
+#                                             the oldest VS Code that engines.vscode allows (1.90.2),
+#                                             into .vscode-test/code-server-4.90.3
 #
-# 4.100.3 is the last code-server for Node 20 (4.103+ need Node 22). The install runs native
-# builds and three postinstall steps that fail offline or as root; each has its fix below.
+# 4.100.3 (VS Code 1.100.3) is the last code-server for Node 20 (4.103+ need Node 22). The install
+# runs native builds and three postinstall steps that fail offline or as root; each has its fix below.
 set -euo pipefail
-VERSION=4.100.3
-RG_PKG=1.15.11          # @vscode/ripgrep in code-server 4.100.3's lib/vscode
-RG_VERSION=v13.0.0-10   # the rg release that package downloads
+VERSION=${CODE_SERVER_VERSION:-4.100.3}
+case "$VERSION" in      # @vscode/ripgrep in that code-server's lib/vscode (its npm-shrinkwrap.json)
+  4.100.3) RG_PKG=1.15.11 ;;
+  # its kerberos module's node-addon-api predates Node 20.19's const napi_env finalizers: g++ then
+  # rejects a pointer conversion that -fpermissive accepts (kerberos is not used by the tests)
+  4.90.3) RG_PKG=1.15.9; export CXXFLAGS="${CXXFLAGS:-} -fpermissive" ;;
+  *) echo "code-server $VERSION: not known to install offline (known: 4.100.3, 4.90.3)" >&2; exit 2 ;;
+esac
+RG_VERSION=v13.0.0-10   # the rg release that both ripgrep packages download
 cd "$(dirname "$0")/.."
-DEST=${1:-.vscode-test/code-server}
+if [ "$VERSION" = 4.100.3 ]; then DEST=${1:-.vscode-test/code-server}; else DEST=${1:-.vscode-test/code-server-$VERSION}; fi
 BIN="$DEST/node_modules/.bin/code-server"
 RG="$DEST/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"
 

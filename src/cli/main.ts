@@ -7,6 +7,7 @@
 //   den-lab sweep --status <sweep folder> [--wait] [--json] | --cancel <sweep folder> [--json]
 import * as os from 'os';
 import { parseArgs } from 'util';
+import { version } from '../../package.json'; // esbuild bundles only this field
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
 import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
@@ -144,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.version) {
-    console.log(require('../../package.json').version);
+    console.log(version);
     return 0;
   }
   const [command, target, ...rest] = positionals;

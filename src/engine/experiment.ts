@@ -183,6 +183,7 @@ function valueAt(pointer: string, data: unknown): unknown {
 export function showValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `a ${v < 0 ? 'negative ' : ''}number too large to represent (${v})`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- String() only for what JSON cannot show (a function, a symbol)
   const text = JSON.stringify(v) ?? String(v);
   return text.length > EXPERIMENT_LIMITS.valueChars ? `${text.slice(0, EXPERIMENT_LIMITS.valueChars)}… (${text.length} characters)` : text;
 }
@@ -453,7 +454,7 @@ export function mapDataPaths<T>(experiment: T, fn: (p: string) => string): T {
   const data = (experiment as { data?: Record<string, unknown> } | null)?.data;
   if (!data || typeof data !== 'object') return experiment;
   const mapped = { ...data };
-  for (const key of DATA_PATH_FIELDS) if (typeof mapped[key] === 'string') mapped[key] = fn(mapped[key] as string);
+  for (const key of DATA_PATH_FIELDS) if (typeof mapped[key] === 'string') mapped[key] = fn(mapped[key]);
   return { ...experiment, data: mapped };
 }
 

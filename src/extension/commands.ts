@@ -22,14 +22,14 @@ export interface DashboardOpener {
 /** A run argument: a tree node, `{ runDir }`, or a path. */
 function runOf(runs: WorkspaceRuns, arg: unknown): RunEntry | undefined {
   if (!arg) return undefined;
-  if (typeof arg === 'string') return findRun(runs.all, arg);
+  if (typeof arg === 'string') return findRun(runs.topLevel, arg);
   const a = arg as Partial<RunsNode> & { runDir?: string };
-  if (a.runDir) return findRun(runs.all, a.runDir);
+  if (a.runDir) return findRun(runs.topLevel, a.runDir);
   if ('run' in a && a.run) return a.run;
   return undefined;
 }
 
-export async function requireTrust(): Promise<boolean> {
+export function requireTrust(): boolean {
   if (vscode.workspace.isTrusted) return true;
   void vscode.window.showWarningMessage('DEN Lab: training starts a Node process and needs a trusted workspace. Runs can still be viewed.');
   return false;
@@ -58,7 +58,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
 
   /** Train Next / Remaining: continue the run given (tree), else the experiment's run with tasks left, else a new run. */
   const trainFrom = async (arg: unknown, all: boolean): Promise<TrainOutcome | undefined> => {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     await runs.ready();
     let run = runOf(runs, arg);
     let file = run?.summary?.experimentFile;
@@ -75,7 +75,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
         void showExperimentError(file, err as Error);
         return undefined;
       }
-      run = runToContinue(runs.all, file, current);
+      run = runToContinue(runs.topLevel, file, current);
     }
     await saveIfDirty(file);
     if (run && completedTasks(run) >= totalTasks(run)) {
@@ -92,12 +92,12 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
   register('denLab.stop', () => training.stop());
 
   register('denLab.retrainTask', async (arg?: unknown): Promise<TrainOutcome | undefined> => {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     await runs.ready();
     let run = runOf(runs, arg);
     if (!run) {
       const uri = await chooseExperimentFile(runs);
-      run = uri && runsOfExperiment(runs.all, uri.fsPath)[0];
+      run = uri && runsOfExperiment(runs.topLevel, uri.fsPath)[0];
       if (!run) {
         if (uri) void vscode.window.showInformationMessage('DEN Lab: this experiment has no run yet; train a task first.');
         return undefined;
@@ -190,7 +190,7 @@ export function registerCommands(ctx: vscode.ExtensionContext, runs: WorkspaceRu
 async function pickRun(runs: WorkspaceRuns, title: string): Promise<RunEntry | undefined> {
   await runs.ready();
   const pick = await vscode.window.showQuickPick(
-    runs.flat.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
+    runs.everyRun.map((r) => ({ label: runLabel(r), description: `${completedTasks(r)}/${totalTasks(r)} tasks`, run: r })),
     { title: `DEN Lab: ${title}` },
   );
   return pick?.run;

@@ -56,7 +56,7 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
 
   /** Publishes the diagnostics of one document now (also used by tests through the command). */
   validate(doc: vscode.TextDocument): vscode.Diagnostic[] {
-    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const { problems } = checkExperimentText(doc.getText(), doc.fileName, latest);
     // syntax and schema errors are the JSON language service's (it checks the schema this extension contributes)
     const diagnostics = problems.filter((p) => !p.inSchema).map((p) => {
@@ -78,8 +78,8 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
     }
     const check = checkExperimentText(doc.getText(), doc.fileName);
     if (!check.experiment) return [lens('$(warning) Fix the errors in this file to train', 'workbench.actions.view.problems')];
-    const next = runToContinue(this.runs.all, doc.fileName, check.experiment);
-    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const next = runToContinue(this.runs.topLevel, doc.fileName, check.experiment);
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const lenses: vscode.CodeLens[] = [];
     if (next) {
       lenses.push(lens(`$(play) Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, 'denLab.trainNext', [doc.uri], `Continues ${runLabel(next)} with this file's values`));
@@ -104,7 +104,7 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
 
   provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
     if (!vscode.workspace.getConfiguration('denLab').get<boolean>('showThresholdHints', true)) return [];
-    const latest = runsOfExperiment(this.runs.all, doc.fileName).find((r) => r.summary && r.summary.tasks.length > 1);
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName).find((r) => r.summary && r.summary.tasks.length > 1);
     if (!latest?.summary) return [];
     const root = parseTree(doc.getText(), [], { allowTrailingComma: true });
     if (!root) return [];
@@ -126,7 +126,7 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const location = getLocation(doc.getText(), doc.offsetAt(position));
     if (!location.path.length || location.path.some((p) => typeof p !== 'string')) return undefined;
-    const latest = runsOfExperiment(this.runs.all, doc.fileName)[0];
+    const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const text = fieldHover(location.path.join('.'), latest);
     return text ? new vscode.Hover(new vscode.MarkdownString(text)) : undefined;
   }

@@ -34,7 +34,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<DenLabApi>
   sweeps.register(ctx);
   await vscode.commands.executeCommand('setContext', 'denLab.training', false);
   await runs.refresh();
-  log.info(`DEN Lab ${ctx.extension.packageJSON.version} active; ${runs.flat.length} run(s), ${runs.experimentFiles.length} experiment file(s)`);
+  log.info(`DEN Lab ${ctx.extension.packageJSON.version} active; ${runs.everyRun.length} run(s), ${runs.experimentFiles.length} experiment file(s)`);
   return { runs, training, tree, editor, dashboard, sweeps, log };
 }
 

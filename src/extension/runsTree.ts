@@ -52,7 +52,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
       const sweeps = this.runs.sweeps;
-      const roots: RunsNode[] = this.runs.all.filter((run) => !sweepOf(sweeps, run.dir)).map((run) => ({ kind: 'run', run }));
+      const roots: RunsNode[] = this.runs.topLevel.filter((run) => !sweepOf(sweeps, run.dir)).map((run) => ({ kind: 'run', run }));
       if (sweeps.length) roots.push({ kind: 'sweeps' });
       return roots;
     }
@@ -61,7 +61,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return this.runs.sweeps.map((sweep) => ({ kind: 'sweep', sweep }));
       case 'sweep':
         if (!node.sweep.sweep) return [{ kind: 'detail', label: 'problem', description: node.sweep.problem ?? 'no sweep.json', icon: 'warning' }];
-        return node.sweep.sweep.points.map((point) => ({ kind: 'point', sweep: node.sweep, point, run: findRun(this.runs.all, pointRunDir(node.sweep, point.run)) }));
+        return node.sweep.sweep.points.map((point) => ({ kind: 'point', sweep: node.sweep, point, run: findRun(this.runs.topLevel, pointRunDir(node.sweep, point.run)) }));
       case 'run': {
         const children: RunsNode[] = (node.run.summary?.tasks ?? []).map((task) => ({ kind: 'task', run: node.run, task }));
         if (this.liveRunDir() === node.run.dir) children.push({ kind: 'live', run: node.run, status: this.training.status });

@@ -26,7 +26,7 @@ function onPath(program: string): boolean {
 async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, given: { run?: RunEntry; task?: number }): Promise<Pick<SweepLaunch, 'from' | 'tasks'> | undefined> {
   // task 1 has no checkpoint before it: its points train it from scratch
   if (given.run && given.task !== undefined) return given.task >= 2 ? { from: { runDir: given.run.dir, task: given.task } } : { tasks: 1 };
-  const run = given.run ?? runsOfExperiment(runs.all, file)[0];
+  const run = given.run ?? runsOfExperiment(runs.topLevel, file)[0];
   const items: (vscode.QuickPickItem & { start: Pick<SweepLaunch, 'from' | 'tasks'> })[] = [];
   if (run) {
     const last = Math.min(completedTasks(run) + 1, totalTasks(run));
@@ -107,14 +107,14 @@ export class SweepService implements vscode.Disposable {
 
   /** The command: asks, then runs. Resolves with the sweep's outcome (undefined when the user stopped asking). */
   async sweepCommand(arg?: unknown): Promise<SweepOutcome | undefined> {
-    if (!(await requireTrust())) return undefined;
+    if (!requireTrust()) return undefined;
     if (this.process) {
       void vscode.window.showWarningMessage('DEN Lab: a sweep is running already; cancel it from its notification first.');
       return undefined;
     }
     await this.runs.ready();
     const a = (arg ?? {}) as { runDir?: string; run?: RunEntry; task?: number | { index: number } };
-    const run = a.run ?? (a.runDir ? findRun(this.runs.all, a.runDir) : undefined);
+    const run = a.run ?? (a.runDir ? findRun(this.runs.topLevel, a.runDir) : undefined);
     const task = typeof a.task === 'number' ? a.task : a.task?.index;
     let file = run?.summary?.experimentFile;
     if (!file) file = (await chooseExperimentFile(this.runs, arg instanceof vscode.Uri ? arg : undefined))?.fsPath;
@@ -150,7 +150,7 @@ export class SweepService implements vscode.Disposable {
   async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
     const config = vscode.workspace.getConfiguration('denLab');
     const proc = new SweepProcess({
-      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath,
+      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainer.js').fsPath, // the CLI when given arguments (src/trainer/entry.ts)
       nodePath: config.get<string>('nodePath') || undefined,
       nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
       cwd: path.dirname(launch.experimentFile),

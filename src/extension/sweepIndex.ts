@@ -2,7 +2,7 @@
 // commands and the dashboard's Sweep tab. No vscode import.
 import * as path from 'path';
 import { isInside } from '../engine/run/runPaths';
-import { liveFollower, readSweep } from '../engine/sweep/sweep';
+import { liveFollower, readSweep } from '../engine/sweep/sweepFile';
 import type { SweepFile } from '../protocol';
 import { runIdOf } from './runIndex';
 

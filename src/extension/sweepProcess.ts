@@ -9,7 +9,7 @@ import { checkSweepEvent } from '../protocolGuards';
 import type { SweepEvent, SweepFile } from '../protocol';
 
 export interface SweepProcessOptions {
-  /** The bundled CLI (dist/cli.js). */
+  /** The den-lab CLI: dist/trainer.js, which is the CLI when given arguments (dist/cli.js in the tests works too). */
   cli: string;
   /** Node executable (the `denLab.nodePath` setting); default: the editor's own. */
   nodePath?: string;

@@ -7,6 +7,7 @@ import { allRuns, readRuns, RunEntry } from './runIndex';
 import { readSweeps, SweepEntry, sweepOf } from './sweepIndex';
 
 const EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
+const SWEEP_POLL_MS = 15_000;
 
 export class WorkspaceRuns implements vscode.Disposable {
   private runs: RunEntry[] = [];
@@ -31,6 +32,19 @@ export class WorkspaceRuns implements vscode.Disposable {
     watch('**/run.json');
     watch('**/*.den.json');
     watch('**/sweep.json');
+    // File events can be missed (a busy machine, a remote file system): a sweep started in a
+    // terminal must still show up, so the sweep folders are also looked for now and then.
+    const poll = setInterval(() => void this.pollSweeps(), SWEEP_POLL_MS);
+    this.disposables.push({ dispose: () => clearInterval(poll) });
+  }
+
+  /** Re-reads everything when the sweep folders on disk are not the ones indexed, or one of them runs. */
+  private async pollSweeps(): Promise<void> {
+    const found = await vscode.workspace.findFiles('**/sweep.json', EXCLUDE);
+    const onDisk = found.map((u) => path.dirname(u.fsPath)).sort();
+    const known = this.sweepEntries.map((e) => e.dir).sort();
+    const running = this.sweepEntries.some((e) => e.sweep?.state === 'running');
+    if (running || onDisk.length !== known.length || onDisk.some((d, i) => d !== known[i])) this.refreshSoon();
   }
 
   /** Re-reads everything now. */
@@ -68,15 +82,17 @@ export class WorkspaceRuns implements vscode.Disposable {
     await this.loading;
   }
 
-  get all(): RunEntry[] {
+  /** The runs at the top of the tree, each with its branches (retrained tasks) inside. */
+  get topLevel(): RunEntry[] {
     return this.runs;
   }
 
-  get flat(): RunEntry[] {
+  /** Every run: the top-level ones and all their branches, in one list. */
+  get everyRun(): RunEntry[] {
     return allRuns(this.runs);
   }
 
-  /** Sweep folders, newest first (their points' runs are in `all` too). */
+  /** Sweep folders, newest first (their points' runs are in `topLevel` too). */
   get sweeps(): SweepEntry[] {
     return this.sweepEntries;
   }

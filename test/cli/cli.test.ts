@@ -58,7 +58,7 @@ describe('den-lab CLI', function () {
 
     const ev = run(['eval', path.join(out, runs[0])]);
     assert.equal(ev.code, 0, ev.stderr);
-    assert.match(ev.stdout, /after  3: 0\.\d{4} 0\.\d{4} 0\.\d{4}/);
+    assert.match(ev.stdout, /after {2}3: 0\.\d{4} 0\.\d{4} 0\.\d{4}/);
     assert.match(ev.stdout, /largest difference from summary\.json: .* \(matches\)/);
   });
 

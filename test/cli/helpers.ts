@@ -28,10 +28,10 @@ export function startJson<E>(args: string[]): JsonProcess<E> {
   const events: E[] = [];
   const waiters: { match: (e: E) => boolean; resolve: (e: E) => void }[] = [];
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
   let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
@@ -49,7 +49,8 @@ export function startJson<E>(args: string[]): JsonProcess<E> {
       const seen = events.find(match);
       if (seen) return resolve(seen);
       waiters.push({ match, resolve });
-      exited.then((code) => reject(new Error(`den-lab exited (${code}) before the awaited event; stderr: ${stderr}`)));
+      // `exited` never rejects
+      void exited.then((code) => reject(new Error(`den-lab exited (${code}) before the awaited event; stderr: ${stderr}`)));
     });
   return { child, events, exited, waitFor };
 }

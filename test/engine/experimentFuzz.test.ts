@@ -35,7 +35,7 @@ describe('experiment validation under fuzzing (fast-check)', function () {
         } catch (err) {
           error = err;
         }
-        assert.ok(error instanceof ExperimentError, `${c.what}: ${error === undefined ? 'accepted' : `threw ${String(error)}`}`);
+        assert.ok(error instanceof ExperimentError, `${c.what}: ${error === undefined ? 'accepted' : `threw ${error instanceof Error ? error.message : JSON.stringify(error)}`}`);
         const problem = messageProblem(error.message, file, c);
         assert.equal(problem, null, `${c.what}: ${problem}`);
         rejected++;

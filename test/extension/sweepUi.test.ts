@@ -1,7 +1,7 @@
 // "DEN Lab: Sweep Thresholds…" and the Sweep tab's host side without VS Code: the fields and values the
 // quick pick offers and checks, the command line it runs, its progress line, the adopt edit of the
-// experiment file, the sweep index, and the sweep process itself (the built CLI, real child
-// processes: run, resume, cancel with no point left, bad input).
+// experiment file, the sweep index, and the sweep process itself (the CLI as the extension runs it:
+// dist/trainer.js given arguments; real child processes: run, resume, cancel with no point left, bad input).
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +13,10 @@ import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/exte
 import { SweepProcess } from '../../src/extension/sweepProcess';
 import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices } from '../../src/extension/sweepSetup';
 import type { SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
-import { cli, gone, writeSweepExperiment } from '../cli/helpers';
+import { gone, writeSweepExperiment } from '../cli/helpers';
+
+/** What the extension runs for a sweep (src/extension/sweepCommands.ts): the trainer bundle is the CLI when given arguments. */
+const cli = path.resolve(__dirname, '../../dist/trainer.js');
 
 const EXPERIMENT = `// thresholds under test
 {

@@ -18,7 +18,12 @@
 //   node test/vscode/run.mjs --vsix     also: `npm run package`, install den-lab.vsix into code-server,
 //                                       check what it holds (no node_modules) and run the UI flow
 //                                       again against the installed copy.
+//   --in-host-only                      only 1 and 5 (the in-host suites), e.g. on an older VS Code
 //   --keep                              keep the temporary folder (profile, workspaces, server log)
+//   CODE_SERVER_VERSION=4.90.3 node test/vscode/run.mjs --in-host-only
+//                                       the same on code-server 4.90.3 (VS Code 1.90.2, the oldest that
+//                                       engines.vscode allows), installed into
+//                                       .vscode-test/code-server-4.90.3 by scripts/install-code-server.sh
 //
 // Screenshots and the server log go to test-artifacts/ (git-ignored). Exits non-zero on any
 // failure; the last line is "N passed, N failed".
@@ -35,7 +40,11 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const flags = new Set(process.argv.slice(2));
 const VSIX = flags.has('--vsix');
 const KEEP = flags.has('--keep');
-const CODE_SERVER = path.join(process.env.CODE_SERVER_DIR ?? path.join(root, '.vscode-test/code-server'), 'node_modules/.bin/code-server');
+const IN_HOST_ONLY = flags.has('--in-host-only');
+// the folder scripts/install-code-server.sh installs CODE_SERVER_VERSION into (default 4.100.3)
+const CS_VERSION = process.env.CODE_SERVER_VERSION ?? '4.100.3';
+const CS_DIR = process.env.CODE_SERVER_DIR ?? path.join(root, CS_VERSION === '4.100.3' ? '.vscode-test/code-server' : `.vscode-test/code-server-${CS_VERSION}`);
+const CODE_SERVER = path.join(CS_DIR, 'node_modules/.bin/code-server');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(root, 'test-artifacts');
 const IN_HOST_TIMEOUT_MS = 15 * 60_000;
@@ -121,10 +130,16 @@ function installVsix() {
   const installed = fs.readdirSync(dirs.ext).find((d) => d.startsWith('den-lab.den-lab-'));
   if (!installed) throw new Error(`the vsix did not install into ${dirs.ext}`);
   const dir = path.join(dirs.ext, installed);
-  const must = ['dist/extension.js', 'dist/trainer.js', 'dist/cli.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist-images.idx3-ubyte.gz', 'media/experiment.schema.json', 'package.json', 'readme.md', 'LICENSE.txt']; // vsce renames README.md and LICENSE
+  // vsce renames README.marketplace.md (package.json's vsce.readmePath), CHANGELOG.md and LICENSE
+  const must = ['dist/extension.js', 'dist/trainer.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist-images.idx3-ubyte.gz', 'media/experiment.schema.json', 'package.json', 'readme.md', 'changelog.md', 'LICENSE.txt'];
   const missing = must.filter((f) => !fs.existsSync(path.join(dir, f)));
-  const extra = ['node_modules', 'src', 'test', 'scripts'].filter((f) => fs.existsSync(path.join(dir, f)));
+  // dist/cli.js: the extension runs the CLI from dist/trainer.js; the screenshots are the readme's, linked on GitHub
+  const extra = ['node_modules', 'src', 'test', 'scripts', 'dist/cli.js', 'media/dashboard.png'].filter((f) => fs.existsSync(path.join(dir, f)));
   if (missing.length || extra.length) throw new Error(`installed extension ${installed}: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+  // the Marketplace shows the readme outside the repository: every link and image must be absolute
+  const links = [...fs.readFileSync(path.join(dir, 'readme.md'), 'utf8').matchAll(/\]\(([^)\s]+)/g)].map((m) => m[1]);
+  const relative = links.filter((l) => !/^https:\/\//.test(l));
+  if (!links.length || relative.length) throw new Error(`readme.md of the .vsix: links that work only inside the repository: [${relative.join(', ')}]`);
   say(`installed ${installed} (no node_modules: the trainer runs from the bundles and the packed digits)`);
 }
 
@@ -548,17 +563,20 @@ try {
   if (VSIX) installVsix(); // before the server starts; the development copy still wins in its windows
   const port = await freePort();
   server = await startServer(port);
-  say(`code-server ${server.origin} (pid ${server.child.pid}); profile in ${tmp}`);
+  const vscodeVersion = JSON.parse(fs.readFileSync(path.join(CS_DIR, 'node_modules/code-server/lib/vscode/product.json'), 'utf8')).version;
+  say(`code-server ${CS_VERSION} (VS Code ${vscodeVersion}) ${server.origin} (pid ${server.child.pid}); profile in ${tmp}`);
   // Playwright makes its own temporary browser profile
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   await inHostTests(browser, server.origin, testsPath);
-  await uiFlow(browser, server.origin, false, 'vscode-ui.png');
-  await dashboardFlow(browser, server.origin);
-  await sweepFlow(browser, server.origin);
-  await killHostFlow(browser, server.origin, testsPath);
+  if (!IN_HOST_ONLY) {
+    await uiFlow(browser, server.origin, false, 'vscode-ui.png');
+    await dashboardFlow(browser, server.origin);
+    await sweepFlow(browser, server.origin);
+    await killHostFlow(browser, server.origin, testsPath);
+  }
   if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
   await stopServer(server.child);
   // workspace trust on: this code-server opens new folders in restricted mode

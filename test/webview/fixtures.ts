@@ -112,9 +112,15 @@ export function unitsViewOf(run: RunSnapshot, task: number, units = 0): UnitWeig
   if (!units) {
     for (const t of tasks.slice(1)) {
       const kept = t.expanded ? t.added[0] - t.pruned[0] : 0;
-      for (let i = 0; i < kept; i++) born.push(t.index) && copyOf.push(-1);
+      for (let i = 0; i < kept; i++) {
+        born.push(t.index);
+        copyOf.push(-1);
+      }
       const split = run.events.find((e) => e.type === 'split' && e.task === t.index) as Extract<DenEvent, { type: 'split' }> | undefined;
-      for (const u of split?.splitUnits[0] ?? []) born.push(t.index) && copyOf.push(u);
+      for (const u of split?.splitUnits[0] ?? []) {
+        born.push(t.index);
+        copyOf.push(u);
+      }
     }
   }
   const n = born.length;

@@ -50,6 +50,7 @@ export interface MarkerOptions {
 }
 
 declare module 'chart.js' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- an augmentation repeats chart.js's type parameter
   interface PluginOptionsByType<TType extends ChartType> {
     denMarkers?: MarkerOptions;
     denBackground?: { color: string };

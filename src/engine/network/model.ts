@@ -50,7 +50,7 @@ export function checkModel(m: ModelState): void {
     try {
       checkState(n);
     } catch (err) {
-      throw new Error(`${m.networks.length > 1 ? `network ${i + 1}: ` : ''}${(err as Error).message}`);
+      throw new Error(`${m.networks.length > 1 ? `network ${i + 1}: ` : ''}${(err as Error).message}`, { cause: err });
     }
     // network j serves task j; before task 1 the only network has no head yet
     const heads = n.heads.filter(Boolean).length;

@@ -21,14 +21,15 @@ import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
-import type { RunSummary, SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
-import { checkSweepFile } from '../../protocolGuards';
+import type { SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
 import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';
+import { liveFollower, readSweep, sweepFile } from './sweepFile';
 import { SlurmExecutor } from './slurm';
 
 export const DEFAULT_MAX_POINTS = 200;
+export { liveFollower, readSweep, sweepFile };
 
 export interface SweepRequest {
   experimentFile: string;
@@ -52,8 +53,6 @@ export interface SweepPlan {
   sweep: SweepFile;
 }
 
-export const sweepFile = (dir: string) => path.join(dir, 'sweep.json');
-
 /** JSON with sorted keys, so that the sweep's hash does not depend on the order of the file's fields. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -66,16 +65,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/**
- * The live process on this machine that follows the sweep's points and keeps its sweep.json current, if any.
- * (A process on another machine cannot be checked from here; for points that outlive their process, the
- * executor's own queue says whether they still run.)
- */
-export function liveFollower(sweep: SweepFile): number | null {
-  const here = sweep.host === undefined || sweep.host === os.hostname(); // sweep.json files before `host` were local
-  return sweep.state === 'running' && sweep.pid !== null && here && isAlive(sweep.pid) ? sweep.pid : null;
-}
-
 /** The executor that picks up the points an earlier process handed over, when its kind lets them run on without that process. */
 function followerFor(sweep: SweepFile): DetachableExecutor | undefined {
   return sweep.executor.kind === 'slurm' ? SlurmExecutor.fromRecord(sweep.executor) : undefined;
@@ -84,21 +73,6 @@ function followerFor(sweep: SweepFile): DetachableExecutor | undefined {
 function detachable(executor: Executor): DetachableExecutor {
   if (!isDetachable(executor)) throw new SweepError(`the ${executor.kind} executor cannot detach: its points run only as long as this process`);
   return executor;
-}
-
-/** Reads sweep.json, or undefined if the folder has none. */
-export function readSweep(dir: string): SweepFile | undefined {
-  const file = sweepFile(dir);
-  if (!fs.existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new SweepError(`${file}: not a readable DEN Lab sweep (${(err as Error).message})`);
-  }
-  const checked = checkSweepFile(raw);
-  if (!checked.ok) throw new SweepError(`${file}: not a readable DEN Lab sweep (${checked.problem})`);
-  return checked.value;
 }
 
 const perLayerSum = (rows: number[][]): number[] => rows.reduce((sum, row) => sum.map((v, i) => v + (row[i] ?? 0)));
@@ -159,7 +133,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
 
   const loaded = loadExperiment(req.experimentFile);
   const { $schema: _schema, ...rest } = withAbsolutePaths(loaded.experiment, loaded.dir) as Experiment & { $schema?: string };
-  const exp = rest as Experiment;
+  const exp = rest;
   checkAxes(exp, axes);
   const grid = gridPoints(axes);
   const experiments = grid.map((point) => validateExperiment(withValues(exp, point), `--grid point ${Object.entries(point).map(([f, v]) => `${f}=${formatValue(v)}`).join(' ')}`));

@@ -123,7 +123,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
     await this.runs.ready();
-    const known = (id: unknown) => (typeof id === 'string' ? runById(this.runs.all, id)?.dir : undefined);
+    const known = (id: unknown) => (typeof id === 'string' ? runById(this.runs.topLevel, id)?.dir : undefined);
     this.runDir = known(state?.runId);
     this.compare = Array.isArray(state?.compare) ? state.compare.map(known).filter((d): d is string => d !== undefined) : [];
     panel.webview.options = this.webviewOptions();
@@ -177,7 +177,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   private runRefs(): RunRef[] {
-    return this.runs.flat.map((r) => ({ id: r.id, label: runLabel(r) }));
+    return this.runs.everyRun.map((r) => ({ id: r.id, label: runLabel(r) }));
   }
 
   /** Whether this window's trainer writes the run at `dir` (its events come live, not from its log). */
@@ -187,7 +187,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** The experiment file whose thresholds the panel shows: the selected run's, else the active editor's. */
   private experimentFile(): string | undefined {
-    const run = this.runDir ? findRun(this.runs.all, this.runDir) : undefined;
+    const run = this.runDir ? findRun(this.runs.topLevel, this.runDir) : undefined;
     if (run?.summary?.experimentFile) return run.summary.experimentFile;
     const active = vscode.window.activeTextEditor?.document;
     if (active && isExperimentFile(active)) return active.fileName;
@@ -236,7 +236,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   private async snapshotOf(runDir: string): Promise<RunSnapshot | null> {
-    const run = findRun(this.runs.all, runDir);
+    const run = findRun(this.runs.topLevel, runDir);
     const { events } = await this.eventLogs.read(runDir);
     if (!run && events.length === 0) return null;
     return { id: runIdOf(runDir), label: run ? runLabel(run) : path.basename(runDir), summary: run?.summary ?? null, events };
@@ -246,7 +246,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     await this.runs.ready();
     if (!this.runDir || !fs.existsSync(this.runDir)) {
       const file = this.experimentFile();
-      this.runDir = (file && runsOfExperiment(this.runs.all, file)[0]?.dir) ?? this.runs.flat[0]?.dir;
+      this.runDir = (file && runsOfExperiment(this.runs.topLevel, file)[0]?.dir) ?? this.runs.everyRun[0]?.dir;
     }
     this.queue = [];
     this.sweepKey = ''; // a page that says 'ready' has no sweep yet
@@ -317,7 +317,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** A run of the index by the id the webview sent; an unknown id is logged and ignored. */
   private knownRun(id: string): RunEntry | undefined {
-    const run = runById(this.runs.all, id);
+    const run = runById(this.runs.topLevel, id);
     if (!run) this.log.warn(`dashboard: ignored a request for run '${id}', which is not in the workspace's runs`);
     return run;
   }
@@ -353,7 +353,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'trainNext': {
         // continue the run on screen (with the experiment file's current values), else the file's
         const file = this.experimentFile();
-        const run = this.runDir ? findRun(this.runs.all, this.runDir) : undefined;
+        const run = this.runDir ? findRun(this.runs.topLevel, this.runDir) : undefined;
         await vscode.commands.executeCommand('denLab.trainNext', run ? { runDir: run.dir } : file ? vscode.Uri.file(file) : undefined);
         break;
       }
@@ -364,7 +364,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
         await this.saveFile(`${msg.chart}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64'), { 'PNG image': ['png'] });
         break;
       case 'exportMetrics': {
-        const summary = this.runDir ? findRun(this.runs.all, this.runDir)?.summary : undefined;
+        const summary = this.runDir ? findRun(this.runs.topLevel, this.runDir)?.summary : undefined;
         if (!summary) {
           void vscode.window.showWarningMessage('DEN Lab: select a run with completed tasks to export its metrics.');
           break;

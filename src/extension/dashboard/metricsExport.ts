@@ -1,7 +1,9 @@
 // A run's metrics as CSV: one row per task (after the last task), then the R matrix. No vscode import.
 import type { RunSummary } from '../../protocol';
 
-const cell = (v: unknown) => {
+type Cell = string | number | boolean | null | undefined | readonly (string | number)[];
+
+const cell = (v: Cell) => {
   const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };

@@ -6,7 +6,7 @@
 //   untrusted  untrusted.test.js   the same workspace (with its runs) in restricted mode
 //   kill-host  killHost.test.js    starts a training and waits for run.mjs to kill this host
 import * as path from 'path';
-import Mocha = require('mocha');
+import Mocha = require('mocha'); // eslint-disable-line @typescript-eslint/no-require-imports -- mocha's CommonJS export is a class: this is TypeScript's import for it
 import * as vscode from 'vscode';
 
 const SUITES: Record<string, string> = { tests: 'extension.test.js', untrusted: 'untrusted.test.js', 'kill-host': 'killHost.test.js' };

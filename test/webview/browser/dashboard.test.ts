@@ -433,7 +433,7 @@ describe('dashboard webview in Chromium', function () {
       await page.keyboard.press('Tab');
       reached.add(
         await page.evaluate(() => {
-          let el = (globalThis as unknown as { document: { activeElement: { tagName: string; id: string; dataset: Record<string, string>; shadowRoot: unknown } | null } }).document.activeElement;
+          const el = (globalThis as unknown as { document: { activeElement: { tagName: string; id: string; dataset: Record<string, string>; shadowRoot: unknown } | null } }).document.activeElement;
           return el ? `${el.tagName.toLowerCase()}${el.dataset.action ? `[${el.dataset.action}]` : ''}${el.id ? `#${el.id}` : ''}` : '';
         }),
       );

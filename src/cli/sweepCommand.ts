@@ -120,15 +120,17 @@ export async function sweepCommand(target: string | undefined, o: SweepOptions, 
   }
 }
 
+const followedAlready = (pid: number, dir: string) => new SweepError(`process ${pid} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
+
 /** `--status <dir>`: the sweep as it is now (a detached one looked up in its executor's queue); `wait`: follow it to its end. */
 async function status(dir: string, json: boolean, wait: boolean): Promise<number> {
   const before = openSweep(dir);
   const follower = liveFollower(before);
-  if (wait && follower !== null) throw new SweepError(`process ${follower} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
+  if (wait && follower !== null) throw followedAlready(follower, dir);
   const print = printer(json);
   const follow = await followSweep(dir, wait ? print : () => {});
-  if (follow && wait) {
-    follow.claim();
+  const claim = follow && wait ? follow.claim() : null;
+  if (follow && claim?.ok) {
     const uninstall = onInterrupt('following the sweep (its points keep running)', json, () => follow.detach(), () => process.exit(130));
     try {
       const sweep = await follow.done;
@@ -138,9 +140,11 @@ async function status(dir: string, json: boolean, wait: boolean): Promise<number
     }
   }
   if (follow) {
-    if (follow.active.length) follow.detach();
+    if (follow.active.length || claim) follow.detach();
     await follow.done;
   }
+  if (claim && !claim.ok && !claim.ended) throw followedAlready(claim.follower, dir);
+  // Not followed: a look now, or a sweep that ended before this process could follow it (then its final sweep.json).
   const sweep = follow?.sweep ?? before;
   print({ type: 'sweep-status', dir, sweep, follower });
   if (!json) console.log('\n' + sweepReport(sweep, dir));

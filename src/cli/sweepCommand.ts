@@ -3,7 +3,7 @@
 import * as os from 'os';
 import { LocalExecutor } from '../engine/sweep/executor';
 import { SweepError } from '../engine/sweep/grid';
-import { SlurmExecutor, splitOptions } from '../engine/sweep/slurm';
+import { SlurmExecutor, slurmTimeProblem, splitOptions } from '../engine/sweep/slurm';
 import { followSweep, liveFollower, openSweep, planSweep, runSweep } from '../engine/sweep/sweep';
 import type { SweepEvent, SweepFile, SweepQuality } from '../protocol';
 import { sweepEventLine, sweepReport } from './format';
@@ -73,6 +73,8 @@ export async function sweepCommand(target: string | undefined, o: SweepOptions, 
   const qualities = ['acc', 'auroc', 'validationAcc', 'validationAuroc'];
   if (quality !== undefined && !qualities.includes(quality)) throw new UsageError(`--quality must be one of ${qualities.join(', ')}, got '${quality}'`);
   const jobs = positiveInt('--jobs', o.jobs);
+  const timeProblem = o['slurm-time'] === undefined ? null : slurmTimeProblem(o['slurm-time']);
+  if (timeProblem) throw new UsageError(`--slurm-time: ${timeProblem}`);
   // Checked before anything is written.
   const executor =
     kind === 'slurm'

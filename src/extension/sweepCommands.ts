@@ -3,6 +3,7 @@
 // parser as they are typed) and, when `sbatch` is on the PATH, where to run; then it runs
 // `den-lab sweep … --json` (sweepProcess.ts) under a cancellable progress notification and shows
 // the points in the dashboard's Sweep tab as they end.
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -14,6 +15,7 @@ import type { Dashboard } from './dashboard/dashboardPanel';
 import { chooseExperimentFile } from './experimentEditor';
 import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from './runIndex';
 import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
+import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from './slurmSetup';
 import { SweepProcess, type SweepOutcome } from './sweepProcess';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -70,8 +72,44 @@ async function chooseAxes(exp: Experiment): Promise<GridAxis[] | undefined> {
   return axes;
 }
 
+/** The partitions `sinfo` lists on this host, or null when it cannot say (not installed, no controller). */
+function listPartitions(): Promise<Partitions | null> {
+  return new Promise((resolve) => {
+    execFile('sinfo', SINFO_ARGS, { encoding: 'utf8', timeout: 10000 }, (err, stdout) => resolve(err ? null : parseSinfoPartitions(stdout)));
+  });
+}
+
+const SLURM_STATE = 'denLab.sweep.slurm';
+
+/** The Slurm steps: partition, time limit, CPUs per point, further sbatch options; each answer checked as typed, the last ones remembered per workspace. */
+async function chooseSlurm(state: vscode.Memento): Promise<SlurmChoices | undefined> {
+  const known = await listPartitions();
+  const last = rememberedChoices(state.get(SLURM_STATE));
+  const steps: { key: keyof SlurmChoices; title: string; prompt: string; value: string; check: (v: string) => string | null }[] = [
+    {
+      key: 'partition',
+      title: 'partition',
+      prompt: `The partition the points run in${known?.names.length ? ` (sinfo lists ${known.names.join(', ')})` : ''}; empty: the cluster's default${known?.default ? ` (${known.default})` : ''}.`,
+      value: last.partition || known?.default || '',
+      check: (v) => partitionProblem(v, known),
+    },
+    { key: 'time', title: 'time limit', prompt: "Each point's time limit, e.g. 00:30:00 or 1-00:00:00; empty: the partition's default.", value: last.time, check: timeProblem },
+    { key: 'cpus', title: 'CPUs per point', prompt: 'CPUs for each point (sbatch --cpus-per-task); a point trains on one thread with WASM.', value: last.cpus, check: cpusProblem },
+    { key: 'extra', title: 'further sbatch options', prompt: 'Further sbatch options, e.g. --account=abc --mem=4G; empty: none.', value: last.extra, check: extraProblem },
+  ];
+  const chosen = { ...last };
+  for (const [i, step] of steps.entries()) {
+    const text = await vscode.window.showInputBox({ title: `DEN: Sweep on Slurm (${i + 1}/${steps.length}) — ${step.title}`, prompt: step.prompt, value: step.value, ignoreFocusOut: true, validateInput: step.check });
+    if (text === undefined || step.check(text) !== null) return undefined;
+    chosen[step.key] = text.trim();
+  }
+  await state.update(SLURM_STATE, chosen);
+  return chosen;
+}
+
 export class SweepService implements vscode.Disposable {
   private process: SweepProcess | undefined;
+  private state: vscode.Memento | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -90,6 +128,7 @@ export class SweepService implements vscode.Disposable {
   }
 
   register(ctx: vscode.ExtensionContext): void {
+    this.state = ctx.workspaceState;
     ctx.subscriptions.push(
       vscode.commands.registerCommand('denLab.sweepThresholds', (arg?: unknown) => this.sweepCommand(arg)),
       vscode.commands.registerCommand('denLab.openSweep', async (arg?: { sweepDir?: string }) => {
@@ -143,7 +182,9 @@ export class SweepService implements vscode.Disposable {
       if (!where) return undefined;
       executor = where.executor;
     }
-    return this.run({ experimentFile: file, axes, ...start, executor });
+    const slurm = executor === 'slurm' ? await chooseSlurm(this.state!) : undefined;
+    if (executor === 'slurm' && !slurm) return undefined;
+    return this.run({ experimentFile: file, axes, ...start, executor, slurm });
   }
 
   /** Runs a sweep under a cancellable progress notification; the dashboard's Sweep tab follows it. */

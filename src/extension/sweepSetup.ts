@@ -5,6 +5,7 @@
 import { Experiment, ExperimentError, experimentSchema } from '../engine/experiment';
 import { checkAxes, formatValue, GridAxis, GridValue, parseGrid, sweepableFields, SweepError } from '../engine/sweep/grid';
 import type { SweepEvent } from '../protocol';
+import { NO_SLURM_CHOICES, slurmCliArgs, type SlurmChoices } from './slurmSetup';
 
 /** DEN's thresholds, offered first and in this order; τ and k are picked by default. */
 const THRESHOLDS = ['den.tau', 'den.sigma', 'den.k', 'den.mu', 'den.gamma', 'den.lambda'];
@@ -99,6 +100,8 @@ export interface SweepLaunch {
   /** Tasks each point trains (absent: 1 from a run, all from scratch). */
   tasks?: number;
   executor: 'local' | 'slurm';
+  /** With the slurm executor: the sbatch options chosen. */
+  slurm?: SlurmChoices;
 }
 
 /** The arguments of `den-lab sweep` (after the CLI's path) for a launch, with JSON events on stdout. */
@@ -109,7 +112,7 @@ export function sweepCliArgs(l: SweepLaunch): string[] {
     ...l.axes.flatMap((a) => ['--grid', `${a.field}=${a.values.map(formatValue).join(',')}`]),
     ...(l.from ? ['--from', l.from.runDir, '--task', String(l.from.task)] : []),
     ...(l.tasks !== undefined ? ['--tasks', String(l.tasks)] : []),
-    ...(l.executor === 'slurm' ? ['--executor', 'slurm'] : []),
+    ...(l.executor === 'slurm' ? ['--executor', 'slurm', ...slurmCliArgs(l.slurm ?? NO_SLURM_CHOICES)] : []),
     '--json',
   ];
 }

@@ -35,6 +35,19 @@ export interface SlurmOptions {
   cli: string;
 }
 
+/**
+ * Checks a time limit in one of sbatch's formats: minutes, minutes:seconds, hours:minutes:seconds,
+ * days-hours, days-hours:minutes, days-hours:minutes:seconds (e.g. 30, 00:30:00, 1-00:00:00), or
+ * UNLIMITED. Returns the problem in words, or null.
+ */
+export function slurmTimeProblem(text: string): string | null {
+  const t = text;
+  const n = '\\d+';
+  const forms = [`${n}`, `${n}:${n}`, `${n}:${n}:${n}`, `${n}-${n}`, `${n}-${n}:${n}`, `${n}-${n}:${n}:${n}`];
+  if (/^(unlimited|infinite)$/i.test(t) || forms.some((f) => new RegExp(`^${f}$`).test(t))) return null;
+  return `'${text}' is not a Slurm time limit: give minutes (30), hours:minutes:seconds (00:30:00) or days-hours:minutes:seconds (1-00:00:00)`;
+}
+
 /** Quotes for bash: the text as one word, nothing expanded. */
 export const shellQuote = (s: string): string => (/^[\w./=,:%+@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 

@@ -14,7 +14,8 @@ import { requireTrust, saveIfDirty } from './commands';
 import type { Dashboard } from './dashboard/dashboardPanel';
 import { chooseExperimentFile } from './experimentEditor';
 import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from './runIndex';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
+import { sweepLabel, sweepStatusText } from './sweepIndex';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
 import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from './slurmSetup';
 import { SweepProcess, type SweepOutcome } from './sweepProcess';
 import type { WorkspaceRuns } from './workspaceRuns';
@@ -110,6 +111,8 @@ async function chooseSlurm(state: vscode.Memento): Promise<SlurmChoices | undefi
 export class SweepService implements vscode.Disposable {
   private process: SweepProcess | undefined;
   private state: vscode.Memento | undefined;
+  /** The folder of the sweep this window runs, once its CLI has said. */
+  private sweepDir: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -131,9 +134,10 @@ export class SweepService implements vscode.Disposable {
     this.state = ctx.workspaceState;
     ctx.subscriptions.push(
       vscode.commands.registerCommand('denLab.sweepThresholds', (arg?: unknown) => this.sweepCommand(arg)),
-      vscode.commands.registerCommand('denLab.openSweep', async (arg?: { sweepDir?: string }) => {
+      vscode.commands.registerCommand('denLab.cancelSweep', (arg?: unknown) => this.cancelSweep(arg)),
+      vscode.commands.registerCommand('denLab.openSweep', async (arg?: unknown) => {
         await this.runs.ready();
-        const dir = arg?.sweepDir ?? this.runs.sweeps[0]?.dir;
+        const dir = sweepDirOf(arg) ?? this.runs.sweeps[0]?.dir;
         if (!dir) {
           void vscode.window.showInformationMessage('DEN: no sweep in this workspace yet; run DEN: Sweep Thresholds….');
           return;
@@ -187,16 +191,56 @@ export class SweepService implements vscode.Disposable {
     return this.run({ experimentFile: file, axes, ...start, executor, slurm });
   }
 
-  /** Runs a sweep under a cancellable progress notification; the dashboard's Sweep tab follows it. */
-  async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
+  /** A `den-lab sweep …` child process run in `cwd`. */
+  private sweepProcess(cwd: string): SweepProcess {
     const config = vscode.workspace.getConfiguration('denLab');
-    const proc = new SweepProcess({
+    return new SweepProcess({
       cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath,
       nodePath: config.get<string>('nodePath') || undefined,
       nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
-      cwd: path.dirname(launch.experimentFile),
+      cwd,
       log: (level, message) => this.log[level](message),
     });
+  }
+
+  /**
+   * "DEN: Cancel Sweep": `den-lab sweep --cancel <folder>` for the sweep given (a Runs tree node), else
+   * the one this window runs, else the workspace's running sweep (asked when there are several). The
+   * CLI stops the points wherever they run (a Slurm array with scancel, detached or not; local points
+   * through the process that runs them, e.g. this window's sweep, which then ends cancelled).
+   */
+  async cancelSweep(arg?: unknown): Promise<SweepOutcome | undefined> {
+    await this.runs.ready();
+    let dir = sweepDirOf(arg) ?? this.sweepDir;
+    if (!dir) {
+      const running = this.runs.sweeps.filter((e) => e.sweep?.state === 'running');
+      const pick =
+        running.length > 1
+          ? await vscode.window.showQuickPick(running.map((e) => ({ label: sweepLabel(e), description: sweepStatusText(e.sweep!), dir: e.dir })), { title: 'DEN: Cancel Sweep — which sweep?' })
+          : running[0];
+      if (!running.length) void vscode.window.showInformationMessage('DEN: no sweep is running in this workspace.');
+      dir = pick?.dir;
+    }
+    if (!dir) return undefined;
+    const proc = this.sweepProcess(dir);
+    const name = path.basename(dir);
+    try {
+      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DEN: cancelling the sweep ${name}…` }, () => proc.run(sweepCancelArgs(dir), () => {}));
+      if (outcome.code === 0 && outcome.sweep) void vscode.window.showInformationMessage(`DEN: sweep ${name}: ${sweepStatusText(outcome.sweep)}.`);
+      else void vscode.window.showErrorMessage(`DEN: could not cancel the sweep ${name}: ${outcome.error ?? `den-lab exited with ${outcome.code ?? outcome.signal}`}`);
+      return outcome;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`DEN: ${(err as Error).message}`);
+      return undefined;
+    } finally {
+      this.dashboard.sweepChanged(dir);
+      await this.runs.refresh();
+    }
+  }
+
+  /** Runs a sweep under a cancellable progress notification; the dashboard's Sweep tab follows it. */
+  async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
+    const proc = this.sweepProcess(path.dirname(launch.experimentFile));
     this.process = proc;
     await vscode.commands.executeCommand('setContext', 'denLab.sweeping', true);
     const points = launch.axes.reduce((n, a) => n * a.values.length, 1);
@@ -214,6 +258,7 @@ export class SweepService implements vscode.Disposable {
             progress.report({ message: progressText(state), increment: done - reported });
             reported = done;
             if (e.type === 'sweep-start') {
+              this.sweepDir = e.dir;
               this.runs.refreshSoon(0);
               void this.dashboard.openSweep(e.dir);
             } else if (state.dir) this.dashboard.sweepChanged(state.dir);
@@ -228,6 +273,7 @@ export class SweepService implements vscode.Disposable {
       return undefined;
     } finally {
       this.process = undefined;
+      this.sweepDir = undefined;
       await vscode.commands.executeCommand('setContext', 'denLab.sweeping', false);
       await this.runs.refresh();
     }

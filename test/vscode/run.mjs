@@ -18,6 +18,8 @@
 //   node test/vscode/run.mjs --vsix     also: `npm run package`, install den-lab.vsix into code-server,
 //                                       check what it holds (no node_modules) and run the UI flow
 //                                       again against the installed copy.
+//   node test/vscode/run.mjs --slurm    only the in-host suite slurm.test.ts, on the Slurm cluster
+//                                       of test/slurm/run.sh (which runs this; needs its SLURM_CONF)
 //   --keep                              keep the temporary folder (profile, workspaces, server log)
 //
 // Screenshots and the server log go to test-artifacts/ (git-ignored). Exits non-zero on any
@@ -35,6 +37,11 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const flags = new Set(process.argv.slice(2));
 const VSIX = flags.has('--vsix');
 const KEEP = flags.has('--keep');
+const SLURM = flags.has('--slurm');
+if (SLURM && !process.env.SLURM_CONF) {
+  console.error('--slurm: no SLURM_CONF; run it through npm run test:slurm, which starts the cluster');
+  process.exit(2);
+}
 const CODE_SERVER = path.join(process.env.CODE_SERVER_DIR ?? path.join(root, '.vscode-test/code-server'), 'node_modules/.bin/code-server');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(root, 'test-artifacts');
@@ -52,8 +59,8 @@ for (const [what, file] of [['code-server (run scripts/install-code-server.sh)',
   }
 }
 fs.mkdirSync(ARTIFACTS, { recursive: true });
-// this runner's artifacts from an earlier run (other test suites may share the folder)
-for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-server.*\.log)$/.test(f))) fs.rmSync(path.join(ARTIFACTS, f));
+// this runner's artifacts from an earlier run (other test suites may share the folder; --slurm keeps them)
+if (!SLURM) for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-server.*\.log)$/.test(f))) fs.rmSync(path.join(ARTIFACTS, f));
 
 // --- a throw-away profile and workspaces ---
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-lab-vscode-'));
@@ -97,7 +104,7 @@ function buildSuite() {
   const out = path.join(root, 'out/vscode-test');
   fs.rmSync(out, { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: ['index.ts', 'extension.test.ts', 'untrusted.test.ts', 'killHost.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
+    entryPoints: ['index.ts', 'extension.test.ts', 'untrusted.test.ts', 'killHost.test.ts', 'slurm.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
     outdir: out,
     bundle: true,
     platform: 'node',
@@ -532,24 +539,31 @@ try {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  await inHostTests(browser, server.origin, testsPath);
-  await uiFlow(browser, server.origin, false, 'vscode-ui.png');
-  await dashboardFlow(browser, server.origin);
-  await sweepFlow(browser, server.origin);
-  await killHostFlow(browser, server.origin, testsPath);
-  if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
-  await stopServer(server.child);
-  // workspace trust on: this code-server opens new folders in restricted mode
-  server = await startServer(await freePort(), { trust: true });
-  say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
-  await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+  if (SLURM) {
+    // the sweep command on the cluster, in a copy of the suite's workspace named for its suite
+    const folder = path.join(tmp, 'slurm');
+    fs.cpSync(path.join(root, 'test/vscode/workspace'), folder, { recursive: true });
+    await inHostTests(browser, server.origin, testsPath, folder);
+  } else {
+    await inHostTests(browser, server.origin, testsPath);
+    await uiFlow(browser, server.origin, false, 'vscode-ui.png');
+    await dashboardFlow(browser, server.origin);
+    await sweepFlow(browser, server.origin);
+    await killHostFlow(browser, server.origin, testsPath);
+    if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
+    await stopServer(server.child);
+    // workspace trust on: this code-server opens new folders in restricted mode
+    server = await startServer(await freePort(), { trust: true });
+    say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
+    await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+  }
 } catch (err) {
   failed += 1;
   console.error(err.stack ?? err);
 } finally {
   await browser?.close().catch(() => {});
   if (server) await stopServer(server.child);
-  for (const log of ['code-server.log', 'code-server-trust.log']) if (fs.existsSync(path.join(tmp, log))) fs.copyFileSync(path.join(tmp, log), path.join(ARTIFACTS, log));
+  for (const log of ['code-server.log', 'code-server-trust.log']) if (fs.existsSync(path.join(tmp, log))) fs.copyFileSync(path.join(tmp, log), path.join(ARTIFACTS, SLURM ? log.replace('.log', '-slurm.log') : log));
   if (KEEP) say(`kept ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

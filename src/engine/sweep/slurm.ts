@@ -243,7 +243,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   const job = `${jobId}_${index}`;
   const now = new Date().toISOString();
   if (!s) {
-    return { key: 'gone', where: 'ended', update: { id, state: 'ended', time: now, exitCode: null, signal: null, cancelled: false, message: `Slurm job ${job} left the queue, and Slurm has no record of how it ended (${why})` } };
+    return { key: 'gone', where: 'ended', update: { id, state: 'ended', time: now, job, exitCode: null, signal: null, cancelled: false, message: `Slurm job ${job} left the queue, and Slurm has no record of how it ended (${why})` } };
   }
   if (RUNNING.has(s.state)) return { key: `running ${s.restarts}`, where: 'running', update: { id, state: 'running', time: s.start ?? now, pid: null, job } };
   if (!ENDED.has(s.state)) {
@@ -256,7 +256,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   const key = `ended ${s.restarts}`;
   if (s.state === 'CANCELLED' && !ran) return { key, where: 'ended', update: null }; // never ran: the point stays pending
   const time = s.end ?? now;
-  if (s.state === 'COMPLETED') return { key, where: 'ended', update: { id, state: 'ended', time, exitCode: s.exitCode ?? 0, signal: null, cancelled: false } };
+  if (s.state === 'COMPLETED') return { key, where: 'ended', update: { id, state: 'ended', time, job, exitCode: s.exitCode ?? 0, signal: null, cancelled: false } };
   const cancelled = s.state === 'CANCELLED';
   const how = s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : `exit ${s.exitCode}`) : null;
   // A task that never ran but failed could not start its script: most likely the node does not see the sweep folder.
@@ -265,7 +265,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   return {
     key,
     where: 'ended',
-    update: { id, state: 'ended', time, exitCode: s.state === 'FAILED' ? s.exitCode : null, signal: s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : null) : s.state, cancelled, message },
+    update: { id, state: 'ended', time, job, exitCode: s.state === 'FAILED' ? s.exitCode : null, signal: s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : null) : s.state, cancelled, message },
   };
 }
 

@@ -320,7 +320,7 @@ class Tracker {
   }
 
   /** Writes sweep.json as this process sees it, if it may (see the class); `change` first, under the lock. */
-  save(change: (onDisk: SweepFile | undefined) => Claim = () => ({ ok: true })): Claim {
+  save(change: () => void = () => {}): Claim {
     return withSweepLock(this.dir, () => {
       const onDisk = readSweep(this.dir);
       if (!this.owner && onDisk) {
@@ -333,12 +333,11 @@ class Tracker {
         if (follower !== null && follower !== process.pid) return { ok: false, ended: false, follower };
         Object.assign(this.sweep, { pid: onDisk.pid, host: onDisk.host });
       }
-      const changed = change(onDisk);
-      if (!changed.ok) return changed;
+      change();
       this.sweep.updated = new Date().toISOString();
       markFront(this.sweep);
       writeJsonAtomic(sweepFile(this.dir), this.sweep);
-      return changed;
+      return { ok: true };
     });
   }
 
@@ -348,7 +347,6 @@ class Tracker {
     return this.save(() => {
       this.owner = true;
       Object.assign(this.sweep, { pid: process.pid, host: os.hostname() });
-      return { ok: true };
     });
   }
 
@@ -360,10 +358,7 @@ class Tracker {
   }
 
   end(state: 'finished' | 'cancelled'): void {
-    const saved = this.save(() => {
-      Object.assign(this.sweep, { state, pid: null, host: null });
-      return { ok: true };
-    });
+    const saved = this.save(() => Object.assign(this.sweep, { state, pid: null, host: null }));
     // Another live process follows the sweep and records its end; this one reports what it saw.
     if (!saved.ok && !saved.ended) this.sweep.state = state;
   }
@@ -380,7 +375,7 @@ class Tracker {
       this.save();
       this.emit({ type: 'point-queued', id: p.id, time: u.time, message: u.message });
     } else {
-      Object.assign(p, { ended: u.time, pid: null }, outcome(this.dir, this.sweep, p, u));
+      Object.assign(p, { ended: u.time, pid: null, job: u.job ?? p.job }, outcome(this.dir, this.sweep, p, u));
       this.save();
       this.emit({ type: 'point-end', point: structuredClone(p) });
     }

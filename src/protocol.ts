@@ -56,6 +56,21 @@ export type TauStatistic = v.InferOutput<typeof TauStatisticSchema>;
 export const SubnetworkWeightsSchema = v.object({ allowed: v.array(count), changed: v.array(count), total: v.array(count) });
 export type SubnetworkWeights = v.InferOutput<typeof SubnetworkWeightsSchema>;
 
+/** Units of one hidden layer created at one task, as they stand after the task of the record (unit lineage). */
+export const LineageGroupSchema = v.object({
+  /** The task that created these units (1 = the initial units). */
+  born: taskIndex,
+  /** Those still in the layer. */
+  units: count,
+  /** How many of them are split copies; null when unknown (the units come from a checkpoint written before lineage was recorded). */
+  copies: v.nullable(count),
+  /** The units (0-based indices in the layer) that the copies copy, in the copies' order; null when unknown. */
+  copiesOf: v.nullable(v.array(count)),
+  /** Units of that task that pruning removed (DEN removes only a task's own new units, in that task). */
+  pruned: count,
+});
+export type LineageGroup = v.InferOutput<typeof LineageGroupSchema>;
+
 /** Per-task record in summary.json; see the README for every field. */
 export const TaskSummarySchema = v.object({
   index: taskIndex,
@@ -92,6 +107,8 @@ export const TaskSummarySchema = v.object({
   stages: v.array(v.object({ stage: StageNameSchema, steps: count, samples: v.optional(count), seconds: num, loss: optNum })),
   /** λ of the l2 / ewc penalty this task was trained with (null for the other methods; absent in older runs). */
   penalty: v.optional(optNum),
+  /** Unit lineage per hidden layer after this task, by birth task (absent in older runs and for methods with a network per task). */
+  lineage: v.optional(v.array(v.array(LineageGroupSchema))),
   /** The DEN hyperparameters this task was trained with (firstTaskMu absent in older runs). */
   hyper: v.object({ tau: num, sigma: num, k: int, mu: num, firstTaskMu: v.optional(num), gamma: v.union([num, nums]), lambda: num, epochs: int, learningRate: num }),
 });

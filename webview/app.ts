@@ -9,6 +9,7 @@ import type { RenderContext } from './charts/context';
 import { DriftChart } from './charts/driftChart';
 import { ForgettingChart } from './charts/forgettingChart';
 import { GrowthChart } from './charts/growthChart';
+import { LineageChart } from './charts/lineageChart';
 import { LossChart } from './charts/lossChart';
 import { SweepChart } from './charts/sweepChart';
 import { h, setData } from './dom';
@@ -64,6 +65,7 @@ export class DashboardView {
     this.charts = {
       loss,
       growth: new GrowthChart(actions),
+      lineage: new LineageChart(actions),
       drift: new DriftChart(actions),
       forgetting: new ForgettingChart(actions),
       accuracy: new AccuracyChart(actions),
@@ -94,7 +96,7 @@ export class DashboardView {
     const c = this.charts;
     this.byTab = {
       loss: [c.loss],
-      growth: [c.growth],
+      growth: [c.growth, c.lineage],
       drift: [c.drift],
       forgetting: [c.forgetting],
       accuracy: [c.accuracy, c.params],
@@ -221,7 +223,7 @@ export class DashboardView {
       if (changes.traces.has(shown)) this.invalidate(c.loss);
       if (changes.splits.has(shown)) this.invalidate(c.drift, ...(inCompare ? [c['compare-drift']] : []));
     }
-    if (changes.tasks) this.invalidate(c.growth, c.forgetting, c.accuracy, c.params, ...(inCompare ? [c['compare-capacity'], c['compare-growth'], c['compare-accuracy']] : []));
+    if (changes.tasks) this.invalidate(c.growth, c.lineage, c.forgetting, c.accuracy, c.params, ...(inCompare ? [c['compare-capacity'], c['compare-growth'], c['compare-accuracy']] : []));
     this.renderStatus();
   }
 

@@ -12,6 +12,7 @@ import { faultPoint } from './faultPoints';
 import { methodOf, TaskReport } from './methods';
 import { freshHead, headLoss, initialNetwork } from './methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from './network/model';
+import { lineageGroups } from './network/lineage';
 import { Network } from './network/network';
 import { loadCheckpoint, saveCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
@@ -177,6 +178,7 @@ function taskRecord(
   state: ModelState,
   report: TaskReport,
   score: { accuracy: number; auroc: number | null },
+  pruned: number[][],
 ): TaskSummary {
   const counts = modelParamCounts(state);
   const d = exp.den;
@@ -204,6 +206,8 @@ function taskRecord(
     auroc: score.auroc,
     stages: report.stages,
     penalty: report.penalty ?? null,
+    // one network carries every task (DEN, progressive's columns); per-task networks have no shared lineage
+    lineage: state.routing !== 'per-task' ? lineageGroups(state.networks[0], task.index, pruned) : undefined,
     hyper: { tau: d.tau, sigma: d.sigma, k: d.k, mu: d.mu, firstTaskMu: d.firstTaskMu, gamma: d.gamma, lambda: d.lambda, epochs: exp.training.epochs, learningRate: exp.training.learningRate },
   };
 }
@@ -264,7 +268,8 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
         const scores = tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs)));
         const validation = tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null }));
         const finalState = model.toState();
-        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1]);
+        const pruned = [...summary.tasks.map((r) => r.pruned), report.pruned];
+        const record = taskRecord(task, exp, (Date.now() - taskStart) / 1000, finalState, report, scores[t - 1], pruned);
         const checkpoint = run.ownCheckpointDir(t);
         saveCheckpoint(checkpoint, finalState, { task: t, name: task.name, method: exp.method }, { 'experiment.json': JSON.stringify(mapDataPaths(exp, (p) => toRun(checkpoint, p)), null, 2) + '\n' });
         faultPoint('after-checkpoint');

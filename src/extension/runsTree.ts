@@ -271,6 +271,28 @@ function taskDetails(t: TaskSummary): RunsNode[] {
   return out;
 }
 
+/** "born in task j" rows of a layer: its units by the task that created them (unit lineage). */
+function lineageDetails(t: TaskSummary, l: number, untimed: boolean): RunsNode[] {
+  let next = 1; // units are kept in creation order, so each group is a contiguous range
+  return t.lineage![l].map((g): RunsNode => {
+    const range = g.units ? `units ${next}–${next + g.units - 1}` : 'no unit left';
+    next += g.units;
+    const copies = g.copies === null ? 'copies unknown' : g.copies ? `${g.copies} ${g.copies === 1 ? 'copy' : 'copies'}` : '';
+    const counts = [`${g.units} ${g.units === 1 ? 'unit' : 'units'}${copies ? ` (${copies})` : ''}`, g.pruned ? `${g.pruned} pruned` : ''].filter(Boolean).join(' · ');
+    const readers = untimed ? 'Every task reads them (this run has no timestamps).' : `Read by task${g.born === t.index ? ` ${g.born}` : `s ${g.born}–${t.index}`}: a task reads the units born at or before it.`;
+    const origins = g.copiesOf?.length ? `\nSplit copies of unit${g.copiesOf.length === 1 ? '' : 's'} ${g.copiesOf.map((o) => o + 1).join(', ')} (drifted more than σ in task ${g.born}).` : '';
+    const lost = g.pruned ? `\nThe group lasso removed ${g.pruned} of the units task ${g.born} added.` : '';
+    const unknown = g.copies === null ? '\nThis run was trained before DEN Lab recorded lineage: which of these units are split copies is unknown.' : '';
+    return {
+      kind: 'detail',
+      label: `born in task ${g.born}`,
+      description: `${counts} · ${range}`,
+      tooltip: `${readers}${origins}${lost}${unknown}`,
+      icon: g.copies ? 'git-merge' : g.born === 1 ? 'circle-filled' : 'add',
+    };
+  });
+}
+
 const pct = (part: number, whole: number) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
 
 function layerDetails(run: RunEntry, t: TaskSummary, l: number): RunsNode[] {
@@ -285,7 +307,11 @@ function layerDetails(run: RunEntry, t: TaskSummary, l: number): RunsNode[] {
     const p90 = t.driftP90 ? `, 90% of units ≤ ${t.driftP90[l].toFixed(4)}` : '';
     out.push({ kind: 'detail', label: 'largest drift ρ', description: `${t.maxDrift[l].toFixed(4)}${p90} (σ ${t.sigma}; ${t.split[l]} split)`, icon: 'pulse' });
   }
-  // timestamps: units created at this task occupy the end of the layer
+  if (t.lineage) {
+    out.push(...lineageDetails(t, l, run.summary?.method === 'den-no-timestamps'));
+    return out;
+  }
+  // runs from before lineage: units created at this task occupy the end of the layer
   const prev = run.summary?.tasks[t.index - 2];
   const first = prev ? prev.units[l] + 1 : 1;
   out.push({

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../src/engine/random';
-import { NetworkState, checkState, matrix } from '../../src/engine/network/state';
+import { COPY_UNKNOWN, NOT_A_COPY, NetworkState, checkState, matrix, notCopies } from '../../src/engine/network/state';
 import { ModelState, sharedModel } from '../../src/engine/network/model';
 import { addColumn, columnHead } from '../../src/engine/network/columns';
 import { initialState, newHead } from '../../src/engine/network/init';
@@ -37,8 +37,8 @@ function grownState(): NetworkState {
   const s1: NetworkState = {
     inputDim: 5,
     layers: [
-      { W: matrix(5, 4, values(20)), b: values(4), born: Int32Array.of(1, 1, 1, 1) },
-      { W: matrix(4, 3, values(12)), b: values(3), born: Int32Array.of(1, 1, 1) },
+      { W: matrix(5, 4, values(20)), b: values(4), born: Int32Array.of(1, 1, 1, 1), copyOf: notCopies(4) },
+      { W: matrix(4, 3, values(12)), b: values(3), born: Int32Array.of(1, 1, 1), copyOf: notCopies(3) },
     ],
     heads: [{ W: matrix(3, 1, values(3)), b: values(1) }],
   };
@@ -49,6 +49,7 @@ function grownState(): NetworkState {
   s.layers[1].b.set(fromBits(0x80000000, 0x00000001), 0);
   s.heads[0]!.b.set(fromBits(0x80000000));
   s.heads[1]!.W.data.set(fromBits(0x807fffff, 0x00000002), 4);
+  s.layers[0].copyOf[5] = 1; // lineage: unit 6 (born at task 2) is a split copy of unit 2
   checkState(s);
   assert.deepEqual([s.heads[0]!.W.rows, s.heads[0]!.W.cols], [3, 1]);
   assert.deepEqual([s.heads[1]!.W.rows, s.heads[1]!.W.cols], [4, 3]);
@@ -65,6 +66,8 @@ function assertBitIdentical(actual: NetworkState, expected: NetworkState): void 
     assert.deepEqual(bits(a.W.data), bits(l.W.data), `layer ${i + 1} W`);
     assert.deepEqual(bits(a.b), bits(l.b), `layer ${i + 1} b`);
     assert.deepEqual(Array.from(a.born), Array.from(l.born), `layer ${i + 1} born`);
+    assert.ok(a.copyOf instanceof Int32Array, `layer ${i + 1} lineage type`);
+    assert.deepEqual(Array.from(a.copyOf), Array.from(l.copyOf), `layer ${i + 1} lineage`);
   });
   assert.equal(actual.heads.length, expected.heads.length);
   expected.heads.forEach((h, j) => {
@@ -124,6 +127,32 @@ function editJson(dir: string, edit: (json: any) => void): void {
   fs.writeFileSync(networkJson(dir), JSON.stringify(json, null, 2));
 }
 
+/** Rewrites a checkpoint in format 2, the layout before lineage: no copyOf arrays (bytes and manifest). */
+function downgradeToVersion2(dir: string): void {
+  const json = JSON.parse(fs.readFileSync(networkJson(dir), 'utf8'));
+  const bytes = fs.readFileSync(weightsBin(dir));
+  const kept: Buffer[] = [];
+  let offset = 0;
+  json.weightsManifest[0].weights = json.weightsManifest[0].weights.filter((w: { name: string; shape: number[] }) => {
+    const end = offset + w.shape.reduce((a, b) => a * b, 1) * 4;
+    const keep = !w.name.endsWith('/copyOf');
+    if (keep) kept.push(bytes.subarray(offset, end));
+    offset = end;
+    return keep;
+  });
+  const out = Buffer.concat(kept);
+  json.formatVersion = 2;
+  json.weightsBytes = out.length;
+  json.weightsSha256 = crypto.createHash('sha256').update(out).digest('hex');
+  fs.writeFileSync(weightsBin(dir), out);
+  fs.writeFileSync(networkJson(dir), JSON.stringify(json, null, 2));
+}
+
+/** The state as a format-2 checkpoint loads it: units born after task 1 have an unknown lineage. */
+function withoutLineage(s: NetworkState): NetworkState {
+  return { ...s, layers: s.layers.map((l) => ({ ...l, copyOf: l.born.map((b) => (b > 1 ? COPY_UNKNOWN : NOT_A_COPY)) })) };
+}
+
 describe('checkpoint: round trip', () => {
   it('restores every float32 and int32 value bit-identically, with meta and extra files', () => {
     const state = grownState();
@@ -144,8 +173,8 @@ describe('checkpoint: round trip', () => {
     assert.deepEqual(json.networks, [{ hiddenLayers: 2, tasks: 2 }]);
     assert.deepEqual(json.aux, []);
     assert.deepEqual(json.meta, meta);
-    // weights: 5·6 + 6 + 6 + 6·4 + 4 + 4 (layers) + 3 + 1 + 12 + 3 (heads) values of 4 bytes
-    const values = 30 + 6 + 6 + 24 + 4 + 4 + 3 + 1 + 12 + 3;
+    // weights: W, b, born, copyOf: 5·6 + 6 + 6 + 6 and 6·4 + 4 + 4 + 4 (layers), 3 + 1 + 12 + 3 (heads) values of 4 bytes
+    const values = 30 + 6 + 6 + 6 + 24 + 4 + 4 + 4 + 3 + 1 + 12 + 3;
     assert.equal(json.weightsBytes, values * 4);
     assert.equal(fs.statSync(weightsBin(dir)).size, values * 4);
     assert.match(json.weightsSha256, /^[0-9a-f]{64}$/);
@@ -389,6 +418,7 @@ describe('checkpoint: models of several networks, aux arrays, version 1', () => 
   it('still loads a version-1 checkpoint (one network, unprefixed names) as a shared, timestamped model', () => {
     // write the v1 layout by hand from a v2 checkpoint: same bytes, old names and fields
     const dir = savedCopy('v1');
+    downgradeToVersion2(dir);
     editJson(dir, (j) => {
       j.formatVersion = 1;
       j.hiddenLayers = j.networks[0].hiddenLayers;
@@ -400,7 +430,35 @@ describe('checkpoint: models of several networks, aux arrays, version 1', () => 
     assert.equal(model.routing, 'shared');
     assert.equal(model.timestamps, true);
     assert.deepEqual(model.aux, {});
-    assertBitIdentical(model.networks[0], grownState());
+    assertBitIdentical(model.networks[0], withoutLineage(grownState()));
+  });
+
+  it('still loads a version-2 checkpoint (no lineage): units born after task 1 have an unknown lineage, and saving it again keeps that', () => {
+    const dir = savedCopy('v2');
+    downgradeToVersion2(dir);
+    const { model } = loadCheckpoint(dir);
+    const expected = withoutLineage(grownState());
+    assertBitIdentical(model.networks[0], expected);
+    // the planted copy is not claimed: unit 6 was born at task 2, its origin is unknown
+    assert.equal(model.networks[0].layers[0].copyOf[5], COPY_UNKNOWN);
+    assert.equal(model.networks[0].layers[0].copyOf[0], NOT_A_COPY);
+    const again = freshPath('v2-resaved');
+    saveCheckpoint(again, model);
+    assertBitIdentical(loadCheckpoint(again).model.networks[0], expected);
+  });
+
+  it('rejects a lineage that names a unit that is not an earlier one of the layer', () => {
+    for (const [name, bad] of [
+      ['self', 5],
+      ['born at the same task', 4],
+      ['out of range', 40],
+      ['unknown for a task-1 unit', COPY_UNKNOWN],
+    ] as const) {
+      const s = grownState();
+      if (name === 'unknown for a task-1 unit') s.layers[0].copyOf[0] = bad;
+      else s.layers[0].copyOf[5] = bad;
+      assert.throws(() => checkState(s), /layer 1: unit \d+ is recorded as a copy of/, name);
+    }
   });
 });
 

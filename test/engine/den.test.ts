@@ -13,6 +13,7 @@ import { selectSubnetwork, selectionMasks } from '../../src/engine/network/struc
 import { Task } from '../../src/engine/data/tasks';
 import type { DenEvent, RunSummary } from '../../src/protocol';
 import { train } from '../../src/engine/session';
+import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { headLoss } from '../../src/engine/methods/method';
 import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend, variableCount } from './helpers';
 
@@ -140,6 +141,15 @@ describe('DEN on real data', function () {
     // task 3 split some unit born at task 2, i.e. a copy made in task 2
     const copiesOfCopies = splits[1].splitUnits.map((units, l) => units.filter((u) => born[l][u] === 2).length);
     assert.ok(copiesOfCopies.some((n) => n > 0), `task 3 split copies made in task 2 (${copiesOfCopies})`);
+    // lineage: every copy records its original, in the order split chose them; task 3's copies of task-2 copies point at copies
+    const state = net.toState();
+    state.layers.forEach((layer, l) => {
+      const recorded = (task: number) => Array.from(layer.copyOf.filter((_, u) => layer.born[u] === task));
+      assert.deepEqual(recorded(2), splits[0].splitUnits[l], `layer ${l + 1}: the copies of task 2`);
+      assert.deepEqual(recorded(3), splits[1].splitUnits[l], `layer ${l + 1}: the copies of task 3`);
+      assert.ok(recorded(1).every((o) => o === -1), 'the initial units are not copies');
+      for (const o of recorded(3)) if (layer.born[o] === 2) assert.ok(layer.copyOf[o] >= 0, `a copy of a copy: unit ${o + 1} is itself a copy`);
+    });
     net.dispose();
   });
 
@@ -231,16 +241,18 @@ describe('DEN on real data', function () {
 describe('DEN mechanisms with the default hyperparameters', function () {
   this.timeout(300000);
   let summary: RunSummary;
+  let runDir: string;
+  let dir: string;
   before(async () => {
     await useBackend();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-defaults-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-defaults-'));
     // one-vs-rest on a slice of the digits, the den section left at its defaults; the last task
     // repeats digit 1, which the network has learned already: τ should let it through
     const file = path.join(dir, 'defaults.den.json');
     fs.writeFileSync(file, JSON.stringify({ name: 'defaults', data: { source: 'mnist', limit: 4000 }, tasks: { type: 'one-vs-rest', classes: [0, 1, 6, 3, 1] } }));
-    summary = (await train({ experimentFile: file })).summary;
-    fs.rmSync(dir, { recursive: true, force: true });
+    ({ summary, runDir } = await train({ experimentFile: file }));
   });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const later = () => summary.tasks.slice(1);
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 
@@ -267,5 +279,29 @@ describe('DEN mechanisms with the default hyperparameters', function () {
 
   it('split fires', () => {
     assert.ok(later().some((t) => sum(t.split) > 0), `split per task: ${later().map((t) => t.split).join(' | ')} (largest ρ ${later().map((t) => t.maxDrift).join(' | ')})`);
+  });
+
+  it('lineage accounts for every unit: births, pruning and split copies per task, older groups unchanged, the checkpoint agrees', () => {
+    for (const t of summary.tasks) {
+      t.lineage!.forEach((groups, l) => {
+        const where = `task ${t.index}, layer ${l + 1}`;
+        assert.equal(sum(groups.map((g) => g.units)), t.units[l], `${where}: the groups hold every unit`);
+        const own = groups.find((g) => g.born === t.index);
+        const born = t.index === 1 ? t.units[l] : (t.expanded ? t.added[l] - t.pruned[l] : 0) + t.split[l];
+        assert.equal(own?.units ?? 0, born, `${where}: units born = added − pruned + copies`);
+        if (own) assert.deepEqual([own.copies, own.pruned], [t.split[l], t.pruned[l]], `${where}: copies and pruned`);
+        if (t.index > 1) assert.deepEqual(groups.filter((g) => g.born < t.index), summary.tasks[t.index - 2].lineage![l], `${where}: older groups unchanged`);
+        for (const g of groups) for (const o of g.copiesOf!) assert.ok(o < summary.tasks[g.born - 2].units[l], `${where}: a copy of unit ${o + 1}, which existed before task ${g.born}`);
+      });
+    }
+    assert.ok(summary.tasks.some((t) => t.lineage!.some((groups) => groups.some((g) => g.pruned > 0 && g.copies! > 0))), 'some task both pruned and split: the test sees both');
+    const last = summary.tasks[summary.tasks.length - 1];
+    const { model } = loadCheckpoint(path.join(runDir, 'tasks', `task-${String(last.index).padStart(3, '0')}`));
+    model.networks[0].layers.forEach((layer, l) => {
+      for (const g of last.lineage![l]) {
+        const recorded = Array.from(layer.copyOf.filter((o, u) => layer.born[u] === g.born && o >= 0));
+        assert.deepEqual(recorded, g.copiesOf, `layer ${l + 1}, born ${g.born}: the checkpoint's lineage is the summary's`);
+      }
+    });
   });
 });

@@ -21,6 +21,8 @@ interface LayerSpec {
   W: number[][];
   b?: number[];
   born?: number[];
+  /** lineage (-1 = not a copy) */
+  copyOf?: number[];
 }
 interface HeadSpec {
   W: number[][];
@@ -39,6 +41,7 @@ function layer(spec: LayerSpec): HiddenLayer {
     W,
     b: Float32Array.from(spec.b ?? new Array(W.cols).fill(0)),
     born: Int32Array.from(spec.born ?? new Array(W.cols).fill(1)),
+    copyOf: Int32Array.from(spec.copyOf ?? new Array(W.cols).fill(-1)),
   };
 }
 

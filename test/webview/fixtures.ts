@@ -14,7 +14,15 @@ const root = path.resolve(__dirname, '..', '..');
 export const FIXTURES = ['sigma-0.02', 'sigma-0.05', 'progressive'] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
-export function loadFixture(name: FixtureName): RunSnapshot {
+/**
+ * A real 5-task one-vs-rest run with the default den section (classes 0, 1, 6, 3, 1 of 4,000
+ * digits: `den-lab train` of the experiment in den.test.ts's defaults test), recorded with unit
+ * lineage: pruning in tasks 2–4, a split copy in task 2, τ letting task 5 through. Not among the
+ * default runs of the fake host: the tests that need it pass it.
+ */
+export const LINEAGE_FIXTURE = 'lineage';
+
+export function loadFixture(name: FixtureName | typeof LINEAGE_FIXTURE): RunSnapshot {
   const dir = path.join(__dirname, 'fixtures', name);
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
   const events = fs

@@ -6,6 +6,7 @@ import {
   BarElement,
   CategoryScale,
   Chart,
+  Filler,
   Legend,
   LinearScale,
   LineController,
@@ -18,7 +19,7 @@ import {
 } from 'chart.js';
 import type { Theme } from '../theme';
 
-Chart.register(LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+Chart.register(LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 
 export interface VerticalMarker {
   x: number;

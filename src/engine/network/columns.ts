@@ -5,7 +5,7 @@
 // parameters of the model. Timestamped inference (network.ts) then gives task j exactly columns
 // 1..j, and head j reads the top layer of columns 1..j, so a new column never changes an earlier
 // task's outputs.
-import { Head, NetworkState, cloneMatrix, matrix } from './state';
+import { Head, NetworkState, cloneMatrix, matrix, notCopies } from './state';
 
 /** Columns of the network (the latest unit timestamp). */
 export function columnCount(s: NetworkState): number {
@@ -90,7 +90,9 @@ export function addColumn(s: NetworkState, task: number, column: NetworkState): 
     b.set(own.b, n);
     const born = new Int32Array(n + k).fill(task);
     born.set(layer.born);
-    return { W, b, born };
+    const copyOf = notCopies(n + k);
+    copyOf.set(layer.copyOf);
+    return { W, b, born, copyOf };
   });
   return { inputDim: s.inputDim, layers, heads: s.heads.map((h) => h && { W: cloneMatrix(h.W), b: h.b.slice() }) };
 }

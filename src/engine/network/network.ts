@@ -49,7 +49,7 @@ export class Network {
     this.build();
   }
 
-  /** Reads the current weights back into plain data (the timestamps come from the last state). */
+  /** Reads the current weights back into plain data (timestamps and lineage come from the last state). */
   toState(): NetworkState {
     const read = (t: tf.Variable) => (t.dataSync() as Float32Array).slice();
     return {
@@ -58,6 +58,7 @@ export class Network {
         W: matrix(l.W.shape[0], l.W.shape[1], read(l.W)),
         b: read(l.b),
         born: this.state.layers[i].born.slice(),
+        copyOf: this.state.layers[i].copyOf.slice(),
       })),
       heads: this.heads.map((h): Head | undefined => (h ? { W: matrix(h.W.shape[0], h.W.shape[1], read(h.W)), b: read(h.b) } : undefined)),
     };

@@ -1,4 +1,5 @@
-// The network as plain data: hidden layers with a creation timestamp per unit, one head per task.
+// The network as plain data: hidden layers with a creation timestamp and a lineage per unit, one
+// head per task.
 // DEN's structural steps (selection, expansion, pruning, split) and checkpoints work on this form;
 // training works on TF.js variables built from it (see network.ts).
 
@@ -14,6 +15,21 @@ export interface HiddenLayer {
   b: Float32Array;
   /** The task at which each unit was created (1 = the initial units). Non-decreasing: units are kept in creation order. */
   born: Int32Array;
+  /**
+   * Lineage: for a split copy, the index (in this layer, 0-based) of the unit it copies, which may
+   * itself be a copy; NOT_A_COPY for every other unit; COPY_UNKNOWN for a unit born after task 1
+   * that was loaded from a checkpoint written before lineage was recorded (format 2).
+   * Indices are stable once a task completes: a task only appends units and only removes its own.
+   */
+  copyOf: Int32Array;
+}
+
+export const NOT_A_COPY = -1;
+export const COPY_UNKNOWN = -2;
+
+/** Lineage of `n` units that are not copies. */
+export function notCopies(n: number): Int32Array {
+  return new Int32Array(n).fill(NOT_A_COPY);
 }
 
 export interface Head {
@@ -42,7 +58,7 @@ export function cloneMatrix(m: Matrix): Matrix {
 export function cloneState(s: NetworkState): NetworkState {
   return {
     inputDim: s.inputDim,
-    layers: s.layers.map((l) => ({ W: cloneMatrix(l.W), b: l.b.slice(), born: l.born.slice() })),
+    layers: s.layers.map((l) => ({ W: cloneMatrix(l.W), b: l.b.slice(), born: l.born.slice(), copyOf: l.copyOf.slice() })),
     heads: s.heads.map((h) => (h ? { W: cloneMatrix(h.W), b: h.b.slice() } : undefined)),
   };
 }
@@ -100,6 +116,13 @@ export function checkState(s: NetworkState): void {
       if (l.born[u] < l.born[u - 1]) throw new Error(`layer ${i + 1}: unit timestamps are not in creation order at unit ${u}`);
     }
     if (n > 0 && l.born[0] < 1) throw new Error(`layer ${i + 1}: timestamps must be ≥ 1`);
+    if (l.copyOf.length !== n) throw new Error(`layer ${i + 1}: lineage of ${l.copyOf.length} units for ${n} units`);
+    for (let u = 0; u < n; u++) {
+      const o = l.copyOf[u];
+      if (o === NOT_A_COPY || (o === COPY_UNKNOWN && l.born[u] > 1)) continue;
+      // a copy is born after its original, which must exist
+      if (!(o >= 0 && o < n && l.born[o] < l.born[u])) throw new Error(`layer ${i + 1}: unit ${u + 1} is recorded as a copy of ${o >= 0 ? `unit ${o + 1}` : o}, which is not an earlier unit of the layer`);
+    }
     below = n;
   });
   s.heads.forEach((h, j) => {

@@ -2,7 +2,7 @@
 // of the subnetwork a new task touches, expansion by k units, removal of units whose incoming
 // group is zero, drift of old units, and split/duplication. Each returns a new state.
 import { Rng, glorotUniform } from '../random';
-import { Head, HiddenLayer, Matrix, NetworkState, cloneState, matrix } from './state';
+import { Head, HiddenLayer, Matrix, NetworkState, cloneState, matrix, notCopies } from './state';
 
 const isNonZero = (v: number, eps: number) => Math.abs(v) > eps;
 
@@ -135,9 +135,11 @@ export function expandState(s: NetworkState, task: number, k: number[], rng: Rng
     b.set(layer.b);
     const born = new Int32Array(n + k[l]).fill(task);
     born.set(layer.born);
+    const copyOf = notCopies(n + k[l]);
+    copyOf.set(layer.copyOf);
     rowsBefore = n;
     rowsAfter = n + k[l];
-    return { W: grown, b, born };
+    return { W: grown, b, born, copyOf };
   });
   const head = s.heads[task - 1];
   if (head) {
@@ -204,7 +206,13 @@ export function pruneDeadUnits(s: NetworkState, task: number, oldSizes: number[]
     if (!dead.length) continue;
     const drop = new Set(dead);
     const keep = Int32Array.from([...Array(layer.b.length).keys()].filter((i) => !drop.has(i)));
-    out.layers[l] = { W: remap(W, range(W.rows), keep), b: Float32Array.from(keep, (i) => layer.b[i]), born: Int32Array.from(keep, (i) => layer.born[i]) };
+    // only this task's own units go, after every older one, so no surviving index changes
+    out.layers[l] = {
+      W: remap(W, range(W.rows), keep),
+      b: Float32Array.from(keep, (i) => layer.b[i]),
+      born: Int32Array.from(keep, (i) => layer.born[i]),
+      copyOf: Int32Array.from(keep, (i) => layer.copyOf[i]),
+    };
     if (above) out.layers[l + 1] = { ...above, W: remap(above.W, keep, range(above.W.cols)) };
     else if (headOf) out.heads[task - 1] = { W: remap(headOf.W, keep, range(headOf.W.cols)), b: headOf.b };
   }
@@ -248,13 +256,14 @@ export function chooseSplits(drift: number[][], sigma: number, maxPerLayer: numb
  * `task`, takes its current (drifted) incoming weights and bias. Everything the current task
  * reads from a split unit is re-routed to the copy: weights into this task's new units and into
  * its head move from the original's row to the copy's row. Weights from a copy into old units
- * start at zero (old tasks cannot see copies; the retraining learns them).
+ * start at zero (old tasks cannot see copies; the retraining learns them). The copy's lineage
+ * records the original's index.
  */
 export function splitState(s: NetworkState, previous: NetworkState, task: number, split: number[][]): NetworkState {
   const out = cloneState(s);
   const L = s.layers.length;
   // For each layer: position of each split unit's copy, -1 if not split.
-  const copyOf = s.layers.map((layer, l) => {
+  const copyOfPos = s.layers.map((layer, l) => {
     const pos = new Int32Array(layer.b.length).fill(-1);
     split[l].forEach((u, i) => (pos[u] = layer.b.length + i));
     return pos;
@@ -271,7 +280,7 @@ export function splitState(s: NetworkState, previous: NetworkState, task: number
   out.layers = s.layers.map((layer, l): HiddenLayer => {
     const W = layer.W;
     const prev = previous.layers[l];
-    const below = l > 0 ? copyOf[l - 1] : null;
+    const below = l > 0 ? copyOfPos[l - 1] : null;
     const rowsNew = W.rows + (l > 0 ? split[l - 1].length : 0);
     const n = layer.b.length;
     const colsNew = n + split[l].length;
@@ -279,6 +288,9 @@ export function splitState(s: NetworkState, previous: NetworkState, task: number
     const b = new Float32Array(colsNew);
     const born = new Int32Array(colsNew).fill(task);
     born.set(layer.born);
+    const copyOf = notCopies(colsNew);
+    copyOf.set(layer.copyOf);
+    split[l].forEach((u) => (copyOf[copyOfPos[l][u]] = u));
     const oldCols = prev.b.length;
     const isSplit = new Uint8Array(n);
     split[l].forEach((u) => (isSplit[u] = 1));
@@ -288,8 +300,8 @@ export function splitState(s: NetworkState, previous: NetworkState, task: number
         // original: restored to the previous task's weights; copy: the drifted column, re-routed
         for (let r = 0; r < prev.W.rows; r++) next.data[r * colsNew + c] = prev.W.data[r * prev.W.cols + c];
         b[c] = prev.b[c];
-        reroute(cur, W.rows, below, next.data, colsNew, copyOf[l][c]);
-        b[copyOf[l][c]] = layer.b[c];
+        reroute(cur, W.rows, below, next.data, colsNew, copyOfPos[l][c]);
+        b[copyOfPos[l][c]] = layer.b[c];
       } else if (c < oldCols) {
         // a shared old unit: unchanged; it does not read the copies below
         for (let r = 0; r < W.rows; r++) next.data[r * colsNew + c] = cur(r);
@@ -300,13 +312,13 @@ export function splitState(s: NetworkState, previous: NetworkState, task: number
         b[c] = layer.b[c];
       }
     }
-    return { W: next, b, born };
+    return { W: next, b, born, copyOf };
   });
   const head = s.heads[task - 1];
   if (head) {
     const rowsNew = head.W.rows + split[L - 1].length;
     const W = matrix(rowsNew, head.W.cols);
-    for (let o = 0; o < head.W.cols; o++) reroute((r) => head.W.data[r * head.W.cols + o], head.W.rows, copyOf[L - 1], W.data, head.W.cols, o);
+    for (let o = 0; o < head.W.cols; o++) reroute((r) => head.W.data[r * head.W.cols + o], head.W.rows, copyOfPos[L - 1], W.data, head.W.cols, o);
     out.heads[task - 1] = { W, b: head.b.slice() } satisfies Head;
   }
   return out;

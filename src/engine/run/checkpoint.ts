@@ -3,19 +3,20 @@
 //                 its hidden layers and heads, the names of aux arrays) and a TF.js-style weights
 //                 manifest (name, shape, dtype of each array, in order), with the byte length and
 //                 SHA-256 of weights.bin;
-//   weights.bin   the arrays, little-endian float32 (timestamps int32), concatenated.
+//   weights.bin   the arrays, little-endian float32 (timestamps and lineage int32), concatenated.
 // The folder is written atomically; loading checks everything before building anything, so a
 // truncated or corrupt checkpoint is rejected with a clear error and never half-loaded.
-// Version 1 (one network, no aux arrays, unprefixed names) is still read.
+// Versions 1 (one network, no aux arrays, unprefixed names) and 2 (no lineage: which units are
+// split copies of which is unknown for units born after task 1) are still read.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../atomicFile';
 import { LayerArrays, ModelState, Routing, checkModel } from '../network/model';
-import { Head, HiddenLayer, NetworkState, matrix } from '../network/state';
+import { COPY_UNKNOWN, Head, HiddenLayer, NOT_A_COPY, NetworkState, matrix } from '../network/state';
 
 export const CHECKPOINT_FORMAT = 'den-lab-network';
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 
 /** A checkpoint that cannot be loaded; the message names the folder and the problem. */
 export class CheckpointError extends Error {
@@ -35,7 +36,7 @@ interface NetworkJson {
   format: string;
   formatVersion: number;
   inputDim: number;
-  /** Version 2: how tasks map to networks, whether inference is timestamped, and each network's size. */
+  /** Versions ≥ 2: how tasks map to networks, whether inference is timestamped, and each network's size. */
   routing?: Routing;
   timestamps?: boolean;
   /** Per network: hidden layers and tasks that have a head (1..tasks). Arrays are named `net<i>/...`. */
@@ -60,6 +61,7 @@ function networkArrays(state: NetworkState, prefix: string): NamedArray[] {
     out.push({ spec: { name: `${prefix}layer${i + 1}/W`, shape: [l.W.rows, l.W.cols], dtype: 'float32' }, data: l.W.data });
     out.push({ spec: { name: `${prefix}layer${i + 1}/b`, shape: [l.b.length], dtype: 'float32' }, data: l.b });
     out.push({ spec: { name: `${prefix}layer${i + 1}/born`, shape: [l.born.length], dtype: 'int32' }, data: l.born });
+    out.push({ spec: { name: `${prefix}layer${i + 1}/copyOf`, shape: [l.copyOf.length], dtype: 'int32' }, data: l.copyOf });
   });
   state.heads.forEach((h, j) => {
     if (!h) throw new Error(`task ${j + 1} has no head; a checkpoint needs a head for every task`);
@@ -129,8 +131,9 @@ export function loadCheckpoint(dir: string): { model: ModelState; meta: Record<s
   }
   if (json.format !== CHECKPOINT_FORMAT) fail(dir, `network.json is not a DEN Lab network (format ${JSON.stringify(json.format)})`);
   const v1 = json.formatVersion === 1;
-  if (json.formatVersion !== CHECKPOINT_VERSION && !v1) {
-    fail(dir, `format version ${json.formatVersion} is not supported (this DEN Lab reads versions 1 and ${CHECKPOINT_VERSION})${json.formatVersion > CHECKPOINT_VERSION ? '; update DEN Lab' : ''}`);
+  const hasLineage = json.formatVersion === CHECKPOINT_VERSION;
+  if (!hasLineage && !v1 && json.formatVersion !== 2) {
+    fail(dir, `format version ${json.formatVersion} is not supported (this DEN Lab reads versions 1 to ${CHECKPOINT_VERSION})${json.formatVersion > CHECKPOINT_VERSION ? '; update DEN Lab' : ''}`);
   }
   const specs = json.weightsManifest?.[0]?.weights;
   if (!Array.isArray(specs)) fail(dir, 'network.json has no weights manifest');
@@ -180,7 +183,9 @@ export function loadCheckpoint(dir: string): { model: ModelState; meta: Record<s
       for (let l = 1; l <= n.hiddenLayers!; l++) {
         const W = take(`${prefix}layer${l}/W`, Float32Array);
         if (W.shape.length !== 2) fail(dir, `weight ${prefix}layer${l}/W must be a matrix`);
-        layers.push({ W: matrix(W.shape[0], W.shape[1], W.data), b: take(`${prefix}layer${l}/b`, Float32Array).data, born: take(`${prefix}layer${l}/born`, Int32Array).data });
+        const born = take(`${prefix}layer${l}/born`, Int32Array).data;
+        const copyOf = hasLineage ? take(`${prefix}layer${l}/copyOf`, Int32Array).data : born.map((b) => (b > 1 ? COPY_UNKNOWN : NOT_A_COPY));
+        layers.push({ W: matrix(W.shape[0], W.shape[1], W.data), b: take(`${prefix}layer${l}/b`, Float32Array).data, born, copyOf });
       }
       const heads: Head[] = [];
       for (let j = 1; j <= n.tasks!; j++) {

@@ -3,6 +3,7 @@
 // (2 quick tasks), slow (task 2 long enough to stop or kill) and broken (σ < 0) experiment files.
 // The tests run in order and share the runs they create.
 import * as assert from 'assert';
+import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -208,6 +209,14 @@ suite('DEN Lab in a real VS Code', () => {
     );
     assert.deepStrictEqual(summary.units, summary.tasks[1].units);
     assert.ok(summary.units.every((u, l) => u >= summary.tasks[0].units[l]), 'DEN only grows the network');
+    // unit lineage: each layer row of task 2 lists the layer's units by the task that created them, as summary.json records them
+    const task2 = api.tree.getChildren(runNode(tinyRun)).find((n) => n.kind === 'task' && n.task.index === 2)!;
+    api.tree.getChildren(task2).filter((n) => n.kind === 'layer').forEach((layer, l) => {
+      const rows = api.tree.getChildren(layer).map((n) => api.tree.getTreeItem(n)).filter((i) => labelOf(i).startsWith('born in task'));
+      assert.deepStrictEqual(rows.map(labelOf), summary.tasks[1].lineage![l].map((g) => `born in task ${g.born}`), `layer ${l + 1}'s lineage rows`);
+      const counts = rows.map((i) => Number(/^(\d+) units?/.exec(i.description as string)?.[1]));
+      assert.strictEqual(counts.reduce((a, b) => a + b, 0), summary.tasks[1].units[l], `layer ${l + 1}: the lineage rows hold every unit (${rows.map((i) => i.description).join(' | ')})`);
+    });
     assert.match(api.tree.getTreeItem(runNode(tinyRun)).description as string, /2\/2 tasks/);
     assert.ok(fs.existsSync(path.join(checkpointDir(tinyRun, 2), 'network.json')));
   });
@@ -505,6 +514,45 @@ suite('DEN Lab in a real VS Code', () => {
     assert.strictEqual(api.sweeps.running, false);
     const after = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'sweeps')).find((n) => n.kind === 'sweep' && node.kind === 'sweep' && n.sweep.dir === node.sweep.dir)!;
     assert.strictEqual(api.tree.getTreeItem(after).contextValue, 'sweep', 'an ended sweep has nothing to cancel');
+  });
+
+  test('a sweep started from a terminal (den-lab sweep) appears in the tree and fills the Sweep tab as its points finish', async () => {
+    // the CLI in its own process, as a user would start it in a terminal: only sweep.json on disk tells the extension
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const out = workspaceFile('terminal-sweeps').fsPath;
+    const child = cp.spawn('node', [cli, 'sweep', tiny().fsPath, '--tasks', '1', '--grid', 'den.k=2,3,5', '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await exec('denLab.openDashboard');
+      const seen: string[] = [];
+      const entry = await waitFor('the terminal sweep in the workspace index', () => api.runs.sweeps.find((e) => e.dir.startsWith(out)), 120_000);
+      const sentBefore = api.dashboard.sent.length;
+      await api.dashboard.receive({ type: 'selectSweep', sweepId: entry.id });
+      // every state the tab is sent, until all three points are done
+      await waitFor(
+        'the Sweep tab with the three points done',
+        () => {
+          const states = api.dashboard.sent.slice(sentBefore).flatMap((m) => (m.type === 'sweep' && m.shown?.id === entry.id ? [m.shown.sweep.points.filter((p) => p.status === 'done').length] : []));
+          seen.splice(0, seen.length, ...states.map(String));
+          return states.includes(3) ? true : undefined;
+        },
+        180_000,
+      );
+      assert.ok(seen.some((n) => Number(n) < 3), `the tab was sent the sweep before its last point finished (done counts sent: ${seen.join(', ')})`);
+      assert.strictEqual(await exited, 0, output);
+      // the tree: the sweep in the Sweeps group, finished
+      await api.runs.refresh();
+      const group = api.tree.getChildren().find((n) => n.kind === 'sweeps')!;
+      const node = api.tree.getChildren(group).find((n) => n.kind === 'sweep' && n.sweep.dir === entry.dir);
+      assert.ok(node, 'the terminal sweep is in the Sweeps group');
+      assert.strictEqual(api.tree.getTreeItem(node).description, '3/3 done · finished');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+    }
   });
 
   test('"New Experiment", "Show Logs", "Reveal Run Folder" and "Refresh Runs" run', async () => {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { DenEvent, RunSnapshot } from '../../../src/protocol';
-import { batches, eventsOfTask, loadFixture, loadSweepFixture, longTaskEvents } from '../fixtures';
+import { batches, eventsOfTask, LINEAGE_FIXTURE, loadFixture, loadSweepFixture, longTaskEvents } from '../fixtures';
 import { chartData, launchChromium, openDashboard, settled, startServer, type FakeHost, type PageServer } from '../harness';
 
 const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'webview');
@@ -407,6 +407,47 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(host.received.filter((m) => m.type === 'compareRuns').length, 1, 'one request for the whole choice');
     assert.match((await page.locator('#compare-growth-chart').getAttribute('aria-label'))!, /σ 0\.02.*σ 0\.05|σ 0\.05.*σ 0\.02/);
     await snap(page, 'compare');
+  });
+
+  it('draws the unit lineage of a recorded run: a band per birth task, the split copies marked, and the readers of a chosen group', async () => {
+    const lineage = loadFixture(LINEAGE_FIXTURE);
+    await page.context().close();
+    ({ page, host } = await openDashboard(browser, server, { runs: [lineage, run02], viewport: { width: 1280, height: 2000 } }));
+    await settled(page);
+    await showTab(page, 'growth');
+    const tasks = lineage.summary!.tasks;
+    const last = tasks[tasks.length - 1].index;
+    for (const layer of [1, 2]) {
+      if (layer === 2) await pick(page, 'lineage-layer', 'layer 2');
+      const d = await chartData(page, 'lineage');
+      assert.equal(d.layer, String(layer));
+      assert.equal(d.tasks, tasks.map((t) => t.index).join(','));
+      // the stack's top is the layer's size after every task; a band per task that created units
+      assert.equal(d.totals, tasks.map((t) => t.units[layer - 1]).join(','), `layer ${layer} totals`);
+      assert.equal(d.groups, tasks.filter((t) => t.index === 1 || (t.expanded && t.added[layer - 1] > 0) || t.split[layer - 1] > 0).map((t) => t.index).join(','));
+      // a mark where a task made split copies, with their number
+      assert.equal(d.copyMarks, tasks.map((t) => t.split[layer - 1]).join(','), `layer ${layer} copies`);
+    }
+    assert.ok(tasks.some((t) => t.split[1] > 0), 'the fixture has split copies in layer 2');
+    // choose the group of a task that made a copy: its originals, its pruned units, its readers
+    const copier = tasks.find((t) => t.split[1] > 0)!;
+    const group = copier.lineage![1].find((g) => g.born === copier.index)!;
+    await pick(page, 'lineage-group', `task ${copier.index}`);
+    const d = await chartData(page, 'lineage');
+    assert.equal(d.group, String(copier.index));
+    assert.equal(d.readers, `${copier.index}-${last}`);
+    const text = (await page.locator('#lineage-section .lineage-group').textContent())!;
+    assert.ok(text.includes(`of unit${group.copiesOf!.length === 1 ? '' : 's'} ${group.copiesOf!.map((o) => o + 1).join(', ')}`), text);
+    assert.ok(text.includes(`removed ${group.pruned} of the units task ${copier.index} added`), text);
+    assert.ok(text.includes(`Read by tasks ${copier.index}–${last}`), text);
+    await snap(page, 'lineage');
+    // the table alternative has a row per task and group
+    await page.locator('#lineage-section vscode-checkbox[data-action="table"]').click();
+    const rows = page.locator('#lineage-section .chart-table tbody tr');
+    assert.equal(await rows.count(), tasks.reduce((n, t) => n + t.lineage![1].length, 0));
+    // a run recorded before lineage says so instead of drawing nothing silently
+    await pick(page, 'run-picker', 'sigma-0.02');
+    assert.match((await page.locator('#lineage-section .chart-note').textContent())!, /before DEN Lab recorded unit lineage/);
   });
 
   it('overlays runs of different methods (DEN and progressive) on score against parameters', async () => {

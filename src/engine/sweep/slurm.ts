@@ -41,10 +41,9 @@ export interface SlurmOptions {
  * UNLIMITED. Returns the problem in words, or null.
  */
 export function slurmTimeProblem(text: string): string | null {
-  const t = text;
   const n = '\\d+';
   const forms = [`${n}`, `${n}:${n}`, `${n}:${n}:${n}`, `${n}-${n}`, `${n}-${n}:${n}`, `${n}-${n}:${n}:${n}`];
-  if (/^(unlimited|infinite)$/i.test(t) || forms.some((f) => new RegExp(`^${f}$`).test(t))) return null;
+  if (/^(unlimited|infinite)$/i.test(text) || forms.some((f) => new RegExp(`^${f}$`).test(text))) return null;
   return `'${text}' is not a Slurm time limit: give minutes (30), hours:minutes:seconds (00:30:00) or days-hours:minutes:seconds (1-00:00:00)`;
 }
 

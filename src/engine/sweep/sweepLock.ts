@@ -34,6 +34,8 @@ export function withSweepLock<T>(dir: string, fn: () => T): T {
   try {
     return fn();
   } finally {
-    fs.rmSync(file, { force: true });
+    // not a lock that another process took over as stale meanwhile
+    const held = readLock(file);
+    if (held && held !== 'unreadable' && held.pid === process.pid) fs.rmSync(file, { force: true });
   }
 }

@@ -17,7 +17,7 @@ import type { TrainOutcome } from '../../../src/extension/trainerProcess';
 import type { SweepOutcome } from '../../../src/extension/sweepProcess';
 import type { DenEvent, RunSummary } from '../../../src/protocol';
 
-import { EXTENSION_ID, sleep, waitFor, within, withDialogs, workspaceFile } from './helpers';
+import { EXTENSION_ID, runningSweepNode, sleep, waitFor, within, withDialogs, workspaceFile } from './helpers';
 
 function readSummary(runDir: string): RunSummary {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
@@ -494,25 +494,20 @@ suite('DEN Lab in a real VS Code', () => {
   });
 
   test('"Cancel Sweep" stops the sweep this window runs (den-lab sweep --cancel); the tree offers it on a running sweep only', async () => {
-    const points = new Promise<SweepOutcome | undefined>((resolve) => {
-      void withDialogs('showInformationMessage', () => undefined, () => api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' })).then((r) => resolve(r.result));
+    // One capture of the messages for the whole test: the window's sweep and the cancel end in either order.
+    const { result, shown } = await withDialogs('showInformationMessage', () => undefined, async () => {
+      const running = api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' });
+      const node = await runningSweepNode(api, 'slow', 120_000);
+      assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning', 'Cancel Sweep is offered');
+      const cancel = await exec<SweepOutcome | undefined>('denLab.cancelSweep');
+      return { node, cancel, outcome: await within('the sweep process to end', running, 60_000) };
     });
-    const node = await waitFor('a running sweep of slow in the tree, both its first points training', async () => {
-      await api.runs.refresh();
-      const group = api.tree.getChildren().find((n) => n.kind === 'sweeps');
-      const found = group && api.tree.getChildren(group).find((n) => n.kind === 'sweep' && n.sweep.sweep?.name === 'slow' && n.sweep.sweep.state === 'running');
-      return found && found.kind === 'sweep' && found.sweep.sweep!.points.filter((p) => p.status === 'running').length === 2 ? found : undefined;
-    }, 120_000);
-    assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning', 'Cancel Sweep is offered');
-    const cancel = await withDialogs('showInformationMessage', () => undefined, () => exec<SweepOutcome | undefined>('denLab.cancelSweep'));
-    assert.strictEqual(cancel.result?.code, 0, cancel.result?.error ?? '');
-    assert.deepStrictEqual(cancel.result?.sweep?.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending']);
-    // (the window's own sweep says it was cancelled too, meanwhile)
-    assert.ok(cancel.shown.some((m) => /^DEN: sweep slow-sweep-[0-9a-f]{8}: 0\/3 done, 2 cancelled · cancelled\.$/.test(m)), cancel.shown.join(' | '));
-    const outcome = await within('the sweep process to end', points, 60_000);
-    assert.strictEqual(outcome?.code, 130, 'the sweep process of this window ended cancelled');
+    assert.strictEqual(result.cancel?.code, 0, result.cancel?.error ?? '');
+    assert.deepStrictEqual(result.cancel?.sweep?.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending']);
+    assert.ok(shown.some((m) => /^DEN: sweep slow-sweep-[0-9a-f]{8}: 0\/3 done, 2 cancelled · cancelled\.$/.test(m)), shown.join(' | '));
+    assert.strictEqual(result.outcome?.code, 130, 'the sweep process of this window ended cancelled');
     assert.strictEqual(api.sweeps.running, false);
-    const after = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'sweeps')).find((n) => n.kind === 'sweep' && node.kind === 'sweep' && n.sweep.dir === node.sweep.dir)!;
+    const after = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'sweeps')).find((n) => n.kind === 'sweep' && n.sweep.dir === result.node.sweep.dir)!;
     assert.strictEqual(api.tree.getTreeItem(after).contextValue, 'sweep', 'an ended sweep has nothing to cancel');
   });
 

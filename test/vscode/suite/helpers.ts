@@ -2,6 +2,8 @@
 // vscode.window's message functions answered as a user would click them.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import type { DenLabApi } from '../../../src/extension/extension';
+import type { RunsNode } from '../../../src/extension/runsTree';
 
 export const EXTENSION_ID = 'den-lab.den-lab';
 
@@ -51,3 +53,13 @@ export async function withDialogs<T>(kind: 'showWarningMessage' | 'showErrorMess
   }
 }
 
+
+/** The Runs tree's row of the running sweep of experiment `name`, once two of its points run (the tree refreshed as it is polled). */
+export function runningSweepNode(api: DenLabApi, name: string, timeoutMs: number): Promise<Extract<RunsNode, { kind: 'sweep' }>> {
+  return waitFor(`a running sweep of ${name} in the Runs tree, two of its points running`, async () => {
+    await api.runs.refresh();
+    const group = api.tree.getChildren().find((n) => n.kind === 'sweeps');
+    const found = group && api.tree.getChildren(group).find((n) => n.kind === 'sweep' && n.sweep.sweep?.name === name && n.sweep.sweep.state === 'running');
+    return found?.kind === 'sweep' && found.sweep.sweep!.points.filter((p) => p.status === 'running').length === 2 ? found : undefined;
+  }, timeoutMs);
+}

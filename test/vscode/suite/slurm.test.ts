@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { DenLabApi } from '../../../src/extension/extension';
 import type { SweepOutcome } from '../../../src/extension/sweepProcess';
 import type { SlurmExecutorRecord } from '../../../src/protocol';
-import { EXTENSION_ID, waitFor, within, withDialogs, workspaceFile } from './helpers';
+import { EXTENSION_ID, runningSweepNode, within, withDialogs, workspaceFile } from './helpers';
 
 /** A field of a Slurm job as squeue shows it (the controller keeps an ended job for MinJobAge, 300 s). */
 const squeueField = (jobId: string, format: string) => spawnSync('squeue', ['--noheader', '--array', '--states=all', `--jobs=${jobId}`, `--format=${format}`], { encoding: 'utf8' }).stdout.trim().split('\n');
@@ -82,29 +82,19 @@ suite('DEN Lab sweeps on Slurm in a real VS Code', () => {
   });
 
   test('"Cancel Sweep" on a running job array (the Runs tree\'s sweep row): scancel; the sweep this window runs ends cancelled', async () => {
-    const running = withDialogs('showInformationMessage', () => undefined, () =>
-      api.sweeps.run({ experimentFile: workspaceFile('slow.den.json').fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'slurm', slurm: { partition: '', time: '', cpus: '1', extra: '' } }),
-    );
-    const node = await waitFor(
-      'the sweep of slow with two array tasks training',
-      async () => {
-        await api.runs.refresh();
-        const group = api.tree.getChildren().find((n) => n.kind === 'sweeps');
-        const found = group && api.tree.getChildren(group).find((n) => n.kind === 'sweep' && n.sweep.sweep?.name === 'slow' && n.sweep.sweep.state === 'running');
-        return found && found.kind === 'sweep' && found.sweep.sweep!.points.filter((p) => p.status === 'running').length === 2 ? found : undefined;
-      },
-      180_000,
-    );
-    assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning');
-    assert.ok(node.kind === 'sweep');
-    const jobId = (node.sweep.sweep!.executor as SlurmExecutorRecord).jobId!;
-    const cancel = await withDialogs('showInformationMessage', () => undefined, () => vscode.commands.executeCommand<SweepOutcome | undefined>('denLab.cancelSweep', node));
-    assert.strictEqual(cancel.result?.code, 0, cancel.result?.error ?? '');
-    assert.deepStrictEqual(cancel.result?.sweep?.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending'], 'the waiting task never ran');
-    // (the window's own sweep says it was cancelled too, meanwhile)
-    assert.ok(cancel.shown.some((m) => /: 0\/3 done, 2 cancelled · cancelled\.$/.test(m)), cancel.shown.join(' | '));
-    const outcome = (await within('the sweep process to end', running, 120_000)).result;
-    assert.strictEqual(outcome?.code, 130);
+    // One capture of the messages for the whole test: the window's sweep and the cancel end in either order.
+    const { result, shown } = await withDialogs('showInformationMessage', () => undefined, async () => {
+      const running = api.sweeps.run({ experimentFile: workspaceFile('slow.den.json').fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'slurm', slurm: { partition: '', time: '', cpus: '1', extra: '' } });
+      const node = await runningSweepNode(api, 'slow', 180_000);
+      assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning');
+      const cancel = await vscode.commands.executeCommand<SweepOutcome | undefined>('denLab.cancelSweep', node);
+      return { node, cancel, outcome: await within('the sweep process to end', running, 120_000) };
+    });
+    assert.strictEqual(result.cancel?.code, 0, result.cancel?.error ?? '');
+    assert.deepStrictEqual(result.cancel?.sweep?.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending'], 'the waiting task never ran');
+    assert.ok(shown.some((m) => /: 0\/3 done, 2 cancelled · cancelled\.$/.test(m)), shown.join(' | '));
+    assert.strictEqual(result.outcome?.code, 130);
+    const jobId = (result.node.sweep.sweep!.executor as SlurmExecutorRecord).jobId!;
     assert.deepStrictEqual(squeueField(jobId, '%T').filter((s) => s === 'PENDING' || s === 'RUNNING'), [], 'nothing of the array is left in the queue');
   });
 });

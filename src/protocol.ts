@@ -506,6 +506,34 @@ export type SweepRef = RunRef;
 /** A point of a sweep, by its id in sweep.json (e.g. "03-tau0.2-k10"). */
 const PointIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,160}$/));
 
+/** A unit's strongest outgoing weight: into unit `unit` (0-based) of hidden layer `layer` (1-based), or output `unit` of task `task`'s head. */
+export const OutgoingWeightSchema = v.object({ layer: v.nullable(taskIndex), task: v.nullable(taskIndex), unit: count, weight: num });
+
+/**
+ * The incoming weights of every unit of one hidden layer in a checkpoint (the Units tab), with their
+ * lineage. `weights` is base64 of little-endian float32, unit after unit (units × inputs).
+ */
+export const UnitWeightsSchema = v.object({
+  task: taskIndex,
+  /** 1-based hidden layer. */
+  layer: taskIndex,
+  inputs: v.pipe(count, v.minValue(1), v.maxValue(1_000_000)),
+  units: v.pipe(count, v.maxValue(100_000)),
+  weights: v.pipe(v.string(), v.regex(/^[A-Za-z0-9+/]*={0,2}$/)),
+  /** Largest |w| of the layer: the colour scale. */
+  scale: v.pipe(num, v.minValue(0)),
+  born: v.array(taskIndex),
+  /** Lineage per unit: index of the unit it is a split copy of, −1 none, −2 unknown (see the checkpoint format). */
+  copyOf: v.array(v.pipe(int, v.minValue(-2))),
+  /** [height, width] when the inputs are the pixels of an image (layer 1 of image data), else null. */
+  image: v.nullable(v.tuple([v.pipe(count, v.minValue(1)), v.pipe(count, v.minValue(1))])),
+  /** Per task 1..task: the source pixel of each input of a permuted task (input i reads pixel perm[i]), null for other tasks. */
+  pixelOrder: v.array(v.nullable(v.array(count))),
+  /** Per unit, its three strongest outgoing weights. */
+  outgoing: v.array(v.array(OutgoingWeightSchema)),
+});
+export type UnitWeights = v.InferOutput<typeof UnitWeightsSchema>;
+
 export const HostToWebviewSchema = v.variant('type', [
   /** Everything to draw from scratch: sent after 'ready' (the page says it whenever it is shown) and on selecting a run. */
   v.object({
@@ -530,6 +558,8 @@ export const HostToWebviewSchema = v.variant('type', [
    * opening a sweep, and whenever its sweep.json changes). `reveal`: switch to the Sweep tab.
    */
   v.object({ type: v.literal('sweep'), sweeps: v.array(SweepRefSchema), shown: v.nullable(v.object({ ...SweepRefSchema.entries, sweep: SweepFileSchema })), reveal: v.boolean() }),
+  /** The Units tab: one layer of a run's checkpoint (answer to requestUnits), or why it cannot be shown. */
+  v.object({ type: v.literal('units'), runId: RunIdSchema, task: taskIndex, layer: taskIndex, view: v.nullable(UnitWeightsSchema), problem: v.nullable(v.string()) }),
 ]);
 export type HostToWebview = v.InferOutput<typeof HostToWebviewSchema>;
 
@@ -551,5 +581,7 @@ export const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('adoptSweepPoint'), sweepId: RunIdSchema, pointId: PointIdSchema }),
   /** Show a point's run folder in the dashboard. */
   v.object({ type: v.literal('openSweepRun'), sweepId: RunIdSchema, pointId: PointIdSchema }),
+  /** The incoming weights of a hidden layer of the run's checkpoint after `task` (the Units tab). */
+  v.object({ type: v.literal('requestUnits'), runId: RunIdSchema, task: taskIndex, layer: v.pipe(taskIndex, v.maxValue(64)) }),
 ]);
 export type WebviewToHost = v.InferOutput<typeof WebviewToHostSchema>;

@@ -10,6 +10,7 @@ import { DriftChart } from './charts/driftChart';
 import { ForgettingChart } from './charts/forgettingChart';
 import { GrowthChart } from './charts/growthChart';
 import { LineageChart } from './charts/lineageChart';
+import { UnitsPanel } from './charts/unitsPanel';
 import { LossChart } from './charts/lossChart';
 import { SweepChart } from './charts/sweepChart';
 import { h, setData } from './dom';
@@ -22,7 +23,7 @@ type Select = HTMLElement & { value: string };
 type MultiSelect = HTMLElement & { value: string[] };
 type Msg<T extends HostToWebview['type']> = Extract<HostToWebview, { type: T }>;
 
-const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', compare: 'Compare', sweep: 'Sweep' };
+const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', units: 'Units', compare: 'Compare', sweep: 'Sweep' };
 
 export class DashboardView {
   private view: ViewState;
@@ -36,6 +37,7 @@ export class DashboardView {
   private sweep: (SweepRef & { sweep: SweepFile }) | null = null;
   private readonly thresholdPanel: ThresholdPanel;
   private readonly charts: Record<string, ChartPanel>;
+  private readonly unitsPanel: UnitsPanel;
   private readonly byTab: Record<TabId, ChartPanel[]>;
   private readonly dirty = new Set<ChartPanel>();
   private frame = 0;
@@ -62,10 +64,12 @@ export class DashboardView {
       this.setView({ logLoss: on });
       this.invalidate(this.charts.loss);
     });
+    this.unitsPanel = new UnitsPanel(actions, (runId, task, layer) => this.host.post({ type: 'requestUnits', runId, task, layer }));
     this.charts = {
       loss,
       growth: new GrowthChart(actions),
       lineage: new LineageChart(actions),
+      units: this.unitsPanel,
       drift: new DriftChart(actions),
       forgetting: new ForgettingChart(actions),
       accuracy: new AccuracyChart(actions),
@@ -100,6 +104,7 @@ export class DashboardView {
       drift: [c.drift],
       forgetting: [c.forgetting],
       accuracy: [c.accuracy, c.params],
+      units: [c.units],
       compare: [c['compare-capacity'], c['compare-growth'], c['compare-drift'], c['compare-accuracy']],
       sweep: [c.sweep],
     };
@@ -255,6 +260,11 @@ export class DashboardView {
     this.invalidate(this.charts.sweep);
   }
 
+  onUnits(msg: Msg<'units'>): void {
+    this.count('units');
+    this.unitsPanel.setAnswer(msg);
+  }
+
   // ─── view ─────────────────────────────────────────────────────────────────────────────────
 
   /** Switches to a tab from code (the tab strip's own clicks and keys come through showTab). */
@@ -286,7 +296,7 @@ export class DashboardView {
     const completed = run?.tasks.length ?? 0;
     this.thresholdPanel.setRetrainTask(shown !== null && shown <= completed ? shown : null);
     const c = this.charts;
-    this.invalidate(c.loss, c.drift, c['compare-drift']);
+    this.invalidate(c.loss, c.drift, c['compare-drift'], c.units);
     this.renderStatus();
   }
 

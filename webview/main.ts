@@ -27,6 +27,7 @@ window.addEventListener(
       thresholds: (m) => dashboard.onThresholds(m),
       training: (m) => dashboard.onTraining(m),
       sweep: (m) => dashboard.onSweep(m),
+      units: (m) => dashboard.onUnits(m),
     },
     (m) => host.post(m),
   ),

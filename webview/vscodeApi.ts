@@ -2,7 +2,7 @@
 // hiding and window reloads (getState/setState; the host's serializer reads `runId` and `compare`).
 import type { WebviewToHost } from '../src/protocol';
 
-export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'compare', 'sweep'] as const;
+export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'units', 'compare', 'sweep'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface ViewState {

@@ -119,6 +119,33 @@ describe('message schemas, checked to the leaf', () => {
     assert.ok(!checkHostToWebview({ ...msg, shown: { ...msg.shown!, id: '../x' } }).ok, 'a sweep is named by id');
   });
 
+  it('the Units tab: a request names a run by id; the answer is checked to every leaf, its weights must be base64', () => {
+    const ok = (m: unknown) => checkWebviewToHost(m).ok;
+    assert.ok(ok({ type: 'requestUnits', runId: 'Ab3', task: 2, layer: 1 }));
+    for (const bad of [{ runId: '/runs/x', task: 2, layer: 1 }, { runId: 'a', task: 0, layer: 1 }, { runId: 'a', task: 1, layer: 65 }]) assert.ok(!ok({ type: 'requestUnits', ...bad }), JSON.stringify(bad));
+    everyLeafIsChecked('requestUnits', { type: 'requestUnits', runId: 'r1', task: 2, layer: 1 }, checkWebviewToHost);
+    const view = {
+      task: 2,
+      layer: 1,
+      inputs: 4,
+      units: 2,
+      weights: Buffer.from(new Float32Array([0.5, -1, 0, 2, 1, 1, -0.25, 0]).buffer).toString('base64'),
+      scale: 2,
+      born: [1, 2],
+      copyOf: [-1, 0],
+      image: [2, 2] as [number, number],
+      pixelOrder: [[3, 2, 1, 0], null],
+      outgoing: [[{ layer: 2, task: null, unit: 0, weight: 0.3 }], [{ layer: null, task: 2, unit: 1, weight: -0.1 }]],
+    };
+    const msg: HostToWebview = { type: 'units', runId: 'r1', task: 2, layer: 1, view, problem: null };
+    assert.equal(checkHostToWebview(msg).ok, true);
+    assert.equal(checkHostToWebview({ ...msg, view: null, problem: 'no checkpoint after task 2' }).ok, true);
+    everyLeafIsChecked('units', msg, checkHostToWebview);
+    assert.ok(!checkHostToWebview({ ...msg, view: { ...view, weights: '<script>' } }).ok, 'weights are base64');
+    assert.ok(!checkHostToWebview({ ...msg, view: { ...view, copyOf: [-3, 0] } }).ok, 'a lineage below −2');
+    assert.ok(!checkHostToWebview({ ...msg, view: { ...view, pixelOrder: [[0.5, 1, 2, 3], null] } }).ok, 'a pixel order of indices');
+  });
+
   it('webview → host: sweeps and points are named by id, never by path; the values to adopt are never sent', () => {
     const ok = (m: unknown) => checkWebviewToHost(m).ok;
     assert.ok(ok({ type: 'selectSweep', sweepId: 'Ab3_x-9' }));

@@ -315,7 +315,7 @@ async function lossChartState(web) {
 /**
  * 3. The dashboard in the real VS Code: train two tasks, open the dashboard, check the loss chart's
  * points and its expansion/split markers, reload the window, and check the restored panel shows
- * the same.
+ * the same; then the Units tab on the run's checkpoint (a screenshot for the README).
  */
 async function dashboardFlow(browser, origin) {
   const host = new URL(origin).host;
@@ -372,6 +372,22 @@ async function dashboardFlow(browser, origin) {
       if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`after the reload the loss chart shows ${JSON.stringify(after)}, before ${JSON.stringify(before)}`);
     });
     await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-dashboard-reloaded.png') });
+    await step('Units tab: a tile per unit of layer 1 from the checkpoint, split copies beside their originals, in task pixel order', async () => {
+      const runDir = fs.readdirSync(path.join(folder, 'runs')).map((d) => path.join(folder, 'runs', d)).find((d) => fs.existsSync(path.join(d, 'summary.json')));
+      const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+      const last = summary.tasks[summary.tasks.length - 1];
+      await web.locator('vscode-tab-header[data-tab="units"]').click();
+      const canvas = web.locator(`canvas#units-chart[data-mode="image"][data-task="${last.index}"]`);
+      await canvas.waitFor({ state: 'attached', timeout: 60_000 });
+      const tiles = Number(await canvas.getAttribute('data-tiles'));
+      if (tiles !== last.units[0]) throw new Error(`the Units tab drew ${tiles} tiles; layer 1 has ${last.units[0]} units after task ${last.index}`);
+      const pairs = (await canvas.getAttribute('data-pairs')).split(' ').filter(Boolean).length;
+      if (pairs !== last.split[0]) throw new Error(`the Units tab shows ${pairs} split pairs; task ${last.index} split ${last.split[0]} units of layer 1`);
+      await web.locator('#units-section vscode-checkbox[data-action="unpermute"]').click();
+      await web.locator('canvas#units-chart[data-unpermuted="yes"]').waitFor({ state: 'attached', timeout: 10_000 });
+    });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-units.png') });
+    say('  dashboard: screenshot test-artifacts/vscode-units.png');
     passed += 1;
   } catch (err) {
     failed += 1;

@@ -1,7 +1,7 @@
 // Recorded runs for the dashboard tests, and synthetic event streams built from them.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DenEvent, RunSnapshot, RunSummary, SweepFile } from '../../src/protocol';
+import type { DenEvent, RunSnapshot, RunSummary, SweepFile, UnitWeights } from '../../src/protocol';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -88,4 +88,55 @@ export function longTaskEvents(task: number, points: number, seed = 1): DenEvent
  */
 export function loadSweepFixture(): SweepFile {
   return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'sweep-tau-k', 'sweep.json'), 'utf8')) as SweepFile;
+}
+
+/** Task t's hand-made pixel order for the Units tests: input i reads pixel (i·step + t) mod n, step coprime with n. */
+export function handMadeOrder(n: number, task: number): number[] {
+  const step = 5; // coprime with 784
+  return Array.from({ length: n }, (_, i) => (i * step + task) % n);
+}
+
+/** A diagonal stroke on a 28×28 image: 1 on the diagonal, 0 elsewhere. */
+export const diagonal = (): Float32Array => Float32Array.from({ length: 784 }, (_, p) => (Math.floor(p / 28) === p % 28 ? 1 : 0));
+
+/**
+ * What the host would send the Units tab for a recorded run after `task` (layer 1, 28×28): the
+ * lineage as the engine builds it (task-1 units, then per task its kept new units, then its split
+ * copies of the split event's units), pseudo-random weights except unit 0, which learned a
+ * diagonal stroke in task 1's (hand-made) pixel order.
+ */
+export function unitsViewOf(run: RunSnapshot, task: number, units = 0): UnitWeights {
+  const tasks = run.summary!.tasks.slice(0, task);
+  const born: number[] = new Array(units || tasks[0].units[0]).fill(1);
+  const copyOf: number[] = born.map(() => -1);
+  if (!units) {
+    for (const t of tasks.slice(1)) {
+      const kept = t.expanded ? t.added[0] - t.pruned[0] : 0;
+      for (let i = 0; i < kept; i++) born.push(t.index) && copyOf.push(-1);
+      const split = run.events.find((e) => e.type === 'split' && e.task === t.index) as Extract<DenEvent, { type: 'split' }> | undefined;
+      for (const u of split?.splitUnits[0] ?? []) born.push(t.index) && copyOf.push(u);
+    }
+  }
+  const n = born.length;
+  let s = 7;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const w = Float32Array.from({ length: n * 784 }, () => 0.3 * rand());
+  const order = handMadeOrder(784, 1);
+  const stroke = diagonal();
+  for (let i = 0; i < 784; i++) w[i] = stroke[order[i]];
+  let scale = 0;
+  for (const v of w) scale = Math.max(scale, Math.abs(v));
+  return {
+    task,
+    layer: 1,
+    inputs: 784,
+    units: n,
+    weights: Buffer.from(w.buffer).toString('base64'),
+    scale,
+    born,
+    copyOf,
+    image: [28, 28],
+    pixelOrder: Array.from({ length: task }, (_, i) => handMadeOrder(784, i + 1)),
+    outgoing: born.map((_, u) => [{ layer: 2, task: null, unit: u % 7, weight: 0.5 - u / (2 * n) }]),
+  };
 }

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
 import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
-import type { HostToWebview, RunSnapshot, ThresholdValues, TrainingState, WebviewToHost } from '../../src/protocol';
+import type { HostToWebview, RunSnapshot, ThresholdValues, TrainingState, UnitWeights, WebviewToHost } from '../../src/protocol';
 import { checkWebviewToHost } from '../../src/protocolGuards';
 import { FIXTURES, fixtureExperimentText, loadFixture } from './fixtures';
 
@@ -131,6 +131,9 @@ export class FakeHost {
     }
   }
 
+  /** The answer to the Units tab's requests (none: the request stays unanswered). */
+  units: ((runId: string, task: number, layer: number) => { view: UnitWeights | null; problem: string | null }) | null = null;
+
   private async receive(raw: unknown): Promise<void> {
     const checked = checkWebviewToHost(raw);
     if (!checked.ok) throw new Error(`the webview posted a malformed message: ${checked.problem}`);
@@ -155,6 +158,10 @@ export class FakeHost {
         await this.send({ type: 'thresholds', experimentFile: this.experimentFile, values, problems: result.problems });
         break;
       }
+      case 'requestUnits':
+        // the real host reads the run's checkpoint (src/engine/unitWeights.ts, tested in npm test); here a test supplies the view
+        if (this.units) await this.send({ type: 'units', runId: msg.runId, task: msg.task, layer: msg.layer, ...this.units(msg.runId, msg.task, msg.layer) });
+        break;
       default:
         break;
     }

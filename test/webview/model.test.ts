@@ -318,7 +318,7 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: unknown[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep') },
+      { snapshot: () => seen.push('snapshot'), events: (m) => seen.push(`events ${m.events.length}`), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep'), units: (m) => seen.push(`units ${m.view?.units}`) },
       (m) => posted.push(m),
     );
     handle({ data: { type: 'events', runId: 'r1', events: [{ type: 'loss', task: 1, stage: 'task1', step: 1, loss: 1 }] } });
@@ -331,7 +331,7 @@ describe('webview: messages from the host', () => {
     const seen: string[] = [];
     const posted: { type: string; level?: string; message?: string }[] = [];
     const handle = messageHandler(
-      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep') },
+      { snapshot: () => seen.push('snapshot'), events: () => seen.push('events'), runs: () => seen.push('runs'), thresholds: () => seen.push('thresholds'), training: () => seen.push('training'), sweep: () => seen.push('sweep'), units: () => seen.push('units') },
       (m) => posted.push(m),
     );
     const { errors } = silence(() => {
@@ -356,6 +356,7 @@ describe('webview: messages from the host', () => {
         runs: () => undefined,
         thresholds: () => undefined,
         sweep: () => undefined,
+        units: () => undefined,
         training: () => {
           throw new Error('boom');
         },

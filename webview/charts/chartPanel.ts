@@ -40,7 +40,7 @@ export abstract class ChartPanel {
     readonly id: string,
     readonly title: string,
     private readonly actions: PanelActions,
-    size: 'tall' | 'short' = 'tall',
+    size: 'tall' | 'short' | 'scroll' = 'tall',
   ) {
     const headingId = `${id}-title`;
     const noteId = `${id}-note`;

@@ -153,6 +153,11 @@ function countLabel(ds: Dataset, c: number): number {
   return n;
 }
 
+/** The pixel order of permuted task `task`: its input j reads source feature perm[j]. */
+export function taskPermutation(features: number, seed: number, task: number): Int32Array {
+  return permutation(features, new Rng(seed).fork('permutation-' + task));
+}
+
 /** Builds the tasks of a stream over the splits; `seed` is the data seed (permutations derive from it). */
 export function buildTasks(stream: TaskStreamConfig, splits: DataSplits, seed: number): Task[] {
   const parts = ['train', 'validation', 'test'] as const;
@@ -171,7 +176,7 @@ export function buildTasks(stream: TaskStreamConfig, splits: DataSplits, seed: n
     case 'permuted':
       return Array.from({ length: stream.count }, (_, k) => {
         const i = k + 1;
-        const perm = permutation(splits.train.features, new Rng(seed).fork('permutation-' + i));
+        const perm = taskPermutation(splits.train.features, seed, i);
         return allClassTask(i, `permuted-${i}`, { kind: 'permute', perm });
       });
 

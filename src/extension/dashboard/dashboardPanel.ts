@@ -23,6 +23,7 @@ import { editThreshold, readThresholds, THRESHOLD_PATHS } from './thresholdEdits
 import { metricsCsv } from './metricsExport';
 import { pointRunDir, readSweepEntry, SweepEntry, sweepLabel } from '../sweepIndex';
 import { adoptEdits } from './adoptEdit';
+import { unitsMessage } from './unitsMessage';
 
 export const DASHBOARD_VIEW_TYPE = 'denLab.dashboard';
 const BATCH_MS = 100;
@@ -42,6 +43,12 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   private sweepDir: string | undefined;
   private sweepKey = '';
   private revealSweep = false;
+  /**
+   * Whether the page has said 'ready' since it was (re)loaded. Until then nothing is posted: a
+   * message to a page that is not listening yet is lost (a sweep's reveal with it), and 'ready'
+   * gets everything afresh anyway.
+   */
+  private pageReady = false;
   private queue: DenEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly eventLogs = new EventCache();
@@ -130,6 +137,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.pageReady = false;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'den.svg');
     panel.webview.html = this.html(panel.webview);
     this.panelDisposables = [
@@ -153,7 +161,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   }
 
   private post(msg: HostToWebview): void {
-    if (!this.panel) return;
+    if (!this.panel || !this.pageReady) return;
     this.sent.push(msg);
     if (this.sent.length > 200) this.sent.splice(0, this.sent.length - 200);
     void this.panel.webview.postMessage(msg);
@@ -188,7 +196,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   /** The Sweep tab's data (sweep.json read afresh); posted only when it changed, or to reveal the tab. */
   private sendSweep(): void {
-    if (!this.panel) return;
+    if (!this.panel || !this.pageReady) return; // keeps a pending reveal for the page's 'ready'
     if (!this.sweepDir || !fs.existsSync(this.sweepDir)) {
       const file = this.experimentFile();
       const ofFile = file ? this.runs.sweeps.find((e) => e.sweep && samePath(e.sweep.experimentFile, file)) : undefined;
@@ -319,6 +327,7 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     this.received.fire(msg);
     switch (msg.type) {
       case 'ready':
+        this.pageReady = true;
         await this.sendSnapshot();
         break;
       case 'selectRun': {
@@ -371,6 +380,11 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       case 'adoptSweepPoint': {
         const entry = this.knownSweep(msg.sweepId);
         if (entry) await this.adopt(entry, msg.pointId);
+        break;
+      }
+      case 'requestUnits': {
+        const run = this.knownRun(msg.runId);
+        if (run) this.post(unitsMessage(run.dir, msg.runId, msg.task, msg.layer));
         break;
       }
       case 'openSweepRun': {

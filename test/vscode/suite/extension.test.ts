@@ -355,6 +355,27 @@ suite('DEN Lab in a real VS Code', () => {
     assert.strictEqual(readRun(tinyRun).branches.length, 1);
   });
 
+  test('the Units tab reads the tiny run\'s checkpoint: every unit of layer 1 as a 28×28 image, with its lineage', async () => {
+    const opened = api.dashboard.sent.length;
+    await exec('denLab.openDashboard', { runDir: tinyRun });
+    // the page has the run (a snapshot once it is ready) before it can ask for its units
+    await waitFor('the dashboard on the tiny run', () => api.dashboard.sent.slice(opened).find((m) => m.type === 'snapshot'));
+    const count = api.dashboard.sent.length;
+    await api.dashboard.receive({ type: 'requestUnits', runId: runIdOf(tinyRun), task: 2, layer: 1 });
+    const msg = await waitFor('the units message', () => api.dashboard.sent.slice(count).find((m) => m.type === 'units'));
+    assert.ok(msg.type === 'units' && msg.view, msg.type === 'units' ? (msg.problem ?? '') : '');
+    const summary = readSummary(tinyRun);
+    assert.strictEqual(msg.view.units, summary.tasks[1].units[0]);
+    assert.deepStrictEqual(msg.view.image, [28, 28]);
+    assert.strictEqual(msg.view.copyOf.filter((o) => o >= 0).length, summary.tasks[1].split[0]);
+    assert.strictEqual(Buffer.from(msg.view.weights, 'base64').length, 4 * 784 * msg.view.units);
+    // a task without a checkpoint: a one-line problem, not an exception
+    const again = api.dashboard.sent.length;
+    await api.dashboard.receive({ type: 'requestUnits', runId: runIdOf(tinyRun), task: 9, layer: 1 });
+    const none = await waitFor('the problem', () => api.dashboard.sent.slice(again).find((m) => m.type === 'units'));
+    assert.ok(none.type === 'units' && none.view === null && /no checkpoint after task 9/.test(none.problem ?? ''));
+  });
+
   test('the dashboard: a snapshot only on ready or a selection; requests by path or unknown id are dropped and logged', async () => {
     const warnings: string[] = [];
     const originalWarn = api.log.warn;

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { DenEvent, RunSnapshot } from '../../../src/protocol';
-import { batches, eventsOfTask, LINEAGE_FIXTURE, loadFixture, loadSweepFixture, longTaskEvents } from '../fixtures';
+import { batches, diagonal, eventsOfTask, LINEAGE_FIXTURE, loadFixture, loadSweepFixture, longTaskEvents, unitsViewOf } from '../fixtures';
 import { chartData, launchChromium, openDashboard, settled, startServer, type FakeHost, type PageServer } from '../harness';
 
 const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'webview');
@@ -448,6 +448,62 @@ describe('dashboard webview in Chromium', function () {
     // a run recorded before lineage says so instead of drawing nothing silently
     await pick(page, 'run-picker', 'sigma-0.02');
     assert.match((await page.locator('#lineage-section .chart-note').textContent())!, /before DEN Lab recorded unit lineage/);
+  });
+
+  it('Units tab: a tile per live unit from the checkpoint, split copies beside their originals with ρ, a tooltip, the task pixel order', async () => {
+    host.units = (_runId, task) => ({ view: unitsViewOf(run02, task), problem: null });
+    await showTab(page, 'units');
+    const split = (t: number) => eventsOfTask(run02.events, t).find((e) => e.type === 'split') as Extract<DenEvent, { type: 'split' }>;
+    const tasks = run02.summary!.tasks;
+    await waitForData(page, 'units', 'mode', 'image');
+    assert.deepEqual(host.received.filter((m) => m.type === 'requestUnits').pop(), { type: 'requestUnits', runId: run02.id, task: tasks.length, layer: 1 });
+    let d = await chartData(page, 'units');
+    assert.equal(d.mode, 'image');
+    assert.equal(Number(d.tiles), tasks[tasks.length - 1].units[0], 'a tile per live unit');
+    // every copy right after its original (or after a copy of the same original), with the ρ its split event measured
+    const order = d.order.split(',').map(Number);
+    const pairs = d.pairs.split(' ').filter(Boolean).map((p) => p.split(':'));
+    assert.equal(pairs.length, tasks.reduce((n, t) => n + t.split[0], 0));
+    assert.ok(pairs.length > 0, 'the fixture has copies in layer 1');
+    const view = unitsViewOf(run02, tasks.length);
+    for (const [o, c, rho] of pairs) {
+      const between = order.slice(order.indexOf(Number(o)) + 1, order.indexOf(Number(c)));
+      assert.ok(order.indexOf(Number(c)) > order.indexOf(Number(o)) && between.every((u) => view.copyOf[u] >= 0), `copy ${c} beside ${o}`);
+      assert.equal(Number(rho), split(view.born[Number(c)]).drift[0][Number(o)], `ρ of ${o} → ${c}`);
+    }
+    // the tooltip of unit 1: index, birth task, strongest outgoing weight
+    const [unit, x, y, w, h] = d.tile0.split(',').map(Number);
+    assert.equal(unit, 0);
+    await page.locator('canvas[data-chart="units"]').hover({ position: { x: x + w / 2, y: y + h / 2 } });
+    assert.match((await page.locator('canvas[data-chart="units"]').getAttribute('title'))!, /^unit 1 of layer 1 · born in task 1 · strongest outgoing: layer 2 unit 1 \+0\.5/);
+    // unit 1 learned a diagonal in task 1's pixel order: scrambled as stored, a diagonal once put back
+    const lit = () =>
+      page.locator('canvas[data-chart="units"]').evaluate((el, [x0, y0, zoom]) => {
+        const c = (el as unknown as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }).getContext('2d');
+        const bg = c.getImageData(x0 + 28 * zoom + 1, y0, 1, 1).data; // the gap right of the tile
+        const out: number[] = [];
+        for (let p = 0; p < 784; p++) {
+          const px = c.getImageData(x0 + (p % 28) * zoom, y0 + Math.floor(p / 28) * zoom, 1, 1).data;
+          out.push(px[0] !== bg[0] || px[1] !== bg[1] || px[2] !== bg[2] ? 1 : 0);
+        }
+        return out;
+      }, [x, y, w / 28]);
+    const stroke = Array.from(diagonal());
+    assert.notDeepEqual(await lit(), stroke, 'in the task’s input order the stroke is scrambled');
+    await page.locator('#units-section vscode-checkbox[data-action="unpermute"]').click();
+    await waitForData(page, 'units', 'unpermuted', 'yes');
+    assert.deepEqual(await lit(), stroke, 'in pixel order: the diagonal, nothing else');
+    await snap(page, 'units');
+    // another task from the header: a new request, the units of that task
+    await pick(page, 'task-picker', 'task 2');
+    await page.locator('canvas[data-chart="units"][data-task="2"][data-mode="image"]').waitFor({ state: 'attached', timeout: 5000 });
+    d = await chartData(page, 'units');
+    assert.equal(Number(d.tiles), tasks[1].units[0]);
+    // a checkpoint that cannot be read: its one-line problem
+    host.units = () => ({ view: null, problem: 'checkpoint …/task-001: weights.bin is missing' });
+    await pick(page, 'task-picker', 'task 1');
+    await page.locator('#units-section .chart-note', { hasText: 'Cannot show the units: checkpoint …/task-001: weights.bin is missing' }).waitFor();
+    assert.equal((await chartData(page, 'units')).tiles, '0');
   });
 
   it('overlays runs of different methods (DEN and progressive) on score against parameters', async () => {

@@ -3,7 +3,7 @@
 import * as os from 'os';
 import { LocalExecutor } from '../engine/sweep/executor';
 import { SweepError } from '../engine/sweep/grid';
-import { SlurmExecutor, splitOptions } from '../engine/sweep/slurm';
+import { SlurmExecutor, slurmTimeProblem, splitOptions } from '../engine/sweep/slurm';
 import { followSweep, liveFollower, openSweep, planSweep, runSweep } from '../engine/sweep/sweep';
 import type { SweepEvent, SweepFile, SweepQuality } from '../protocol';
 import { sweepEventLine, sweepReport } from './format';
@@ -73,6 +73,8 @@ export async function sweepCommand(target: string | undefined, o: SweepOptions, 
   const qualities = ['acc', 'auroc', 'validationAcc', 'validationAuroc'];
   if (quality !== undefined && !qualities.includes(quality)) throw new UsageError(`--quality must be one of ${qualities.join(', ')}, got '${quality}'`);
   const jobs = positiveInt('--jobs', o.jobs);
+  const timeProblem = o['slurm-time'] === undefined ? null : slurmTimeProblem(o['slurm-time']);
+  if (timeProblem) throw new UsageError(`--slurm-time: ${timeProblem}`);
   // Checked before anything is written.
   const executor =
     kind === 'slurm'
@@ -120,15 +122,17 @@ export async function sweepCommand(target: string | undefined, o: SweepOptions, 
   }
 }
 
+const followedAlready = (pid: number, dir: string) => new SweepError(`process ${pid} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
+
 /** `--status <dir>`: the sweep as it is now (a detached one looked up in its executor's queue); `wait`: follow it to its end. */
 async function status(dir: string, json: boolean, wait: boolean): Promise<number> {
   const before = openSweep(dir);
   const follower = liveFollower(before);
-  if (wait && follower !== null) throw new SweepError(`process ${follower} follows this sweep already and keeps ${dir}/sweep.json current; den-lab sweep --status ${dir} shows it`);
+  if (wait && follower !== null) throw followedAlready(follower, dir);
   const print = printer(json);
   const follow = await followSweep(dir, wait ? print : () => {});
-  if (follow && wait) {
-    follow.claim();
+  const claim = follow && wait ? follow.claim() : null;
+  if (follow && claim?.ok) {
     const uninstall = onInterrupt('following the sweep (its points keep running)', json, () => follow.detach(), () => process.exit(130));
     try {
       const sweep = await follow.done;
@@ -138,9 +142,11 @@ async function status(dir: string, json: boolean, wait: boolean): Promise<number
     }
   }
   if (follow) {
-    if (follow.active.length) follow.detach();
+    if (follow.active.length || claim) follow.detach();
     await follow.done;
   }
+  if (claim && !claim.ok && !claim.ended) throw followedAlready(claim.follower, dir);
+  // Not followed: a look now, or a sweep that ended before this process could follow it (then its final sweep.json).
   const sweep = follow?.sweep ?? before;
   print({ type: 'sweep-status', dir, sweep, follower });
   if (!json) console.log('\n' + sweepReport(sweep, dir));

@@ -200,7 +200,8 @@ function sweepItem(e: SweepEntry): vscode.TreeItem {
   }
   tip.appendMarkdown(`Folder: \`${e.dir}\``);
   item.tooltip = tip;
-  item.contextValue = 'sweep';
+  // a running sweep can be cancelled (DEN Lab: Cancel Sweep)
+  item.contextValue = s?.state === 'running' ? 'sweepRunning' : 'sweep';
   item.resourceUri = vscode.Uri.file(e.dir);
   item.command = { command: 'denLab.openSweep', title: 'Open Sweep', arguments: [{ sweepDir: e.dir }] };
   return item;

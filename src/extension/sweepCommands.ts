@@ -3,6 +3,7 @@
 // parser as they are typed) and, when `sbatch` is on the PATH, where to run; then it runs
 // `den-lab sweep … --json` (sweepProcess.ts) under a cancellable progress notification and shows
 // the points in the dashboard's Sweep tab as they end.
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -13,7 +14,9 @@ import { requireTrust, saveIfDirty } from './commands';
 import type { Dashboard } from './dashboard/dashboardPanel';
 import { chooseExperimentFile } from './experimentEditor';
 import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from './runIndex';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
+import { sweepLabel, sweepStatusText } from './sweepIndex';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
+import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from './slurmSetup';
 import { SweepProcess, type SweepOutcome } from './sweepProcess';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -70,8 +73,46 @@ async function chooseAxes(exp: Experiment): Promise<GridAxis[] | undefined> {
   return axes;
 }
 
+/** The partitions `sinfo` lists on this host, or null when it cannot say (not installed, no controller). */
+function listPartitions(): Promise<Partitions | null> {
+  return new Promise((resolve) => {
+    execFile('sinfo', SINFO_ARGS, { encoding: 'utf8', timeout: 10000 }, (err, stdout) => resolve(err ? null : parseSinfoPartitions(stdout)));
+  });
+}
+
+const SLURM_STATE = 'denLab.sweep.slurm';
+
+/** The Slurm steps: partition, time limit, CPUs per point, further sbatch options; each answer checked as typed, the last ones remembered per workspace. */
+async function chooseSlurm(state: vscode.Memento): Promise<SlurmChoices | undefined> {
+  const known = await listPartitions();
+  const last = rememberedChoices(state.get(SLURM_STATE));
+  const steps: { key: keyof SlurmChoices; title: string; prompt: string; value: string; check: (v: string) => string | null }[] = [
+    {
+      key: 'partition',
+      title: 'partition',
+      prompt: `The partition the points run in${known?.names.length ? ` (sinfo lists ${known.names.join(', ')})` : ''}; empty: the cluster's default${known?.default ? ` (${known.default})` : ''}.`,
+      value: last.partition || known?.default || '',
+      check: (v) => partitionProblem(v, known),
+    },
+    { key: 'time', title: 'time limit', prompt: "Each point's time limit, e.g. 00:30:00 or 1-00:00:00; empty: the partition's default.", value: last.time, check: timeProblem },
+    { key: 'cpus', title: 'CPUs per point', prompt: 'CPUs for each point (sbatch --cpus-per-task); a point trains on one thread with WASM.', value: last.cpus, check: cpusProblem },
+    { key: 'extra', title: 'further sbatch options', prompt: 'Further sbatch options, e.g. --account=abc --mem=4G; empty: none.', value: last.extra, check: extraProblem },
+  ];
+  const chosen = { ...last };
+  for (const [i, step] of steps.entries()) {
+    const text = await vscode.window.showInputBox({ title: `DEN Lab: Sweep on Slurm (${i + 1}/${steps.length}) — ${step.title}`, prompt: step.prompt, value: step.value, ignoreFocusOut: true, validateInput: step.check });
+    if (text === undefined || step.check(text) !== null) return undefined;
+    chosen[step.key] = text.trim();
+  }
+  await state.update(SLURM_STATE, chosen);
+  return chosen;
+}
+
 export class SweepService implements vscode.Disposable {
   private process: SweepProcess | undefined;
+  private state: vscode.Memento | undefined;
+  /** The folder of the sweep this window runs, once its CLI has said. */
+  private sweepDir: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -90,11 +131,13 @@ export class SweepService implements vscode.Disposable {
   }
 
   register(ctx: vscode.ExtensionContext): void {
+    this.state = ctx.workspaceState;
     ctx.subscriptions.push(
       vscode.commands.registerCommand('denLab.sweepThresholds', (arg?: unknown) => this.sweepCommand(arg)),
-      vscode.commands.registerCommand('denLab.openSweep', async (arg?: { sweepDir?: string }) => {
+      vscode.commands.registerCommand('denLab.cancelSweep', (arg?: unknown) => this.cancelSweep(arg)),
+      vscode.commands.registerCommand('denLab.openSweep', async (arg?: unknown) => {
         await this.runs.ready();
-        const dir = arg?.sweepDir ?? this.runs.sweeps[0]?.dir;
+        const dir = sweepDirOf(arg) ?? this.runs.sweeps[0]?.dir;
         if (!dir) {
           void vscode.window.showInformationMessage('DEN Lab: no sweep in this workspace yet; run DEN Lab: Sweep Thresholds….');
           return;
@@ -143,19 +186,62 @@ export class SweepService implements vscode.Disposable {
       if (!where) return undefined;
       executor = where.executor;
     }
-    return this.run({ experimentFile: file, axes, ...start, executor });
+    const slurm = executor === 'slurm' ? await chooseSlurm(this.state!) : undefined;
+    if (executor === 'slurm' && !slurm) return undefined;
+    return this.run({ experimentFile: file, axes, ...start, executor, slurm });
+  }
+
+  /** A `den-lab sweep …` child process run in `cwd`. */
+  private sweepProcess(cwd: string): SweepProcess {
+    const config = vscode.workspace.getConfiguration('denLab');
+    return new SweepProcess({
+      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainer.js').fsPath, // the CLI when given arguments (src/trainer/entry.ts)
+      nodePath: config.get<string>('nodePath') || undefined,
+      nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
+      cwd,
+      log: (level, message) => this.log[level](message),
+    });
+  }
+
+  /**
+   * "DEN Lab: Cancel Sweep": `den-lab sweep --cancel <folder>` for the sweep given (a Runs tree node), else
+   * the one this window runs, else the workspace's running sweep (asked when there are several). The
+   * CLI stops the points wherever they run (a Slurm array with scancel, detached or not; local points
+   * through the process that runs them, e.g. this window's sweep, which then ends cancelled).
+   */
+  async cancelSweep(arg?: unknown): Promise<SweepOutcome | undefined> {
+    if (!(await requireTrust())) return undefined; // it starts den-lab with the workspace's denLab.nodePath
+    await this.runs.ready();
+    let dir = sweepDirOf(arg) ?? this.sweepDir;
+    if (!dir) {
+      const running = this.runs.sweeps.filter((e) => e.sweep?.state === 'running');
+      const pick =
+        running.length > 1
+          ? await vscode.window.showQuickPick(running.map((e) => ({ label: sweepLabel(e), description: sweepStatusText(e.sweep!), dir: e.dir })), { title: 'DEN Lab: Cancel Sweep — which sweep?' })
+          : running[0];
+      if (!running.length) void vscode.window.showInformationMessage('DEN Lab: no sweep is running in this workspace.');
+      dir = pick?.dir;
+    }
+    if (!dir) return undefined;
+    const proc = this.sweepProcess(dir);
+    const name = path.basename(dir);
+    try {
+      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DEN Lab: cancelling the sweep ${name}…` }, () => proc.run(sweepCancelArgs(dir), () => {}));
+      if (outcome.code === 0 && outcome.sweep) void vscode.window.showInformationMessage(`DEN Lab: sweep ${name}: ${sweepStatusText(outcome.sweep)}.`);
+      else void vscode.window.showErrorMessage(`DEN Lab: could not cancel the sweep ${name}: ${outcome.error ?? `den-lab exited with ${outcome.code ?? outcome.signal}`}`);
+      return outcome;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`DEN Lab: ${(err as Error).message}`);
+      return undefined;
+    } finally {
+      this.dashboard.sweepChanged(dir);
+      await this.runs.refresh();
+    }
   }
 
   /** Runs a sweep under a cancellable progress notification; the dashboard's Sweep tab follows it. */
   async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
-    const config = vscode.workspace.getConfiguration('denLab');
-    const proc = new SweepProcess({
-      cli: vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainer.js').fsPath, // the CLI when given arguments (src/trainer/entry.ts)
-      nodePath: config.get<string>('nodePath') || undefined,
-      nodeModulesPath: config.get<string>('nodeModulesPath') || undefined,
-      cwd: path.dirname(launch.experimentFile),
-      log: (level, message) => this.log[level](message),
-    });
+    const proc = this.sweepProcess(path.dirname(launch.experimentFile));
     this.process = proc;
     await vscode.commands.executeCommand('setContext', 'denLab.sweeping', true);
     const points = launch.axes.reduce((n, a) => n * a.values.length, 1);
@@ -173,6 +259,7 @@ export class SweepService implements vscode.Disposable {
             progress.report({ message: progressText(state), increment: done - reported });
             reported = done;
             if (e.type === 'sweep-start') {
+              this.sweepDir = e.dir;
               this.runs.refreshSoon(0);
               void this.dashboard.openSweep(e.dir);
             } else if (state.dir) this.dashboard.sweepChanged(state.dir);
@@ -187,6 +274,7 @@ export class SweepService implements vscode.Disposable {
       return undefined;
     } finally {
       this.process = undefined;
+      this.sweepDir = undefined;
       await vscode.commands.executeCommand('setContext', 'denLab.sweeping', false);
       await this.runs.refresh();
     }

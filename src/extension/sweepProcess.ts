@@ -27,7 +27,7 @@ export interface SweepOutcome {
   signal: NodeJS.Signals | null;
   /** The sweep folder, once the CLI has said where (null if it stopped before). */
   dir: string | null;
-  /** sweep.json at the end, as the CLI printed it. */
+  /** sweep.json at the end, as the CLI printed it (its last sweep-start, sweep-end or sweep-status). */
   sweep: SweepFile | null;
   cancelled: boolean;
   /** The CLI's last `den-lab: …` line (its one-line error), if any. */
@@ -77,7 +77,7 @@ export class SweepProcess {
           continue;
         }
         const e = checked.value;
-        if (e.type === 'sweep-start' || e.type === 'sweep-end') {
+        if (e.type === 'sweep-start' || e.type === 'sweep-end' || e.type === 'sweep-status') {
           dir = e.dir;
           sweep = e.sweep;
         }

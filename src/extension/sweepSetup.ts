@@ -5,6 +5,7 @@
 import { Experiment, ExperimentError, experimentSchema } from '../engine/experiment';
 import { checkAxes, formatValue, GridAxis, GridValue, parseGrid, sweepableFields, SweepError } from '../engine/sweep/grid';
 import type { SweepEvent } from '../protocol';
+import { NO_SLURM_CHOICES, slurmCliArgs, type SlurmChoices } from './slurmSetup';
 
 /** DEN's thresholds, offered first and in this order; τ and k are picked by default. */
 const THRESHOLDS = ['den.tau', 'den.sigma', 'den.k', 'den.mu', 'den.gamma', 'den.lambda'];
@@ -99,6 +100,8 @@ export interface SweepLaunch {
   /** Tasks each point trains (absent: 1 from a run, all from scratch). */
   tasks?: number;
   executor: 'local' | 'slurm';
+  /** With the slurm executor: the sbatch options chosen. */
+  slurm?: SlurmChoices;
 }
 
 /** The arguments of `den-lab sweep` (after the CLI's path) for a launch, with JSON events on stdout. */
@@ -109,9 +112,19 @@ export function sweepCliArgs(l: SweepLaunch): string[] {
     ...l.axes.flatMap((a) => ['--grid', `${a.field}=${a.values.map(formatValue).join(',')}`]),
     ...(l.from ? ['--from', l.from.runDir, '--task', String(l.from.task)] : []),
     ...(l.tasks !== undefined ? ['--tasks', String(l.tasks)] : []),
-    ...(l.executor === 'slurm' ? ['--executor', 'slurm'] : []),
+    ...(l.executor === 'slurm' ? ['--executor', 'slurm', ...slurmCliArgs(l.slurm ?? NO_SLURM_CHOICES)] : []),
     '--json',
   ];
+}
+
+/** `den-lab sweep --cancel`: stops the points wherever they run (Slurm: scancel; local: through the process that runs them). */
+export const sweepCancelArgs = (dir: string): string[] => ['sweep', '--cancel', dir, '--json'];
+
+/** The sweep folder a command was given: `{ sweepDir }` (a command link), or a sweep node of the Runs tree (`{ sweep: { dir } }`). */
+export function sweepDirOf(arg: unknown): string | undefined {
+  const a = (arg ?? {}) as { sweepDir?: unknown; sweep?: { dir?: unknown } };
+  if (typeof a.sweepDir === 'string') return a.sweepDir;
+  return typeof a.sweep?.dir === 'string' ? a.sweep.dir : undefined;
 }
 
 /** What the progress notification knows of a sweep, folded from its events. */

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readEvents, RunFolder } from '../../src/engine/run/runFolder';
-import type { SweepEvent, SweepFile } from '../../src/protocol';
+import type { SlurmExecutorRecord, SweepEvent, SweepFile } from '../../src/protocol';
 import { cli, root, run, startJson, until, writeSweepExperiment } from './helpers';
 
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;
@@ -95,6 +95,27 @@ describe('den-lab sweep: the Slurm job script, --status and --cancel (no cluster
     assert.equal((await end2).code, 130);
     assert.match(fs.readFileSync(path.join(sweepDir, 'logs', '01-k2.log'), 'utf8'), /\n# runs\/01-k2\/run\.lock of an earlier attempt on another node, removed: \{"pid":1,"host":"another-node",/);
     assert.equal(fs.existsSync(lock), false, 'the attempt released its own lock');
+  });
+
+  it('a follower (--status --wait) whose points have all ended when it looks reports the final sweep.json and is not recorded as following it', () => {
+    // A detached Slurm sweep whose array ended before the follower could register: here a record with
+    // no array, whose points the executor needs no queue to find ended, so the follower's own look ends
+    // the sweep before its claim, every time.
+    const out = path.join(dir, 'ended');
+    const done = run(['sweep', write('ended.den.json'), '--grid', 'den.k=2', '--out', out, '--json']);
+    assert.equal(done.code, 0, done.stderr);
+    const sweepDir = path.join(out, fs.readdirSync(out)[0]);
+    const record: SlurmExecutorRecord = { kind: 'slurm', jobs: 1, jobId: null, tasks: [], submitted: null, script: 'slurm/job.sh', node: process.execPath, cli, partition: null, time: null, cpus: 1, extra: [], poll: 1 };
+    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ ...readSweepJson(sweepDir), state: 'running', pid: null, host: null, executor: record }));
+
+    const w = run(['sweep', '--status', sweepDir, '--wait', '--json']);
+    assert.equal(w.code, 0, w.stderr);
+    const sweep = readSweepJson(sweepDir);
+    assert.deepEqual([sweep.state, sweep.pid, sweep.host], ['finished', null, null], 'ended, and no follower recorded in it');
+    const last = JSON.parse(w.stdout.trim().split('\n').pop()!) as SweepEvent;
+    assert.equal(last.type, 'sweep-status');
+    assert.deepEqual((last as Extract<SweepEvent, { type: 'sweep-status' }>).sweep, sweep, 'it reports the final sweep.json');
+    assert.equal(fs.existsSync(path.join(sweepDir, 'sweep.lock')), false, 'the lock is released');
   });
 
   it('--status shows a local sweep (followed by its process while it runs); --cancel stops it through that process; bad options are refused', async () => {

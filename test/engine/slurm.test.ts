@@ -46,9 +46,9 @@ describe('Slurm executor: reading the queue', () => {
     assert.notEqual(report(task({ state: 'RUNNING', restarts: 1 })).key, report(task({ state: 'RUNNING' })).key, 'so is running again');
 
     const ended = (s: TaskState, ran = true) => report(s, ran).update as Extract<ReturnType<typeof report>['update'], { state: 'ended' }>;
-    assert.deepEqual(ended(task({ state: 'COMPLETED', end: '2026-12-01T10:01:00.000Z' })), { id: '01-k2', state: 'ended', time: '2026-12-01T10:01:00.000Z', exitCode: 0, signal: null, cancelled: false });
+    assert.deepEqual(ended(task({ state: 'COMPLETED', end: '2026-12-01T10:01:00.000Z' })), { id: '01-k2', state: 'ended', time: '2026-12-01T10:01:00.000Z', job: '12_0', exitCode: 0, signal: null, cancelled: false });
     const failed = ended(task({ state: 'FAILED', exitCode: 2 }));
-    assert.deepEqual([failed.exitCode, failed.signal, failed.cancelled, failed.message], [2, null, false, 'Slurm job 12_0 FAILED (exit 2)']);
+    assert.deepEqual([failed.job, failed.exitCode, failed.signal, failed.cancelled, failed.message], ['12_0', 2, null, false, 'Slurm job 12_0 FAILED (exit 2)']);
     assert.equal(ended(task({ state: 'FAILED', exitCode: 0, signal: 9 })).message, 'Slurm job 12_0 FAILED (SIGKILL)');
     const timeout = ended(task({ state: 'TIMEOUT' }));
     assert.deepEqual([timeout.exitCode, timeout.signal, timeout.message], [null, 'TIMEOUT', 'Slurm job 12_0 TIMEOUT: it reached its time limit; raise --slurm-time']);
@@ -59,7 +59,7 @@ describe('Slurm executor: reading the queue', () => {
     assert.deepEqual(report(task({ state: 'CANCELLED', start: '2026-12-01T10:00:00.000Z' }), false), { key: 'ended 0', where: 'ended', update: null });
     assert.match(ended(task({ state: 'FAILED', exitCode: 1 }), false).message!, /^Slurm job 12_0 FAILED \(exit 1\): Slurm wrote no slurm\/12_0\.out: does the node see the sweep folder/);
     const gone = ended(undefined as unknown as TaskState);
-    assert.deepEqual([gone.exitCode, gone.cancelled, gone.message], [null, false, 'Slurm job 12_0 left the queue, and Slurm has no record of how it ended (sacct: accounting disabled)']);
+    assert.deepEqual([gone.job, gone.exitCode, gone.cancelled, gone.message], ['12_0', null, false, 'Slurm job 12_0 left the queue, and Slurm has no record of how it ended (sacct: accounting disabled)']);
   });
 });
 

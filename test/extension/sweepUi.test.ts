@@ -11,7 +11,7 @@ import { defaultExperiment, parseExperimentText, validateExperiment } from '../.
 import { adoptEdits, spanEdit } from '../../src/extension/dashboard/adoptEdit';
 import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/extension/sweepIndex';
 import { SweepProcess } from '../../src/extension/sweepProcess';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCliArgs, sweepFieldChoices } from '../../src/extension/sweepSetup';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices } from '../../src/extension/sweepSetup';
 import type { SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
 import { gone, writeSweepExperiment } from '../cli/helpers';
 
@@ -233,6 +233,36 @@ describe('sweep process: den-lab sweep run by the extension host', function () {
     assert.equal(pids.length, 2);
     for (const pid of pids) assert.ok(gone(pid), `point process ${pid} is gone`);
     assert.equal(sweep.pid, undefined);
+  });
+
+  it('Cancel Sweep: den-lab sweep --cancel stops a sweep that another process runs, and reports the cancelled sweep.json; again, it says so', async () => {
+    const file = writeSweepExperiment(dir, 'cancel.den.json', { training: { steps: 100000 } });
+    const args = sweepCliArgs({ experimentFile: file, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' });
+    let started: () => void;
+    const twoRunning = new Promise<void>((resolve) => (started = resolve));
+    let dirOfSweep = '';
+    let points = 0;
+    const running = proc().run([...args.slice(0, -1), '--jobs', '2', '--json'], (e) => {
+      if (e.type === 'sweep-start') dirOfSweep = e.dir;
+      if (e.type === 'point-start' && ++points === 2) started();
+    });
+    await twoRunning;
+    const cancel = await proc().run(sweepCancelArgs(sweepDirOf({ sweep: { dir: dirOfSweep } })!), () => {});
+    assert.equal(cancel.code, 0, logs.slice(-5).join('\n'));
+    assert.deepEqual([cancel.sweep!.state, cancel.sweep!.pid], ['cancelled', null]);
+    assert.deepEqual(cancel.sweep!.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending']);
+    const outcome = await running;
+    assert.deepEqual([outcome.code, outcome.cancelled, outcome.sweep!.state], [130, true, 'cancelled'], 'the sweep process ended cancelled');
+    const again = await proc().run(sweepCancelArgs(dirOfSweep), () => {});
+    assert.deepEqual([again.code, again.sweep!.state], [0, 'cancelled'], 'nothing left to cancel');
+  });
+
+  it('the sweep a command is given: a command link or a Runs tree node', () => {
+    assert.equal(sweepDirOf({ sweepDir: '/a' }), '/a');
+    assert.equal(sweepDirOf({ kind: 'sweep', sweep: { dir: '/b', sweep: undefined, id: 'x', problem: null } }), '/b');
+    assert.equal(sweepDirOf(undefined), undefined);
+    assert.equal(sweepDirOf({ kind: 'sweeps' }), undefined);
+    assert.deepEqual(sweepCancelArgs('/a'), ['sweep', '--cancel', '/a', '--json']);
   });
 
   it('bad input: exit 2 and the CLI’s one-line error, before anything trains', async () => {

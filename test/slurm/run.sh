@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:slurm: a real one-node Slurm cluster on this machine (Debian's slurm-wlm and munge),
-# private to this run, then the Slurm sweep tests against it.
+# private to this run, then the Slurm sweep tests against it: the CLI's (test/slurm/sweep.test.ts) and
+# VS Code's (test/vscode/suite/slurm.test.ts in code-server, through test/vscode/run.mjs --slurm).
 #
 # Everything lives in a temporary folder: a munge key and socket, slurm.conf (the node as `slurmd -C`
 # sees it, on 127.0.0.1, free ports), the controller's state, slurmd's spool and the logs. The
@@ -128,3 +129,7 @@ sinfo
 
 npm run build --silent
 DEN_SLURM_NODE="$node_name" npx mocha --timeout 600000 'test/slurm/**/*.test.ts'
+# The same cluster from VS Code: the sweep command's Slurm steps and Cancel Sweep, in code-server's
+# extension host (which inherits SLURM_CONF). code-server is installed as npm run test:vscode does.
+bash scripts/install-code-server.sh
+node test/vscode/run.mjs --slurm

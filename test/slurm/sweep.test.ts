@@ -145,7 +145,9 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
   it('--detach returns at once; --status --wait follows the array to its end; a scancelled point shows as cancelled, the others finish; a re-run trains only that point', async () => {
     const file = write('grid.den.json');
     const args = ['sweep', file, ...grid, '--executor', 'slurm', '--jobs', '2', '--slurm-poll', '1', '--out', path.join(dir, 'detached')];
-    const d = run([...args, '--detach', '--json']);
+    // Submitted held: the test lets tasks 0-2 run and keeps task 3 in the queue until the follower has
+    // been looked at, so that the array cannot end before (however slowly this machine runs).
+    const d = run([...args, '--slurm-extra=--hold', '--detach', '--json']);
     assert.equal(d.code, 0, d.stderr);
     const events = jsonLines(d.stdout);
     assert.deepEqual(events.map((e) => e.type), ['sweep-start'], 'submitted and returned');
@@ -153,7 +155,8 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     const detached = readSweepJson(sweepDir);
     assert.deepEqual([detached.state, detached.pid, detached.host], ['running', null, null], 'nobody follows it');
     const jobId = slurmRecord(detached).jobId!;
-    assert.ok([...squeue(jobId).values()].some((state) => state === 'PENDING' || state === 'RUNNING'), 'the array is in the queue');
+    assert.deepEqual([...squeue(jobId).values()], ['PENDING', 'PENDING', 'PENDING', 'PENDING'], 'the array is in the queue, held');
+    slurm('scontrol', 'release', [0, 1, 2].map((i) => `${jobId}_${i}`).join(','));
 
     // scancel a point that trains (its run has begun), not one whose script is still starting.
     await until(() => squeue(jobId).get(0) === 'RUNNING' && fs.existsSync(path.join(sweepDir, local.points[0].run, 'events.jsonl')), 60000, 'array task 0 to train');
@@ -170,6 +173,7 @@ describe('den-lab sweep --executor slurm (a real one-node cluster)', function ()
     const twice = run(['sweep', '--status', sweepDir, '--wait']);
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, new RegExp(`process ${w.child.pid} follows this sweep already`));
+    slurm('scontrol', 'release', `${jobId}_3`);
     assert.equal(await w.exited, 130, 'a point was cancelled');
     const end = w.events[w.events.length - 1] as Extract<SweepEvent, { type: 'sweep-end' }>;
     assert.equal(end.type, 'sweep-end');

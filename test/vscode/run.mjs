@@ -19,6 +19,8 @@
 //                                       check what it holds (no node_modules) and run the UI flow
 //                                       again against the installed copy.
 //   --in-host-only                      only 1 and 5 (the in-host suites), e.g. on an older VS Code
+//   node test/vscode/run.mjs --slurm    only the in-host suite slurm.test.ts, on the Slurm cluster
+//                                       of test/slurm/run.sh (which runs this; needs its SLURM_CONF)
 //   --keep                              keep the temporary folder (profile, workspaces, server log)
 //   CODE_SERVER_VERSION=4.90.3 node test/vscode/run.mjs --in-host-only
 //                                       the same on code-server 4.90.3 (VS Code 1.90.2, the oldest that
@@ -41,6 +43,11 @@ const flags = new Set(process.argv.slice(2));
 const VSIX = flags.has('--vsix');
 const KEEP = flags.has('--keep');
 const IN_HOST_ONLY = flags.has('--in-host-only');
+const SLURM = flags.has('--slurm');
+if (SLURM && !process.env.SLURM_CONF) {
+  console.error('--slurm: no SLURM_CONF; run it through npm run test:slurm, which starts the cluster');
+  process.exit(2);
+}
 // the folder scripts/install-code-server.sh installs CODE_SERVER_VERSION into (default 4.100.3)
 const CS_VERSION = process.env.CODE_SERVER_VERSION ?? '4.100.3';
 const CS_DIR = process.env.CODE_SERVER_DIR ?? path.join(root, CS_VERSION === '4.100.3' ? '.vscode-test/code-server' : `.vscode-test/code-server-${CS_VERSION}`);
@@ -61,8 +68,8 @@ for (const [what, file] of [['code-server (run scripts/install-code-server.sh)',
   }
 }
 fs.mkdirSync(ARTIFACTS, { recursive: true });
-// this runner's artifacts from an earlier run (other test suites may share the folder)
-for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-server.*\.log)$/.test(f))) fs.rmSync(path.join(ARTIFACTS, f));
+// this runner's artifacts from an earlier run (other test suites may share the folder; --slurm keeps them)
+if (!SLURM) for (const f of fs.readdirSync(ARTIFACTS).filter((f) => /^(vscode-.*\.png|code-server.*\.log)$/.test(f))) fs.rmSync(path.join(ARTIFACTS, f));
 
 // --- a throw-away profile and workspaces ---
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'den-lab-vscode-'));
@@ -106,7 +113,7 @@ function buildSuite() {
   const out = path.join(root, 'out/vscode-test');
   fs.rmSync(out, { recursive: true, force: true });
   esbuild.buildSync({
-    entryPoints: ['index.ts', 'extension.test.ts', 'untrusted.test.ts', 'killHost.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
+    entryPoints: ['index.ts', 'extension.test.ts', 'untrusted.test.ts', 'killHost.test.ts', 'slurm.test.ts'].map((f) => path.join(root, 'test/vscode/suite', f)),
     outdir: out,
     bundle: true,
     platform: 'node',
@@ -570,26 +577,33 @@ try {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  await inHostTests(browser, server.origin, testsPath);
-  if (!IN_HOST_ONLY) {
-    await uiFlow(browser, server.origin, false, 'vscode-ui.png');
-    await dashboardFlow(browser, server.origin);
-    await sweepFlow(browser, server.origin);
-    await killHostFlow(browser, server.origin, testsPath);
+  if (SLURM) {
+    // the sweep command on the cluster, in a copy of the suite's workspace named for its suite
+    const folder = path.join(tmp, 'slurm');
+    fs.cpSync(path.join(root, 'test/vscode/workspace'), folder, { recursive: true });
+    await inHostTests(browser, server.origin, testsPath, folder);
+  } else {
+    await inHostTests(browser, server.origin, testsPath);
+    if (!IN_HOST_ONLY) {
+      await uiFlow(browser, server.origin, false, 'vscode-ui.png');
+      await dashboardFlow(browser, server.origin);
+      await sweepFlow(browser, server.origin);
+      await killHostFlow(browser, server.origin, testsPath);
+    }
+    if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
+    await stopServer(server.child);
+    // workspace trust on: this code-server opens new folders in restricted mode
+    server = await startServer(await freePort(), { trust: true });
+    say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
+    await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
   }
-  if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
-  await stopServer(server.child);
-  // workspace trust on: this code-server opens new folders in restricted mode
-  server = await startServer(await freePort(), { trust: true });
-  say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
-  await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
 } catch (err) {
   failed += 1;
   console.error(err.stack ?? err);
 } finally {
   await browser?.close().catch(() => {});
   if (server) await stopServer(server.child);
-  for (const log of ['code-server.log', 'code-server-trust.log']) if (fs.existsSync(path.join(tmp, log))) fs.copyFileSync(path.join(tmp, log), path.join(ARTIFACTS, log));
+  for (const log of ['code-server.log', 'code-server-trust.log']) if (fs.existsSync(path.join(tmp, log))) fs.copyFileSync(path.join(tmp, log), path.join(ARTIFACTS, SLURM ? log.replace('.log', '-slurm.log') : log));
   if (KEEP) say(`kept ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

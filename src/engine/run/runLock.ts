@@ -30,7 +30,7 @@ function processStartTime(pid: number): string | null {
   }
 }
 
-const mtimeOf = (file: string) => {
+export const mtimeOf = (file: string) => {
   try {
     return fs.statSync(file).mtimeMs;
   } catch {
@@ -53,7 +53,7 @@ function ownerName(): string {
   return entry === 'cli.js' ? 'den-lab train' : entry === 'trainer.js' ? 'the DEN Lab extension' : `node ${entry}`;
 }
 
-function readLock(file: string): LockInfo | 'unreadable' | null {
+export function readLock(file: string): LockInfo | 'unreadable' | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -70,7 +70,7 @@ function readLock(file: string): LockInfo | 'unreadable' | null {
 }
 
 /** Whether the lock's process still runs (a lock of another host is assumed to). */
-function isLive(info: LockInfo): boolean {
+export function isLive(info: LockInfo): boolean {
   if (info.host !== os.hostname()) return true;
   if (!isAlive(info.pid)) return false;
   const start = processStartTime(info.pid);

@@ -35,6 +35,8 @@ export type PointUpdate =
       cancelled: boolean;
       /** An executor's own message (e.g. the process could not start; Slurm: the job's state). */
       message?: string;
+      /** The executor's id of the attempt that ended, also when its start was not seen (Slurm: "1234_5"). */
+      job?: string;
     };
 
 export interface Executor {

@@ -35,6 +35,18 @@ export interface SlurmOptions {
   cli: string;
 }
 
+/**
+ * Checks a time limit in one of sbatch's formats: minutes, minutes:seconds, hours:minutes:seconds,
+ * days-hours, days-hours:minutes, days-hours:minutes:seconds (e.g. 30, 00:30:00, 1-00:00:00), or
+ * UNLIMITED. Returns the problem in words, or null.
+ */
+export function slurmTimeProblem(text: string): string | null {
+  const n = '\\d+';
+  const forms = [`${n}`, `${n}:${n}`, `${n}:${n}:${n}`, `${n}-${n}`, `${n}-${n}:${n}`, `${n}-${n}:${n}:${n}`];
+  if (/^(unlimited|infinite)$/i.test(text) || forms.some((f) => new RegExp(`^${f}$`).test(text))) return null;
+  return `'${text}' is not a Slurm time limit: give minutes (30), hours:minutes:seconds (00:30:00) or days-hours:minutes:seconds (1-00:00:00)`;
+}
+
 /** Quotes for bash: the text as one word, nothing expanded. */
 export const shellQuote = (s: string): string => (/^[\w./=,:%+@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -230,7 +242,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   const job = `${jobId}_${index}`;
   const now = new Date().toISOString();
   if (!s) {
-    return { key: 'gone', where: 'ended', update: { id, state: 'ended', time: now, exitCode: null, signal: null, cancelled: false, message: `Slurm job ${job} left the queue, and Slurm has no record of how it ended (${why})` } };
+    return { key: 'gone', where: 'ended', update: { id, state: 'ended', time: now, job, exitCode: null, signal: null, cancelled: false, message: `Slurm job ${job} left the queue, and Slurm has no record of how it ended (${why})` } };
   }
   if (RUNNING.has(s.state)) return { key: `running ${s.restarts}`, where: 'running', update: { id, state: 'running', time: s.start ?? now, pid: null, job } };
   if (!ENDED.has(s.state)) {
@@ -243,7 +255,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   const key = `ended ${s.restarts}`;
   if (s.state === 'CANCELLED' && !ran) return { key, where: 'ended', update: null }; // never ran: the point stays pending
   const time = s.end ?? now;
-  if (s.state === 'COMPLETED') return { key, where: 'ended', update: { id, state: 'ended', time, exitCode: s.exitCode ?? 0, signal: null, cancelled: false } };
+  if (s.state === 'COMPLETED') return { key, where: 'ended', update: { id, state: 'ended', time, job, exitCode: s.exitCode ?? 0, signal: null, cancelled: false } };
   const cancelled = s.state === 'CANCELLED';
   const how = s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : `exit ${s.exitCode}`) : null;
   // A task that never ran but failed could not start its script: most likely the node does not see the sweep folder.
@@ -252,7 +264,7 @@ export function taskReport(id: string, jobId: string, index: number, s: TaskStat
   return {
     key,
     where: 'ended',
-    update: { id, state: 'ended', time, exitCode: s.state === 'FAILED' ? s.exitCode : null, signal: s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : null) : s.state, cancelled, message },
+    update: { id, state: 'ended', time, job, exitCode: s.state === 'FAILED' ? s.exitCode : null, signal: s.state === 'FAILED' ? (s.signal ? signalName(s.signal) : null) : s.state, cancelled, message },
   };
 }
 

@@ -27,6 +27,7 @@ import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, Sweep
 import { paretoFront } from './pareto';
 import { liveFollower, readSweep, sweepFile } from './sweepFile';
 import { SlurmExecutor } from './slurm';
+import { withSweepLock } from './sweepLock';
 
 export const DEFAULT_MAX_POINTS = 200;
 export { liveFollower, readSweep, sweepFile };
@@ -265,7 +266,16 @@ function outcome(dir: string, sweep: SweepFile, point: SweepPoint, u: Extract<Po
   return { status: 'failed', message: said || how, result };
 }
 
-/** Keeps sweep.json and the events current as an executor reports on the points. */
+/** What a follower's claim found: it follows the sweep now, the sweep had ended, or another live process follows it. */
+export type Claim = { ok: true } | { ok: false; ended: true } | { ok: false; ended: false; follower: number };
+
+/**
+ * Keeps sweep.json and the events current as an executor reports on the points. Every write is a
+ * read-modify-write under the sweep's lock (sweepLock.ts). The process that runs the sweep, or that
+ * has claimed it (its pid in sweep.json), owns it and writes what it sees; any other process (a
+ * --status, a --cancel, a follower before its claim) writes only while no live process owns it, and
+ * never over a sweep that has ended, whose sweep.json is then final (and is what it reports).
+ */
 class Tracker {
   private readonly byId: Map<string, SweepPoint>;
 
@@ -273,6 +283,7 @@ class Tracker {
     readonly dir: string,
     readonly sweep: SweepFile,
     readonly emit: (e: SweepEvent) => void,
+    private owner: boolean,
   ) {
     this.byId = new Map(sweep.points.map((p) => [p.id, p]));
   }
@@ -282,21 +293,48 @@ class Tracker {
     return points.map((p) => ({ id: p.id, args: p.args, cwd: this.dir, run: p.run, log: path.join(this.dir, p.log) }));
   }
 
-  save(): void {
-    this.sweep.updated = new Date().toISOString();
-    markFront(this.sweep);
-    writeJsonAtomic(sweepFile(this.dir), this.sweep);
+  /** Writes sweep.json as this process sees it, if it may (see the class); `change` first, under the lock. */
+  save(change: () => void = () => {}): Claim {
+    return withSweepLock(this.dir, () => {
+      const onDisk = readSweep(this.dir);
+      if (!this.owner && onDisk) {
+        if (onDisk.state !== 'running') {
+          // Ended by another process meanwhile: its sweep.json is final.
+          Object.assign(this.sweep, onDisk);
+          return { ok: false, ended: true } as const;
+        }
+        const follower = liveFollower(onDisk);
+        if (follower !== null && follower !== process.pid) return { ok: false, ended: false, follower };
+        Object.assign(this.sweep, { pid: onDisk.pid, host: onDisk.host });
+      }
+      change();
+      this.sweep.updated = new Date().toISOString();
+      markFront(this.sweep);
+      writeJsonAtomic(sweepFile(this.dir), this.sweep);
+      return { ok: true };
+    });
   }
 
-  /** Records whether this process follows the points and keeps sweep.json current (else nobody does until the next --status). */
-  following(yes: boolean): void {
-    Object.assign(this.sweep, yes ? { pid: process.pid, host: os.hostname() } : { pid: null, host: null });
+  /** From now on this process follows the points and keeps sweep.json current: its pid is recorded, unless the sweep has ended or another live process follows it. */
+  claim(): Claim {
+    if (this.sweep.state !== 'running') return { ok: false, ended: true }; // ended by this process before the claim
+    return this.save(() => {
+      this.owner = true;
+      Object.assign(this.sweep, { pid: process.pid, host: os.hostname() });
+    });
+  }
+
+  /** This process stops following the points: nobody keeps sweep.json current until the next --status. */
+  release(): void {
+    if (this.owner) Object.assign(this.sweep, { pid: null, host: null });
     this.save();
+    this.owner = false;
   }
 
   end(state: 'finished' | 'cancelled'): void {
-    Object.assign(this.sweep, { state, pid: null, host: null });
-    this.save();
+    const saved = this.save(() => Object.assign(this.sweep, { state, pid: null, host: null }));
+    // Another live process follows the sweep and records its end; this one reports what it saw.
+    if (!saved.ok && !saved.ended) this.sweep.state = state;
   }
 
   readonly update = (u: PointUpdate): void => {
@@ -311,7 +349,7 @@ class Tracker {
       this.save();
       this.emit({ type: 'point-queued', id: p.id, time: u.time, message: u.message });
     } else {
-      Object.assign(p, { ended: u.time, pid: null }, outcome(this.dir, this.sweep, p, u));
+      Object.assign(p, { ended: u.time, pid: null, job: u.job ?? p.job }, outcome(this.dir, this.sweep, p, u));
       this.save();
       this.emit({ type: 'point-end', point: structuredClone(p) });
     }
@@ -334,7 +372,7 @@ function track(tracker: Tracker, executor: Executor): SweepRun {
   let detached = false;
   const done = executor.finished().then(() => {
     if (detached && !cancelled) {
-      tracker.following(false);
+      tracker.release();
       return sweep;
     }
     // Cancelled by this process, or a point was (e.g. its Slurm job was scancelled): not every point could end.
@@ -367,7 +405,7 @@ function track(tracker: Tracker, executor: Executor): SweepRun {
 export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEvent) => void = () => {}, options: { detach?: boolean } = {}): SweepRun {
   const { sweep } = plan;
   if (options.detach) detachable(executor); // refused before anything starts
-  const tracker = new Tracker(plan.dir, sweep, emit);
+  const tracker = new Tracker(plan.dir, sweep, emit, true);
   const toRun = sweep.points.filter((p) => p.status !== 'done');
   for (const p of toRun) Object.assign(p, { status: 'pending', message: null, started: null, ended: null, pid: null, job: null });
   // What the executor reports while it starts (local: the first processes) is heard after sweep-start.
@@ -375,7 +413,8 @@ export function runSweep(plan: SweepPlan, executor: Executor, emit: (e: SweepEve
   let started = false;
   executor.start(tracker.jobs(toRun), (u) => (started ? tracker.update(u) : early.push(u)));
   Object.assign(sweep, { state: 'running', executor: executor.record() });
-  tracker.following(!options.detach);
+  if (options.detach) tracker.release();
+  else tracker.save();
   emit({ type: 'sweep-start', dir: plan.dir, sweep: structuredClone(sweep), toRun: toRun.map((p) => p.id) });
   started = true;
   early.forEach(tracker.update);
@@ -389,8 +428,12 @@ export interface SweepFollow extends SweepRun {
   sweep: SweepFile;
   /** Ids of the points still queued or running when it was picked up. */
   active: string[];
-  /** From now on this process follows the points and keeps sweep.json current (its pid is recorded). */
-  claim(): void;
+  /**
+   * From now on this process follows the points and keeps sweep.json current (its pid is recorded), in
+   * one step with reading sweep.json: not when the sweep has ended meanwhile (`sweep` is then its final
+   * sweep.json) or another live process follows it.
+   */
+  claim(): Claim;
 }
 
 /** sweep.json of a sweep folder, or a SweepError that says what to give instead. */
@@ -411,9 +454,9 @@ export async function followSweep(dir: string, emit: (e: SweepEvent) => void = (
   const sweep = openSweep(dir);
   const executor = followerFor(sweep);
   if (sweep.state !== 'running' || (liveFollower(sweep) !== null && !options.evenIfFollowed) || !executor) return null;
-  const tracker = new Tracker(dir, sweep, emit);
+  const tracker = new Tracker(dir, sweep, emit, false);
   const active = await executor.follow(tracker.jobs(sweep.points), tracker.update);
-  return { sweep, active, ...track(tracker, executor), claim: () => tracker.following(true) };
+  return { sweep, active, ...track(tracker, executor), claim: () => tracker.claim() };
 }
 
 /** Why an earlier run of this sweep still holds points in its executor's queue, or null. Brings sweep.json up to date. */

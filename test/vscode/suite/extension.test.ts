@@ -17,33 +17,7 @@ import type { TrainOutcome } from '../../../src/extension/trainerProcess';
 import type { SweepOutcome } from '../../../src/extension/sweepProcess';
 import type { DenEvent, RunSummary } from '../../../src/protocol';
 
-const EXTENSION_ID = 'den-lab.den-lab';
-
-function workspaceFile(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the tests need a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** `promise`, or a failure naming `what` after `timeoutMs`. */
-function within<T>(what: string, promise: Thenable<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
-}
+import { EXTENSION_ID, runningSweepNode, sleep, waitFor, within, withDialogs, workspaceFile } from './helpers';
 
 function readSummary(runDir: string): RunSummary {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
@@ -67,26 +41,6 @@ const executed = new Set<string>();
 function exec<T>(id: string, ...args: unknown[]): Thenable<T> {
   executed.add(id);
   return vscode.commands.executeCommand<T>(id, ...args);
-}
-
-type Answer = string | undefined;
-/**
- * Replaces vscode.window's message function `kind` while `fn` runs: every call is recorded and
- * answered by `answer` (a modal dialog cannot be clicked from inside the extension host).
- */
-async function withDialogs<T>(kind: 'showWarningMessage' | 'showErrorMessage' | 'showInformationMessage', answer: (message: string) => Answer, fn: () => Thenable<T>): Promise<{ result: T; shown: string[] }> {
-  const w = vscode.window as unknown as Record<string, unknown>;
-  const original = w[kind];
-  const shown: string[] = [];
-  w[kind] = (message: string) => {
-    shown.push(message);
-    return Promise.resolve(answer(message));
-  };
-  try {
-    return { result: await fn(), shown };
-  } finally {
-    w[kind] = original;
-  }
 }
 
 const labelOf = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label ?? '');
@@ -657,6 +611,24 @@ suite('DEN Lab in a real VS Code', () => {
     } finally {
       Object.assign(w, originals);
     }
+  });
+
+  test('"Cancel Sweep" stops the sweep this window runs (den-lab sweep --cancel); the tree offers it on a running sweep only', async () => {
+    // One capture of the messages for the whole test: the window's sweep and the cancel end in either order.
+    const { result, shown } = await withDialogs('showInformationMessage', () => undefined, async () => {
+      const running = api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' });
+      const node = await runningSweepNode(api, 'slow', 120_000);
+      assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning', 'Cancel Sweep is offered');
+      const cancel = await exec<SweepOutcome | undefined>('denLab.cancelSweep');
+      return { node, cancel, outcome: await within('the sweep process to end', running, 60_000) };
+    });
+    assert.strictEqual(result.cancel?.code, 0, result.cancel?.error ?? '');
+    assert.deepStrictEqual(result.cancel?.sweep?.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending']);
+    assert.ok(shown.some((m) => /^DEN Lab: sweep slow-sweep-[0-9a-f]{8}: 0\/3 done, 2 cancelled · cancelled\.$/.test(m)), shown.join(' | '));
+    assert.strictEqual(result.outcome?.code, 130, 'the sweep process of this window ended cancelled');
+    assert.strictEqual(api.sweeps.running, false);
+    const after = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'sweeps')).find((n) => n.kind === 'sweep' && n.sweep.dir === result.node.sweep.dir)!;
+    assert.strictEqual(api.tree.getTreeItem(after).contextValue, 'sweep', 'an ended sweep has nothing to cancel');
   });
 
   test('a sweep started from a terminal (den-lab sweep) appears in the tree and fills the Sweep tab as its points finish', async () => {

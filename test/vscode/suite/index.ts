@@ -5,11 +5,12 @@
 //   tests      extension.test.js   the extension in a trusted workspace
 //   untrusted  untrusted.test.js   the same workspace (with its runs) in restricted mode
 //   kill-host  killHost.test.js    starts a training and waits for run.mjs to kill this host
+//   slurm      slurm.test.js       the sweep command on the one-node Slurm cluster of test/slurm/run.sh
 import * as path from 'path';
 import Mocha = require('mocha'); // eslint-disable-line @typescript-eslint/no-require-imports -- mocha's CommonJS export is a class: this is TypeScript's import for it
 import * as vscode from 'vscode';
 
-const SUITES: Record<string, string> = { tests: 'extension.test.js', untrusted: 'untrusted.test.js', 'kill-host': 'killHost.test.js' };
+const SUITES: Record<string, string> = { tests: 'extension.test.js', untrusted: 'untrusted.test.js', 'kill-host': 'killHost.test.js', slurm: 'slurm.test.js' };
 
 export function run(): Promise<void> {
   const folder = path.basename(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '');

@@ -210,7 +210,7 @@ export class SweepService implements vscode.Disposable {
    * through the process that runs them, e.g. this window's sweep, which then ends cancelled).
    */
   async cancelSweep(arg?: unknown): Promise<SweepOutcome | undefined> {
-    if (!(await requireTrust())) return undefined; // it starts den-lab with the workspace's denLab.nodePath
+    if (!requireTrust()) return undefined; // it starts den-lab with the workspace's denLab.nodePath
     await this.runs.ready();
     let dir = sweepDirOf(arg) ?? this.sweepDir;
     if (!dir) {

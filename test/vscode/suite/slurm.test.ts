@@ -57,7 +57,11 @@ suite('DEN Lab sweeps on Slurm in a real VS Code', () => {
     const answers: Record<string, string> = { partition: 'debug', 'time limit': '00:10:00', 'CPUs per point': '1', 'further sbatch options': '--comment=den-lab-vscode' };
     const first = await sweepOnSlurm(async (step, box) => {
       offered[step] = box.value;
-      const check = async (v: string) => box.validateInput!(v);
+      // the problem as text (a validator may answer a string or an InputBoxValidationMessage)
+      const check = async (v: string): Promise<string | null | undefined> => {
+        const problem = await box.validateInput!(v);
+        return typeof problem === 'string' || !problem ? problem : problem.message;
+      };
       if (step === 'partition') assert.strictEqual(await check('nope'), "sinfo lists no partition 'nope'; it lists debug");
       if (step === 'time limit') assert.match(String(await check('1h')), /^'1h' is not a Slurm time limit: give minutes \(30\)/);
       if (step === 'CPUs per point') assert.strictEqual(await check('0'), "CPUs per point must be a whole number of 1 or more, got '0'");
@@ -75,7 +79,7 @@ suite('DEN Lab sweeps on Slurm in a real VS Code', () => {
     assert.deepStrictEqual(squeueField(rec.jobId!, '%P %l %k'), ['debug 10:00 den-lab-vscode', 'debug 10:00 den-lab-vscode'], "Slurm's own record of the array: partition, time limit, comment");
 
     // The same sweep again: the last answers are offered; nothing is left to train.
-    const again = await sweepOnSlurm(async (_step, box) => box.value ?? '');
+    const again = await sweepOnSlurm((_step, box) => Promise.resolve(box.value ?? ''));
     assert.strictEqual(again.outcome?.code, 0, again.outcome?.error ?? '');
     assert.deepStrictEqual((again.outcome!.sweep!.executor as SlurmExecutorRecord).extra, ['--comment=den-lab-vscode'], 'remembered for the workspace');
     assert.strictEqual(again.outcome!.dir, outcome.dir);

@@ -28,3 +28,19 @@ export function setData(el: HTMLElement, data: Record<string, string | number | 
     else el.dataset[key] = String(value);
   }
 }
+
+/** The options a select was last filled with (see fillSelect). */
+const filledWith = new WeakMap<HTMLElement, string>();
+
+/**
+ * Sets a select's options and value. The options are rebuilt only when they changed, so that a
+ * list the user has open is not reset under the pointer by a redraw.
+ */
+export function fillSelect(picker: HTMLElement & { value: string }, options: { value: string; label: string }[], value: string): void {
+  const key = JSON.stringify(options);
+  if (filledWith.get(picker) !== key) {
+    filledWith.set(picker, key);
+    picker.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value }, o.label)));
+  }
+  if (picker.value !== value) picker.value = value;
+}

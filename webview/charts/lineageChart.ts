@@ -2,7 +2,7 @@
 // completed tasks (an area per birth task), a mark where a task's split copies were made, and for a
 // chosen group which tasks read it and what it is made of.
 import type { ChartDataset } from 'chart.js';
-import { h } from '../dom';
+import { fillSelect, h } from '../dom';
 import { lineageModel, readersOf, type LineageModel } from '../lineageModel';
 import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
@@ -19,7 +19,6 @@ export class LineageChart extends ChartJsPanel {
   private layer = 0;
   /** The chosen birth task (null: none). */
   private group: number | null = null;
-  private keys = { layers: '', groups: '' };
   private shownBands: number[] = [];
 
   constructor(actions: PanelActions) {
@@ -39,20 +38,11 @@ export class LineageChart extends ChartJsPanel {
     this.extra.append(h('div', { class: 'picker' }, h('vscode-label', { for: 'lineage-group' }, 'Units born in'), this.groupPicker), this.details);
   }
 
-  private fill(picker: Select, key: keyof LineageChart['keys'], options: { value: string; label: string }[], value: string): void {
-    const k = JSON.stringify(options);
-    if (k !== this.keys[key]) {
-      this.keys[key] = k;
-      picker.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value }, o.label)));
-    }
-    if (picker.value !== value) picker.value = value;
-  }
-
   private model(ctx: RenderContext): LineageModel {
     const tasks = ctx.run?.tasks ?? [];
     const layers = Math.max(1, ...tasks.map((t) => t.lineage?.length ?? 0));
     if (this.layer >= layers) this.layer = 0;
-    this.fill(this.layerPicker, 'layers', Array.from({ length: layers }, (_, l) => ({ value: String(l), label: `layer ${l + 1}` })), String(this.layer));
+    fillSelect(this.layerPicker, Array.from({ length: layers }, (_, l) => ({ value: String(l), label: `layer ${l + 1}` })), String(this.layer));
     return lineageModel(tasks, this.layer);
   }
 
@@ -62,7 +52,7 @@ export class LineageChart extends ChartJsPanel {
     const labels = m.tasks.map((t) => `task ${t}`);
     const colorOf = (i: number) => theme.series[i % theme.series.length];
     if (this.group !== null && !m.bands.some((b) => b.born === this.group)) this.group = null;
-    this.fill(this.groupPicker, 'groups', [{ value: '', label: 'Choose a group…' }, ...m.bands.map((b) => ({ value: String(b.born), label: `task ${b.born}` }))], this.group === null ? '' : String(this.group));
+    fillSelect(this.groupPicker, [{ value: '', label: 'Choose a group…' }, ...m.bands.map((b) => ({ value: String(b.born), label: `task ${b.born}` }))], this.group === null ? '' : String(this.group));
     this.shownBands = m.bands.map((b) => b.born);
     const datasets: ChartDataset<'line', (number | null)[]>[] = m.bands.map((b, i) => ({
       label: `born in task ${b.born}`,

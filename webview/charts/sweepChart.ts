@@ -4,7 +4,7 @@
 // then offers "Adopt these values" (into the experiment file) and "Open run".
 import type { ChartDataset } from 'chart.js';
 import type { SweepRef } from '../../src/protocol';
-import { h, setData } from '../dom';
+import { fillSelect, h, setData } from '../dom';
 import { sweepChartModel, sweepTableRows, type SweepChartPoint } from '../sweepModel';
 import type { TableData } from '../tables';
 import { withAlpha } from '../theme';
@@ -30,7 +30,6 @@ export class SweepChart extends ChartJsPanel {
   private readonly openRun: HTMLElement;
   private readonly details: HTMLElement;
   private selected: string | null = null;
-  private keys = { sweeps: '', fields: '', points: '' };
   /** The points drawn, dataset by dataset (for the click handler). */
   private drawn: SweepChartPoint[][] = [];
 
@@ -59,24 +58,14 @@ export class SweepChart extends ChartJsPanel {
     this.redraw();
   }
 
-  private fill(picker: Select, key: keyof SweepChart['keys'], options: { value: string; label: string }[], value: string): void {
-    const k = JSON.stringify(options);
-    if (k !== this.keys[key]) {
-      // rebuilt only when the choices changed, so that an open list is not reset under the pointer
-      this.keys[key] = k;
-      picker.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value }, o.label)));
-    }
-    if (picker.value !== value) picker.value = value;
-  }
-
   protected draw(ctx: RenderContext): Drawn {
     const shown = ctx.sweep;
     const sweeps: SweepRef[] = ctx.sweeps;
-    this.fill(this.sweepPicker, 'sweeps', sweeps.length ? sweeps.map((s) => ({ value: s.id, label: s.label })) : [{ value: '', label: 'No sweeps yet' }], shown?.id ?? '');
+    fillSelect(this.sweepPicker, sweeps.length ? sweeps.map((s) => ({ value: s.id, label: s.label })) : [{ value: '', label: 'No sweeps yet' }], shown?.id ?? '');
     if (!shown) {
       this.show({ type: 'line', data: { datasets: [] }, options: baseOptions(ctx.theme) });
-      this.fill(this.colorPicker, 'fields', [], '');
-      this.fill(this.pointPicker, 'points', [], '');
+      fillSelect(this.colorPicker, [], '');
+      fillSelect(this.pointPicker, [], '');
       this.selected = null;
       this.setButtons(false);
       this.details.textContent = '';
@@ -84,9 +73,9 @@ export class SweepChart extends ChartJsPanel {
       return { label: note, data: { sweep: null, points: 0 }, note };
     }
     const model = sweepChartModel(shown.sweep, ctx.view.sweepColor);
-    this.fill(this.colorPicker, 'fields', model.fields.map((f) => ({ value: f, label: f })), model.colorField ?? '');
+    fillSelect(this.colorPicker, model.fields.map((f) => ({ value: f, label: f })), model.colorField ?? '');
     if (this.selected && !model.points.some((p) => p.id === this.selected)) this.selected = null;
-    this.fill(this.pointPicker, 'points', [{ value: '', label: 'Choose a point…' }, ...model.points.map((p) => ({ value: p.id, label: `${p.id}${p.pareto ? ' ★' : ''}` }))], this.selected ?? '');
+    fillSelect(this.pointPicker, [{ value: '', label: 'Choose a point…' }, ...model.points.map((p) => ({ value: p.id, label: `${p.id}${p.pareto ? ' ★' : ''}` }))], this.selected ?? '');
     const theme = ctx.theme;
     const colorOf = (group: string) => theme.series[Math.max(0, model.groups.indexOf(group)) % theme.series.length];
     this.drawn = model.groups.map((g) => model.points.filter((p) => p.group === g));

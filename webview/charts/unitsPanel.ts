@@ -3,7 +3,7 @@
 // centred on 0, one scale for the view, legend on top), grouped by birth task, every split copy right
 // after its original with the drift ρ that split it. Other layers and non-image inputs: a heatmap,
 // a row per unit in the same order. Drawn once per change into one ImageData (no chart.js).
-import { h } from '../dom';
+import { fillSelect, h } from '../dom';
 import type { TableData } from '../tables';
 import { unitImage, unitOrder } from '../unitsLayout';
 import type { UnitWeights } from '../../src/protocol';
@@ -97,9 +97,7 @@ export class UnitsPanel extends ChartPanel {
     const task = this.taskOf(ctx);
     const layers = run?.tasks[0]?.units.length ?? 1;
     if (this.layer > layers) this.layer = 1;
-    const options = Array.from({ length: layers }, (_, l) => h('vscode-option', { value: String(l + 1) }, `layer ${l + 1}`));
-    if (this.layerPicker.childElementCount !== layers) this.layerPicker.replaceChildren(...options);
-    if (this.layerPicker.value !== String(this.layer)) this.layerPicker.value = String(this.layer);
+    fillSelect(this.layerPicker, Array.from({ length: layers }, (_, l) => ({ value: String(l + 1), label: `layer ${l + 1}` })), String(this.layer));
     const empty = (note: string): Drawn => {
       this.clear();
       return { label: note, data: { tiles: 0, task, layer: this.layer }, note };

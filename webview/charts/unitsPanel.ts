@@ -193,35 +193,38 @@ export class UnitsPanel extends ChartPanel {
     this.canvas.style.height = `${height}px`;
     const c = this.canvas.getContext('2d')!;
     const img = c.createImageData(width, height);
-    const px = img.data;
-    const [br, bg, bb] = zero;
-    for (let i = 0; i < px.length; i += 4) {
-      px[i] = br;
-      px[i + 1] = bg;
-      px[i + 2] = bb;
-      px[i + 3] = 255;
-    }
-    const paint = (x: number, yy: number, w: number) => {
-      const t = Math.max(-1, Math.min(1, w / scale));
+    // one 32-bit write per pixel (RGBA bytes in memory order), colours from a 511-step table
+    const px = new Uint32Array(img.data.buffer);
+    const pack = ([r, g, b]: number[]) => ((255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r)) >>> 0;
+    const STEPS = 255;
+    const lut = Uint32Array.from({ length: 2 * STEPS + 1 }, (_, i) => {
+      const t = (i - STEPS) / STEPS;
       const to = t < 0 ? neg : pos;
-      const f = Math.abs(t);
-      const o = (yy * width + x) * 4;
-      px[o] = zero[0] + (to[0] - zero[0]) * f;
-      px[o + 1] = zero[1] + (to[1] - zero[1]) * f;
-      px[o + 2] = zero[2] + (to[2] - zero[2]) * f;
+      return pack(zero.map((z, k) => z + (to[k] - z) * Math.abs(t)));
+    });
+    px.fill(lut[STEPS]);
+    const colour = (w: number) => lut[STEPS + Math.round(Math.max(-1, Math.min(1, w / scale)) * STEPS)];
+    const paint = (x: number, yy: number, w: number) => {
+      px[yy * width + x] = colour(w);
     };
     for (const p of placed) {
       const born = view.born[p.unit];
       const values = unitImage(weights, p.unit, view.inputs, unpermuted ? view.pixelOrder[born - 1] ?? null : null);
       if (image) {
         const zoom = p.w / image[1];
-        for (let r = 0; r < p.h; r++) {
-          const row = Math.floor(r / zoom) * image[1];
-          for (let col = 0; col < p.w; col++) paint(p.x + col, p.y + r, values[row + Math.floor(col / zoom)]);
+        for (let r = 0; r < image[0]; r++) {
+          for (let col = 0; col < image[1]; col++) {
+            const v = colour(values[r * image[1] + col]);
+            const at = (p.y + r * zoom) * width + p.x + col * zoom;
+            for (let dy = 0; dy < zoom; dy++) for (let dx = 0; dx < zoom; dx++) px[at + dy * width + dx] = v;
+          }
         }
       } else {
         const cw = p.w / view.inputs;
-        for (let i = 0; i < view.inputs; i++) for (let dx = 0; dx < cw; dx++) for (let r = 0; r < p.h; r++) paint(p.x + i * cw + dx, p.y + r, values[i]);
+        for (let i = 0; i < view.inputs; i++) {
+          const v = colour(values[i]);
+          for (let r = 0; r < p.h; r++) for (let dx = 0; dx < cw; dx++) px[(p.y + r) * width + p.x + i * cw + dx] = v;
+        }
       }
     }
     // the legend: the colour scale, shared by every unit of the view

@@ -123,7 +123,7 @@ export class UnitsPanel extends ChartPanel {
       const bin = atob(a.view!.weights);
       const bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      this.decoded = { of: a, weights: new Float32Array(bytes.buffer) };
+      this.decoded = { of: a, weights: new Float32Array(bytes.buffer, 0, bytes.length >> 2) }; // a bad length fails the shape check
     }
     return this.decoded.weights;
   }

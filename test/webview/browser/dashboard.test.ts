@@ -587,6 +587,14 @@ describe('dashboard webview in Chromium', function () {
     await page.locator('canvas[data-chart="units"][data-task="2"][data-mode="image"]').waitFor({ state: 'attached', timeout: 5000 });
     d = await chartData(page, 'units');
     assert.equal(Number(d.tiles), tasks[1].units[0]);
+    // a deeper layer (no image): a heatmap row per unit, in the same order
+    host.units = (_runId, task, layer) => ({ view: { ...unitsViewOf(run02, task), layer, image: null }, problem: null });
+    await pick(page, 'units-layer', 'layer 2');
+    await page.locator('canvas[data-chart="units"][data-layer="2"][data-mode="heatmap"]').waitFor({ state: 'attached', timeout: 5000 });
+    d = await chartData(page, 'units');
+    assert.equal(Number(d.tiles), tasks[1].units[0], 'a row per unit');
+    assert.equal(d.unpermuted, 'no', 'no pixel order without an image');
+    await pick(page, 'units-layer', 'layer 1');
     // a checkpoint that cannot be read: its one-line problem
     host.units = () => ({ view: null, problem: 'checkpoint …/task-001: weights.bin is missing' });
     await pick(page, 'task-picker', 'task 1');

@@ -57,8 +57,9 @@ export class WorkspaceRuns implements vscode.Disposable {
         vscode.workspace.findFiles('**/sweep.json', EXCLUDE),
       ]);
       // reads overlap when file events come while one is under way: a slower, older read must not
-      // replace a newer one (a sweep that appeared in between would vanish until the next event)
-      if (generation !== this.generation) return;
+      // replace a newer one (a sweep that appeared in between would vanish until the next event);
+      // whoever awaits the older one gets the newer one's result
+      if (generation !== this.generation) return this.loading;
       this.runs = readRuns(runFiles.map((u) => path.dirname(u.fsPath)));
       this.sweepEntries = readSweeps(sweepFiles.map((u) => path.dirname(u.fsPath)));
       // a sweep's points/<id>.den.json are its points' experiments, not the user's

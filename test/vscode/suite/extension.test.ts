@@ -635,7 +635,9 @@ suite('DEN Lab in a real VS Code', () => {
     // the CLI in its own process, as a user would start it in a terminal: only sweep.json on disk tells the extension
     const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
     const out = workspaceFile('terminal-sweeps').fsPath;
-    const child = cp.spawn('node', [cli, 'sweep', tiny().fsPath, '--tasks', '1', '--grid', 'den.k=2,3,5', '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // slow.den.json: points long enough (2,000 steps each) that the sweep is still running when the
+    // index finds it, whether through a file event or the index's periodic look (15 s)
+    const child = cp.spawn('node', [cli, 'sweep', slow().fsPath, '--tasks', '1', '--grid', 'den.k=2,3,5', '--jobs', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));

@@ -159,7 +159,7 @@ export class LineageChart extends ChartJsPanel {
       caption: `Units of hidden layer ${this.layer + 1} by birth task after each task, with split copies and pruned units`,
       columns: ['after task', 'born in task', 'units', 'split copies', 'pruned in its task'],
       rows: m.tasks.flatMap((t, ti) =>
-        m.bands.filter((b) => b.units[ti] !== null).map((b) => [t, b.born, b.units[ti]!, b.copies[ti] ?? 'unknown', (ctx.run?.tasks[t - 1]?.lineage?.[this.layer].find((g) => g.born === b.born)?.pruned ?? 0)]),
+        m.bands.filter((b) => b.units[ti] !== null).map((b) => [t, b.born, b.units[ti]!, b.copies[ti] ?? 'unknown', b.latest.pruned]),
       ),
     };
   }

@@ -7,6 +7,7 @@ import { fillSelect, h } from '../dom';
 import type { TableData } from '../tables';
 import { unitImage, unitOrder } from '../unitsLayout';
 import type { UnitWeights } from '../../src/protocol';
+import { COPY_UNKNOWN } from '../../src/engine/network/state';
 import { ChartPanel, type Drawn, type PanelActions } from './chartPanel';
 import type { RenderContext } from './context';
 import { fmt } from '../../src/vocabulary';
@@ -277,7 +278,8 @@ export class UnitsPanel extends ChartPanel {
   private describe(ctx: RenderContext, view: UnitWeights, u: number): string {
     const parts = [`unit ${u + 1} of layer ${view.layer}`, `born in task ${view.born[u]}`];
     const o = view.copyOf[u];
-    if (o >= 0) parts.push(`split copy of unit ${o + 1}${this.rhoOf(ctx, view, u) !== null ? ` (ρ ${fmt(this.rhoOf(ctx, view, u), 3)})` : ''}`);
+    const rho = this.rhoOf(ctx, view, u);
+    if (o >= 0) parts.push(`split copy of unit ${o + 1}${rho !== null ? ` (ρ ${fmt(rho, 3)})` : ''}`);
     const copies = view.copyOf.flatMap((c, i) => (c === u ? [i + 1] : []));
     if (copies.length) parts.push(`copied to unit${copies.length === 1 ? '' : 's'} ${copies.join(', ')}`);
     const out = view.outgoing[u] ?? [];
@@ -298,7 +300,7 @@ export class UnitsPanel extends ChartPanel {
         let max = 0;
         for (let i = u * view.inputs; i < (u + 1) * view.inputs; i++) max = Math.max(max, Math.abs(weights[i]));
         const o = view.copyOf[u];
-        return [u + 1, view.born[u], o >= 0 ? o + 1 : o === -2 ? 'unknown' : '', this.rhoOf(ctx, view, u), max, (view.outgoing[u] ?? []).map((w) => `${w.layer ? `L${w.layer}:${w.unit + 1}` : `t${w.task}:${w.unit + 1}`} ${fmt(w.weight, 3)}`).join(', ')];
+        return [u + 1, view.born[u], o >= 0 ? o + 1 : o === COPY_UNKNOWN ? 'unknown' : '', this.rhoOf(ctx, view, u), max, (view.outgoing[u] ?? []).map((w) => `${w.layer ? `L${w.layer}:${w.unit + 1}` : `t${w.task}:${w.unit + 1}`} ${fmt(w.weight, 3)}`).join(', ')];
       }),
     };
   }

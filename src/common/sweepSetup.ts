@@ -120,13 +120,6 @@ export function sweepCliArgs(l: SweepLaunch): string[] {
 /** `den-lab sweep --cancel`: stops the points wherever they run (Slurm: scancel; local: through the process that runs them). */
 export const sweepCancelArgs = (dir: string): string[] => ['sweep', '--cancel', dir, '--json'];
 
-/** The sweep folder a command was given: `{ sweepDir }` (a command link), or a sweep node of the Runs tree (`{ sweep: { dir } }`). */
-export function sweepDirOf(arg: unknown): string | undefined {
-  const a = (arg ?? {}) as { sweepDir?: unknown; sweep?: { dir?: unknown } };
-  if (typeof a.sweepDir === 'string') return a.sweepDir;
-  return typeof a.sweep?.dir === 'string' ? a.sweep.dir : undefined;
-}
-
 /** What the progress notification knows of a sweep, folded from its events. */
 export interface SweepProgress {
   dir: string | null;

@@ -8,6 +8,7 @@ import { checkExperimentText } from '../common/experimentProblems';
 import { fieldHover } from '../common/fieldHover';
 import { completedTasks, runLabel, runsOfExperiment, runToContinue, totalTasks } from '../common/runIndex';
 import { thresholdHints } from '../common/thresholdHints';
+import { commandOf, executeCommand, runNode } from './commandMap';
 import type { TrainingService } from './training';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -72,33 +73,35 @@ export class ExperimentEditorSupport implements vscode.CodeLensProvider, vscode.
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
-    const lens = (title: string, command: string, args: unknown[] = [], tooltip?: string) => new vscode.CodeLens(top, { title, command, arguments: args, tooltip });
+    const lens = (command: vscode.Command) => new vscode.CodeLens(top, command);
+    const openDashboard = lens(commandOf('denLab.openDashboard', 'Open dashboard', []));
     if (this.training.running) {
-      return [lens(`$(debug-stop) Stop training (${this.training.status.task ? `task ${this.training.status.task}` : 'starting'})`, 'denLab.stop'), lens('Open dashboard', 'denLab.openDashboard')];
+      return [lens(commandOf('denLab.stop', `$(debug-stop) Stop training (${this.training.status.task ? `task ${this.training.status.task}` : 'starting'})`, [])), openDashboard];
     }
     const check = checkExperimentText(doc.getText(), doc.fileName);
-    if (!check.experiment) return [lens('$(warning) Fix the errors in this file to train', 'workbench.actions.view.problems')];
+    if (!check.experiment) return [lens(commandOf('workbench.actions.view.problems', '$(warning) Fix the errors in this file to train', []))];
     const next = runToContinue(this.runs.topLevel, doc.fileName, check.experiment);
     const latest = runsOfExperiment(this.runs.topLevel, doc.fileName)[0];
     const lenses: vscode.CodeLens[] = [];
     if (next) {
-      lenses.push(lens(`$(play) Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, 'denLab.trainNext', [doc.uri], `Continues ${runLabel(next)} with this file's values`));
-      lenses.push(lens('$(run-all) Train remaining tasks', 'denLab.trainRemaining', [doc.uri]));
+      lenses.push(lens(commandOf('denLab.trainNext', `$(play) Train next task (${completedTasks(next) + 1} of ${totalTasks(next)})`, [doc.uri], `Continues ${runLabel(next)} with this file's values`)));
+      lenses.push(lens(commandOf('denLab.trainRemaining', '$(run-all) Train remaining tasks', [doc.uri])));
     } else {
-      lenses.push(lens('$(play) Train next task (1, new run)', 'denLab.trainNext', [doc.uri], 'Starts a new run of this experiment'));
+      lenses.push(lens(commandOf('denLab.trainNext', '$(play) Train next task (1, new run)', [doc.uri], 'Starts a new run of this experiment')));
     }
-    if (latest && completedTasks(latest) > 0) {
-      const t = completedTasks(latest);
-      lenses.push(lens(`$(history) Retrain task ${t} with these values`, 'denLab.retrainTask', [{ runDir: latest.dir, task: t }], `Loads ${runLabel(latest)} after task ${t - 1} and trains task ${t} into a new branch`));
-      if (t > 1) lenses.push(lens('$(history) Retrain task…', 'denLab.retrainTask', [{ runDir: latest.dir }]));
+    // the latest run's last task, as its row in the Runs tree (what the tree's menus pass)
+    const lastTask = latest?.summary?.tasks.at(-1);
+    const t = lastTask?.index ?? 0;
+    if (latest && lastTask) {
+      lenses.push(lens(commandOf('denLab.retrainTask', `$(history) Retrain task ${t} with these values`, [{ kind: 'task', run: latest, task: lastTask }], `Loads ${runLabel(latest)} after task ${t - 1} and trains task ${t} into a new branch`)));
+      if (t > 1) lenses.push(lens(commandOf('denLab.retrainTask', '$(history) Retrain task…', [runNode(latest)])));
     }
-    const last = latest ? completedTasks(latest) : 0;
     lenses.push(
-      last >= 2
-        ? lens(`$(graph-scatter) Sweep task ${last}`, 'denLab.sweepThresholds', [{ runDir: latest!.dir, task: last }], `Retrains task ${last} of ${runLabel(latest!)} at every combination of the values you choose`)
-        : lens('$(graph-scatter) Sweep thresholds…', 'denLab.sweepThresholds', [doc.uri], 'Trains this experiment at every combination of the values you choose'),
+      latest && lastTask && t >= 2
+        ? lens(commandOf('denLab.sweepThresholds', `$(graph-scatter) Sweep task ${t}`, [{ kind: 'task', run: latest, task: lastTask }], `Retrains task ${t} of ${runLabel(latest)} at every combination of the values you choose`))
+        : lens(commandOf('denLab.sweepThresholds', '$(graph-scatter) Sweep thresholds…', [doc.uri], 'Trains this experiment at every combination of the values you choose')),
     );
-    lenses.push(lens('Open dashboard', 'denLab.openDashboard'));
+    lenses.push(openDashboard);
     return lenses;
   }
 
@@ -148,7 +151,7 @@ export async function chooseExperimentFile(runs: WorkspaceRuns, given?: vscode.U
   if (files.length === 0) {
     const create = 'Create an experiment';
     if ((await vscode.window.showInformationMessage('DEN Lab: there is no experiment file (*.den.json) in this workspace.', create)) === create) {
-      await vscode.commands.executeCommand('denLab.newExperiment');
+      await executeCommand('denLab.newExperiment');
     }
     return undefined;
   }

@@ -1,7 +1,8 @@
 // DEN Lab in VS Code: the Runs tree, the commands, experiment-file support and the dashboard.
 // Training runs in a separate trainer process (dist/trainer.js); this host only shows it.
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { commandHandlers } from './commands';
+import { executeCommand, registerCommands } from './commandMap';
 import { Dashboard } from './dashboard/dashboardPanel';
 import { ExperimentEditorSupport } from './experimentEditor';
 import { RunsTreeProvider } from './runsTree';
@@ -29,10 +30,10 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<DenLabApi>
   const editor = new ExperimentEditorSupport(runs, training);
   const dashboard = new Dashboard(ctx.extensionUri, runs, training, log);
   ctx.subscriptions.push(log, runs, training, tree, treeView, editor, dashboard);
-  registerCommands(ctx, runs, training, dashboard, log);
   const sweeps = new SweepService(ctx.extensionUri, runs, dashboard, log);
-  sweeps.register(ctx);
-  await vscode.commands.executeCommand('setContext', 'denLab.training', false);
+  sweeps.start(ctx);
+  ctx.subscriptions.push(...registerCommands({ ...commandHandlers(runs, training, dashboard, log), ...sweeps.commands() }));
+  await executeCommand('setContext', 'denLab.training', false);
   await runs.refresh();
   log.info(`DEN Lab ${ctx.extension.packageJSON.version} active; ${runs.everyRun.length} run(s), ${runs.experimentFiles.length} experiment file(s)`);
   return { runs, training, tree, editor, dashboard, sweeps, log };

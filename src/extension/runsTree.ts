@@ -10,6 +10,7 @@ import type { LiveStatus } from '../common/liveStatus';
 import { statusText } from '../common/liveStatus';
 import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from '../common/runIndex';
 import { pointRunDir, SweepEntry, sweepLabel, sweepOf, sweepStatusText } from '../common/sweepIndex';
+import { commandOf, runNode } from './commandMap';
 import type { TrainingService } from './training';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -104,7 +105,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = new vscode.ThemeIcon('sync~spin');
         item.tooltip = `Units per layer now: ${s.units.join(', ')}`;
         item.contextValue = 'live';
-        item.command = { command: 'denLab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+        item.command = commandOf('denLab.openDashboard', 'Open Dashboard', [node]);
         return item;
       }
       case 'layer':
@@ -203,7 +204,7 @@ function sweepItem(e: SweepEntry): vscode.TreeItem {
   // a running sweep can be cancelled (DEN Lab: Cancel Sweep)
   item.contextValue = s?.state === 'running' ? 'sweepRunning' : 'sweep';
   item.resourceUri = vscode.Uri.file(e.dir);
-  item.command = { command: 'denLab.openSweep', title: 'Open Sweep', arguments: [{ sweepDir: e.dir }] };
+  item.command = commandOf('denLab.openSweep', 'Open Sweep', [{ kind: 'sweep', sweep: e }]);
   return item;
 }
 
@@ -216,7 +217,7 @@ function pointItem(e: SweepEntry, p: SweepPoint, run: RunEntry | undefined): vsc
   item.iconPath = new vscode.ThemeIcon(icons[p.status]);
   item.tooltip = `${p.id}: ${Object.entries(p.values).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(', ')}${p.message ? `\n${p.message}` : ''}`;
   item.contextValue = 'point';
-  if (run) item.command = { command: 'denLab.openDashboard', title: 'Open Dashboard', arguments: [{ runDir: run.dir }] };
+  if (run) item.command = commandOf('denLab.openDashboard', 'Open Dashboard', [runNode(run)]);
   return item;
 }
 

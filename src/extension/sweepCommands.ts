@@ -13,12 +13,17 @@ import type { SweepEvent } from '../common/protocol';
 import { requireTrust, saveIfDirty } from './commands';
 import type { Dashboard } from './dashboard/dashboardPanel';
 import { chooseExperimentFile } from './experimentEditor';
-import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from '../common/runIndex';
+import { completedTasks, runLabel, runsOfExperiment, totalTasks, type RunEntry } from '../common/runIndex';
 import { sweepLabel, sweepStatusText } from '../common/sweepIndex';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices, type SweepLaunch } from '../common/sweepSetup';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from '../common/sweepSetup';
 import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from '../common/slurmSetup';
 import { SweepProcess, type SweepOutcome } from '../common/sweepProcess';
+import { executeCommand, runOfTarget, type DenLabCommands } from './commandMap';
+import type { RunsNode } from './runsTree';
 import type { WorkspaceRuns } from './workspaceRuns';
+
+/** The sweep a command was given: a sweep row of the Runs tree. */
+const sweepDirOf = (target: RunsNode | undefined) => (target?.kind === 'sweep' ? target.sweep.dir : undefined);
 
 /** Whether a program is on the PATH (no shell). */
 function onPath(program: string): boolean {
@@ -125,42 +130,40 @@ export class SweepService implements vscode.Disposable {
     return this.process !== undefined;
   }
 
-  /** The sweep process's id while it runs (for tests). */
-  get pid(): number | undefined {
-    return this.process?.pid;
+  start(ctx: vscode.ExtensionContext): void {
+    this.state = ctx.workspaceState;
+    ctx.subscriptions.push(this);
   }
 
-  register(ctx: vscode.ExtensionContext): void {
-    this.state = ctx.workspaceState;
-    ctx.subscriptions.push(
-      vscode.commands.registerCommand('denLab.sweepThresholds', (arg?: unknown) => this.sweepCommand(arg)),
-      vscode.commands.registerCommand('denLab.cancelSweep', (arg?: unknown) => this.cancelSweep(arg)),
-      vscode.commands.registerCommand('denLab.openSweep', async (arg?: unknown) => {
+  /** The sweep commands' handlers (registered with the others in extension.ts). */
+  commands(): Pick<DenLabCommands, 'denLab.sweepThresholds' | 'denLab.cancelSweep' | 'denLab.openSweep'> {
+    return {
+      'denLab.sweepThresholds': (target) => this.sweepCommand(target),
+      'denLab.cancelSweep': (target) => this.cancelSweep(target),
+      'denLab.openSweep': async (target) => {
         await this.runs.ready();
-        const dir = sweepDirOf(arg) ?? this.runs.sweeps[0]?.dir;
+        const dir = sweepDirOf(target) ?? this.runs.sweeps[0]?.dir;
         if (!dir) {
           void vscode.window.showInformationMessage('DEN Lab: no sweep in this workspace yet; run DEN Lab: Sweep Thresholds….');
           return;
         }
         await this.dashboard.openSweep(dir);
-      }),
-      this,
-    );
+      },
+    };
   }
 
   /** The command: asks, then runs. Resolves with the sweep's outcome (undefined when the user stopped asking). */
-  async sweepCommand(arg?: unknown): Promise<SweepOutcome | undefined> {
+  async sweepCommand(target?: RunsNode | vscode.Uri): Promise<SweepOutcome | undefined> {
     if (!requireTrust()) return undefined;
     if (this.process) {
       void vscode.window.showWarningMessage('DEN Lab: a sweep is running already; cancel it from its notification first.');
       return undefined;
     }
     await this.runs.ready();
-    const a = (arg ?? {}) as { runDir?: string; run?: RunEntry; task?: number | { index: number } };
-    const run = a.run ?? (a.runDir ? findRun(this.runs.topLevel, a.runDir) : undefined);
-    const task = typeof a.task === 'number' ? a.task : a.task?.index;
+    const run = runOfTarget(target);
+    const task = target instanceof vscode.Uri || target?.kind !== 'task' ? undefined : target.task.index;
     let file = run?.summary?.experimentFile;
-    if (!file) file = (await chooseExperimentFile(this.runs, arg instanceof vscode.Uri ? arg : undefined))?.fsPath;
+    if (!file) file = (await chooseExperimentFile(this.runs, target instanceof vscode.Uri ? target : undefined))?.fsPath;
     if (!file) return undefined;
     await saveIfDirty(file);
     let exp: Experiment;
@@ -209,10 +212,10 @@ export class SweepService implements vscode.Disposable {
    * CLI stops the points wherever they run (a Slurm array with scancel, detached or not; local points
    * through the process that runs them, e.g. this window's sweep, which then ends cancelled).
    */
-  async cancelSweep(arg?: unknown): Promise<SweepOutcome | undefined> {
+  async cancelSweep(target?: RunsNode): Promise<SweepOutcome | undefined> {
     if (!requireTrust()) return undefined; // it starts den-lab with the workspace's denLab.nodePath
     await this.runs.ready();
-    let dir = sweepDirOf(arg) ?? this.sweepDir;
+    let dir = sweepDirOf(target) ?? this.sweepDir;
     if (!dir) {
       const running = this.runs.sweeps.filter((e) => e.sweep?.state === 'running');
       const pick =
@@ -243,7 +246,7 @@ export class SweepService implements vscode.Disposable {
   async run(launch: SweepLaunch): Promise<SweepOutcome | undefined> {
     const proc = this.sweepProcess(path.dirname(launch.experimentFile));
     this.process = proc;
-    await vscode.commands.executeCommand('setContext', 'denLab.sweeping', true);
+    await executeCommand('setContext', 'denLab.sweeping', true);
     const points = launch.axes.reduce((n, a) => n * a.values.length, 1);
     const name = path.basename(launch.experimentFile);
     try {
@@ -275,7 +278,7 @@ export class SweepService implements vscode.Disposable {
     } finally {
       this.process = undefined;
       this.sweepDir = undefined;
-      await vscode.commands.executeCommand('setContext', 'denLab.sweeping', false);
+      await executeCommand('setContext', 'denLab.sweeping', false);
       await this.runs.refresh();
     }
   }

@@ -3,6 +3,7 @@
 // and the dashboard, and turns failures into messages with "Show Logs" and "Retry".
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { executeCommand } from './commandMap';
 import type { DenEvent, TrainJob } from '../common/protocol';
 import { applyEvent, initialStatus, jobProgress, LiveStatus, statusText } from '../common/liveStatus';
 import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError, TrainOutcome } from '../common/trainerProcess';
@@ -64,7 +65,7 @@ export class TrainingService implements vscode.Disposable {
     });
     this.trainer = trainer;
     this.live = initialStatus();
-    await vscode.commands.executeCommand('setContext', 'denLab.training', true);
+    await executeCommand('setContext', 'denLab.training', true);
     this.stateChanged.fire();
     this.log.info(`training: ${title} (${job.experimentFile}${job.runDir ? `, run ${job.runDir}` : ''})`);
 
@@ -109,7 +110,7 @@ export class TrainingService implements vscode.Disposable {
       trainer.dispose();
       this.trainer = undefined;
       this.statusItem.hide();
-      await vscode.commands.executeCommand('setContext', 'denLab.training', false);
+      await executeCommand('setContext', 'denLab.training', false);
       this.stateChanged.fire();
       await this.refreshRuns();
     }
@@ -146,7 +147,7 @@ export class TrainingService implements vscode.Disposable {
       message = `DEN Lab: ${err.message}`;
       this.log.error(message);
       void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'denLab.nodePath');
+        if (choice) void executeCommand('workbench.action.openSettings', 'denLab.nodePath');
       });
       return;
     } else if (err instanceof TrainerCrashedError) {

@@ -3,6 +3,7 @@
 // terminal), with the re-reads debounced.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { executeCommand } from './commandMap';
 import { allRuns, readRuns, RunEntry } from '../common/runIndex';
 import { readSweeps, SweepEntry, sweepOf } from '../common/sweepIndex';
 
@@ -64,9 +65,9 @@ export class WorkspaceRuns implements vscode.Disposable {
       this.sweepEntries = readSweeps(sweepFiles.map((u) => path.dirname(u.fsPath)));
       // a sweep's points/<id>.den.json are its points' experiments, not the user's
       this.experiments = experimentFiles.filter((u) => !sweepOf(this.sweepEntries, u.fsPath)).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-      await vscode.commands.executeCommand('setContext', 'denLab.hasRuns', this.runs.length > 0);
-      await vscode.commands.executeCommand('setContext', 'denLab.hasExperiment', this.experiments.length > 0);
-      await vscode.commands.executeCommand('setContext', 'denLab.hasSweeps', this.sweepEntries.length > 0);
+      await executeCommand('setContext', 'denLab.hasRuns', this.runs.length > 0);
+      await executeCommand('setContext', 'denLab.hasExperiment', this.experiments.length > 0);
+      await executeCommand('setContext', 'denLab.hasSweeps', this.sweepEntries.length > 0);
       this.changed.fire();
     })();
     return this.loading;

@@ -11,7 +11,7 @@ import { defaultExperiment, parseExperimentText, validateExperiment } from '../.
 import { adoptEdits, spanEdit } from '../../src/common/dashboard/adoptEdit';
 import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/common/sweepIndex';
 import { SweepProcess } from '../../src/common/sweepProcess';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices } from '../../src/common/sweepSetup';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepFieldChoices } from '../../src/common/sweepSetup';
 import type { SweepEvent, SweepFile, SweepPoint } from '../../src/common/protocol';
 import { gone, writeSweepExperiment } from '../cli/helpers';
 
@@ -247,7 +247,7 @@ describe('sweep process: den-lab sweep run by the extension host', function () {
       if (e.type === 'point-start' && ++points === 2) started();
     });
     await twoRunning;
-    const cancel = await proc().run(sweepCancelArgs(sweepDirOf({ sweep: { dir: dirOfSweep } })!), () => {});
+    const cancel = await proc().run(sweepCancelArgs(dirOfSweep), () => {});
     assert.equal(cancel.code, 0, logs.slice(-5).join('\n'));
     assert.deepEqual([cancel.sweep!.state, cancel.sweep!.pid], ['cancelled', null]);
     assert.deepEqual(cancel.sweep!.points.map((p) => p.status), ['cancelled', 'cancelled', 'pending']);
@@ -255,14 +255,6 @@ describe('sweep process: den-lab sweep run by the extension host', function () {
     assert.deepEqual([outcome.code, outcome.cancelled, outcome.sweep!.state], [130, true, 'cancelled'], 'the sweep process ended cancelled');
     const again = await proc().run(sweepCancelArgs(dirOfSweep), () => {});
     assert.deepEqual([again.code, again.sweep!.state], [0, 'cancelled'], 'nothing left to cancel');
-  });
-
-  it('the sweep a command is given: a command link or a Runs tree node', () => {
-    assert.equal(sweepDirOf({ sweepDir: '/a' }), '/a');
-    assert.equal(sweepDirOf({ kind: 'sweep', sweep: { dir: '/b', sweep: undefined, id: 'x', problem: null } }), '/b');
-    assert.equal(sweepDirOf(undefined), undefined);
-    assert.equal(sweepDirOf({ kind: 'sweeps' }), undefined);
-    assert.deepEqual(sweepCancelArgs('/a'), ['sweep', '--cancel', '/a', '--json']);
   });
 
   it('bad input: exit 2 and the CLI’s one-line error, before anything trains', async () => {

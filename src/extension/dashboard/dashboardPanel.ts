@@ -11,10 +11,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { samePath } from '../../engine/run/runPaths';
-import type { DenEvent, HostToWebview, RunRef, RunSnapshot, SweepRef, ThresholdValues, TrainingState, WebviewToHost } from '../../common/protocol';
+import type { DenEvent, HostToWebview, RunRef, RunSnapshot, SweepRef, ThresholdValues, TrainingState } from '../../common/protocol';
 import { checkWebviewToHost } from '../../common/protocolGuards';
 import { isExperimentFile } from '../experimentEditor';
 import { findRun, RunEntry, runById, runIdOf, runLabel, runsOfExperiment } from '../../common/runIndex';
+import { executeCommand, runNode } from '../commandMap';
 import type { TrainingService } from '../training';
 import type { WorkspaceRuns } from '../workspaceRuns';
 import { dashboardHtml } from '../../common/dashboard/dashboardHtml';
@@ -56,11 +57,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
   private runsKey = '';
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
-  /** Messages posted to the webview (kept for the tests in the real extension host). */
-  readonly sent: HostToWebview[] = [];
-  private readonly received = new vscode.EventEmitter<WebviewToHost>();
-  /** Valid messages from the webview (for tests). */
-  readonly onDidReceive = this.received.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -69,7 +65,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      this.received,
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this),
       training.onEvent((e) => this.onTrainingEvent(e)),
       training.onDidChangeState(() => void this.onTrainingState()),
@@ -166,8 +161,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
 
   private post(msg: HostToWebview): void {
     if (!this.panel || !this.pageReady) return;
-    this.sent.push(msg);
-    if (this.sent.length > 200) this.sent.splice(0, this.sent.length - 200);
     void this.panel.webview.postMessage(msg);
   }
 
@@ -330,7 +323,6 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
       return;
     }
     const msg = checked.value;
-    this.received.fire(msg);
     switch (msg.type) {
       case 'ready':
         this.pageReady = true;
@@ -354,12 +346,15 @@ export class Dashboard implements vscode.WebviewPanelSerializer<PanelState>, vsc
         // continue the run on screen (with the experiment file's current values), else the file's
         const file = this.experimentFile();
         const run = this.runDir ? findRun(this.runs.topLevel, this.runDir) : undefined;
-        await vscode.commands.executeCommand('denLab.trainNext', run ? { runDir: run.dir } : file ? vscode.Uri.file(file) : undefined);
+        await executeCommand('denLab.trainNext', run ? runNode(run) : file ? vscode.Uri.file(file) : undefined);
         break;
       }
-      case 'retrainTask':
-        if (this.runDir) await vscode.commands.executeCommand('denLab.retrainTask', { runDir: this.runDir, task: msg.task });
+      case 'retrainTask': {
+        const run = this.runDir ? findRun(this.runs.topLevel, this.runDir) : undefined;
+        const task = run?.summary?.tasks.find((t) => t.index === msg.task);
+        if (run && task) await executeCommand('denLab.retrainTask', { kind: 'task', run, task });
         break;
+      }
       case 'savePng':
         await this.saveFile(`${msg.chart}.png`, Buffer.from(msg.dataUrl.slice('data:image/png;base64,'.length), 'base64'), { 'PNG image': ['png'] });
         break;

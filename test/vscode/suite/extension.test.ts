@@ -13,11 +13,13 @@ import type { DenLabApi } from '../../../src/extension/extension';
 import { runLockHolder } from '../../../src/engine/run/runLock';
 import { readRun, runIdOf } from '../../../src/common/runIndex';
 import type { RunsNode } from '../../../src/extension/runsTree';
+import type { DenLabCommands } from '../../../src/extension/commandMap';
+import { COMMAND_IDS } from '../../../src/common/commandIds';
 import type { TrainOutcome } from '../../../src/common/trainerProcess';
-import type { SweepOutcome } from '../../../src/common/sweepProcess';
 import type { DenEvent, RunSummary } from '../../../src/common/protocol';
 
 import { EXTENSION_ID, runningSweepNode, sleep, waitFor, within, withDialogs, workspaceFile } from './helpers';
+import { WebviewTap } from './webviewTap';
 
 function readSummary(runDir: string): RunSummary {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
@@ -37,10 +39,10 @@ function isAlive(pid: number): boolean {
 
 /** Contributed commands this suite has executed (the last test checks that it ran every one). */
 const executed = new Set<string>();
-/** Runs a command as a click or the palette would, and records that it ran. */
-function exec<T>(id: string, ...args: unknown[]): Thenable<T> {
+/** Runs a command as a click or the palette would (typed by the extension's command map), and records that it ran. */
+function exec<K extends keyof DenLabCommands>(id: K, ...args: Parameters<DenLabCommands[K]>): Thenable<Awaited<ReturnType<DenLabCommands[K]>>> {
   executed.add(id);
-  return vscode.commands.executeCommand<T>(id, ...args);
+  return vscode.commands.executeCommand(id, ...args);
 }
 
 const labelOf = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label ?? '');
@@ -71,6 +73,16 @@ suite('DEN Lab in a real VS Code', () => {
     return node;
   }
 
+  function taskNode(runDir: string, task: number): RunsNode {
+    const node = api.tree.getChildren(runNode(runDir)).find((n) => n.kind === 'task' && n.task.index === task);
+    assert.ok(node, `the Runs tree has no row for task ${task} of ${runDir}`);
+    return node;
+  }
+
+  /** The messages to and from the dashboard's page (the extension keeps none). */
+  const tap = new WebviewTap();
+  suiteTeardown(() => tap.dispose());
+
   /** What the Runs tree shows for a run: each task row's label and the unit counts of its layer rows. */
   function treeTasks(runDir: string): { label: string; units: number[] }[] {
     return api.tree
@@ -98,16 +110,18 @@ suite('DEN Lab in a real VS Code', () => {
   };
   const lensTitles = async (uri: vscode.Uri) => (await lensesOf(uri)).map((l) => l.command?.title ?? '');
 
-  test('activates, returns its API and registers every contributed command', async () => {
+  test('activates, returns its API and registers exactly the contributed commands, those of its command map', async () => {
     const ext = vscode.extensions.getExtension<DenLabApi>(EXTENSION_ID);
     assert.ok(ext, `extension ${EXTENSION_ID} not found`);
     api = await ext.activate();
     assert.ok(ext.isActive);
     for (const key of ['runs', 'training', 'tree', 'editor', 'dashboard', 'log'] as const) assert.ok(api[key], `API has no ${key}`);
-    const registered = new Set(await vscode.commands.getCommands(true));
-    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command).sort();
     assert.ok(contributed.length >= 10, `only ${contributed.length} contributed commands`);
-    assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed but not registered');
+    assert.deepStrictEqual([...COMMAND_IDS].sort(), contributed, 'the command map names the contributed commands');
+    // VS Code adds the view's own commands (denLab.runs.focus, …); every other denLab.* one is the extension's
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('denLab.') && !c.startsWith('denLab.runs.')).sort();
+    assert.deepStrictEqual(registered, contributed, 'registered and contributed');
     await api.runs.ready();
     assert.deepStrictEqual(api.runs.experimentFiles.map((u) => path.basename(u.fsPath)), ['broken.den.json', 'slow.den.json', 'tiny.den.json']);
     assert.deepStrictEqual(api.tree.getChildren(), [], 'no runs yet');
@@ -192,7 +206,7 @@ suite('DEN Lab in a real VS Code', () => {
 
   test('"Train Next Task" twice: the tree shows the unit counts of summary.json after each task', async () => {
     const started = nextEvent((e) => e.type === 'run-start');
-    const first = await within('train task 1 of tiny', exec<TrainOutcome | undefined>('denLab.trainNext', tiny()), 180_000);
+    const first = await within('train task 1 of tiny', exec('denLab.trainNext', tiny()), 180_000);
     assert.ok(first, 'task 1 failed (see the DEN Lab log above)');
     assert.strictEqual(first.cancelled, false);
     tinyRun = first.runDir;
@@ -209,7 +223,8 @@ suite('DEN Lab in a real VS Code', () => {
     // task 2: run the CodeLens's own command, as a click on it would
     const lens = (await lensesOf(tiny())).find((l) => l.command?.command === 'denLab.trainNext');
     assert.strictEqual(lens?.command?.title, '$(play) Train next task (2 of 2)');
-    const second = await within('train task 2 of tiny', exec<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
+    executed.add(lens.command.command);
+    const second = await within('train task 2 of tiny', vscode.commands.executeCommand<TrainOutcome | undefined>(lens.command.command, ...lens.command.arguments!), 180_000);
     assert.ok(second, 'task 2 failed (see the DEN Lab log above)');
     assert.strictEqual(second.runDir, tinyRun, 'task 2 continues the same run');
 
@@ -295,16 +310,18 @@ suite('DEN Lab in a real VS Code', () => {
     assert.ok(!lenses.some((l) => l.command?.command === 'denLab.trainNext' && l.command.title.includes('2 of 2')), 'the run is complete');
     const retrain = lenses.find((l) => l.command?.title === '$(history) Retrain task 2 with these values');
     assert.ok(retrain, `no retrain lens; lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
-    assert.deepStrictEqual(retrain.command!.arguments, [{ runDir: tinyRun, task: 2 }]);
+    // the task's row, as the Runs tree's menu would pass it
+    const isTask2 = (args: unknown[] | undefined) => args?.length === 1 && (args[0] as RunsNode).kind === 'task' && (args[0] as Extract<RunsNode, { kind: 'task' }>).run.dir === tinyRun && (args[0] as Extract<RunsNode, { kind: 'task' }>).task.index === 2;
+    assert.ok(isTask2(retrain.command!.arguments), JSON.stringify(retrain.command!.arguments?.[0], ['kind', 'run', 'dir', 'task', 'index']));
     const sweep = lenses.find((l) => l.command?.command === 'denLab.sweepThresholds');
     assert.strictEqual(sweep?.command!.title, '$(graph-scatter) Sweep task 2');
-    assert.deepStrictEqual(sweep.command.arguments, [{ runDir: tinyRun, task: 2 }]);
+    assert.ok(isTask2(sweep.command.arguments));
   });
 
   let stoppedBeforeTask1: string;
   test('"Stop Training" during task 1 leaves a run "stopped before task 1" that "Train Next Task" continues', async () => {
     const task1 = nextEvent((e) => e.type === 'stage-start' && e.task === 1);
-    const job = exec<TrainOutcome | undefined>('denLab.trainNext', slow());
+    const job = exec('denLab.trainNext', slow());
     const { pid } = await within('the first stage of task 1', task1, 180_000);
     const runDir = api.training.status.runDir!;
     assert.ok(fs.existsSync(path.join(runDir, 'summary.json')), 'the run has its summary from the start');
@@ -327,7 +344,7 @@ suite('DEN Lab in a real VS Code', () => {
 
   test('"Stop Training" during task 2 keeps task 1 intact and leaves no trainer process', async () => {
     const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
-    const job = exec<TrainOutcome | undefined>('denLab.trainRemaining', slow());
+    const job = exec('denLab.trainRemaining', slow());
     const { pid } = await within('the first stage of task 2', task2, 180_000);
     assert.ok(pid && isAlive(pid), 'the trainer runs task 2');
     assert.strictEqual(api.training.running, true);
@@ -362,7 +379,7 @@ suite('DEN Lab in a real VS Code', () => {
     };
     try {
       const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
-      const job = exec<TrainOutcome | undefined>('denLab.trainNext', slow());
+      const job = exec('denLab.trainNext', slow());
       const { pid } = await within('the first stage of task 2', task2, 60_000);
       assert.ok(pid && isAlive(pid));
       assert.strictEqual(api.training.status.runDir, slowRun, '"Train Next Task" continues the stopped run');
@@ -394,7 +411,7 @@ suite('DEN Lab in a real VS Code', () => {
     await config.update('nodePath', '/no/such/node', vscode.ConfigurationTarget.Global);
     try {
       const started = Date.now();
-      const { result, shown } = await withDialogs('showErrorMessage', () => undefined, () => within('the failed start', exec<TrainOutcome | undefined>('denLab.trainNext', tiny()), 20_000));
+      const { result, shown } = await withDialogs('showErrorMessage', () => undefined, () => within('the failed start', exec('denLab.trainNext', tiny()), 20_000));
       assert.strictEqual(result, undefined);
       assert.ok(Date.now() - started < 10_000, 'no wait for an exit that never comes');
       assert.ok(shown.some((m) => /denLab\.nodePath is "\/no\/such\/node", which does not exist/.test(m)), `messages: ${JSON.stringify(shown)}`);
@@ -405,7 +422,7 @@ suite('DEN Lab in a real VS Code', () => {
   });
 
   test('"Retrain Task…" retrains task 2 of the tiny run into a branch', async () => {
-    const outcome = await within('the retrain', exec<TrainOutcome | undefined>('denLab.retrainTask', { runDir: tinyRun, task: 2 }), 180_000);
+    const outcome = await within('the retrain', exec('denLab.retrainTask', taskNode(tinyRun, 2)), 180_000);
     assert.ok(outcome && !outcome.cancelled);
     assert.strictEqual(path.dirname(outcome.runDir), path.join(tinyRun, 'branches'));
     assert.deepStrictEqual(readSummary(outcome.runDir).branch, { parent: '../..', baseTask: 1 }, 'run files hold paths relative to the run');
@@ -414,13 +431,13 @@ suite('DEN Lab in a real VS Code', () => {
   });
 
   test('the Units tab reads the tiny run\'s checkpoint: every unit of layer 1 as a 28×28 image, with its lineage', async () => {
-    const opened = api.dashboard.sent.length;
-    await exec('denLab.openDashboard', { runDir: tinyRun });
+    const opened = tap.sent.length;
+    await exec('denLab.openDashboard', runNode(tinyRun));
     // the page has the run (a snapshot once it is ready) before it can ask for its units
-    await waitFor('the dashboard on the tiny run', () => api.dashboard.sent.slice(opened).find((m) => m.type === 'snapshot'));
-    const count = api.dashboard.sent.length;
+    await waitFor('the dashboard on the tiny run', () => tap.sent.slice(opened).find((m) => m.type === 'snapshot'));
+    const count = tap.sent.length;
     await api.dashboard.receive({ type: 'requestUnits', runId: runIdOf(tinyRun), task: 2, layer: 1 });
-    const msg = await waitFor('the units message', () => api.dashboard.sent.slice(count).find((m) => m.type === 'units'));
+    const msg = await waitFor('the units message', () => tap.sent.slice(count).find((m) => m.type === 'units'));
     assert.ok(msg.type === 'units' && msg.view, msg.type === 'units' ? (msg.problem ?? '') : '');
     const summary = readSummary(tinyRun);
     assert.strictEqual(msg.view.units, summary.tasks[1].units[0]);
@@ -428,9 +445,9 @@ suite('DEN Lab in a real VS Code', () => {
     assert.strictEqual(msg.view.copyOf.filter((o) => o >= 0).length, summary.tasks[1].split[0]);
     assert.strictEqual(Buffer.from(msg.view.weights, 'base64').length, 4 * 784 * msg.view.units);
     // a task without a checkpoint: a one-line problem, not an exception
-    const again = api.dashboard.sent.length;
+    const again = tap.sent.length;
     await api.dashboard.receive({ type: 'requestUnits', runId: runIdOf(tinyRun), task: 9, layer: 1 });
-    const none = await waitFor('the problem', () => api.dashboard.sent.slice(again).find((m) => m.type === 'units'));
+    const none = await waitFor('the problem', () => tap.sent.slice(again).find((m) => m.type === 'units'));
     assert.ok(none.type === 'units' && none.view === null && /no checkpoint after task 9/.test(none.problem ?? ''));
   });
 
@@ -443,10 +460,10 @@ suite('DEN Lab in a real VS Code', () => {
     };
     try {
       await exec('denLab.openDashboard', runNode(tinyRun));
-      await waitFor('the first snapshot', () => api.dashboard.sent.find((m) => m.type === 'snapshot' && m.run?.id === runIdOf(tinyRun)), 30_000);
-      const snapshots = () => api.dashboard.sent.filter((m) => m.type === 'snapshot').length;
+      await waitFor('the first snapshot', () => tap.sent.find((m) => m.type === 'snapshot' && m.run?.id === runIdOf(tinyRun)), 30_000);
+      const snapshots = () => tap.sent.filter((m) => m.type === 'snapshot').length;
       let readies = 0;
-      const sub = api.dashboard.onDidReceive((m) => (readies += m.type === 'ready' ? 1 : 0));
+      const sub = tap.onDidReceive((m) => (readies += (m as { type?: string }).type === 'ready' ? 1 : 0));
       const count = snapshots();
       // focus moves to an editor in another group and back, twice: the panel stays visible, and a
       // snapshot goes only where the page asked for one (it says 'ready' when it is loaded afresh)
@@ -472,9 +489,9 @@ suite('DEN Lab in a real VS Code', () => {
       assert.ok(warnings.some((w) => /request for run 'NoSuchRun123', which is not in the workspace's runs/.test(w)), warnings.join('\n'));
       assert.ok(warnings.some((w) => /malformed message: 'setThreshold'\.value: Invalid type: Expected number/.test(w)), warnings.join('\n'));
       assert.ok(warnings.some((w) => /malformed message: 'retrainTask'\.task/.test(w)), warnings.join('\n'));
-      const last = api.dashboard.sent.filter((m) => m.type === 'snapshot').pop();
+      const last = tap.sent.filter((m) => m.type === 'snapshot').pop();
       assert.ok(last?.type === 'snapshot' && last.compare.map((c) => c.id).join() === runIdOf(slowRun), 'only the known run is compared');
-      assert.ok(!JSON.stringify(api.dashboard.sent.filter((m) => m.type === 'snapshot').map((m) => m.type === 'snapshot' && m.runs)).includes(path.sep + 'runs'), 'the run list carries no paths');
+      assert.ok(!JSON.stringify(tap.sent.filter((m) => m.type === 'snapshot').map((m) => m.type === 'snapshot' && m.runs)).includes(path.sep + 'runs'), 'the run list carries no paths');
     } finally {
       api.log.warn = originalWarn;
     }
@@ -488,10 +505,10 @@ suite('DEN Lab in a real VS Code', () => {
     // a cursor and a selection elsewhere in the file must stay where they are
     const nameLine = before.split('\n').findIndex((l) => l.includes('"name"'));
     editor.selection = new vscode.Selection(nameLine, 2, nameLine, 8);
-    const sentBefore = api.dashboard.sent.length;
+    const sentBefore = tap.sent.length;
     await exec('denLab.openDashboard', runNode(tinyRun));
     // the page is loaded and listening (nothing is posted to it before it says 'ready')
-    await waitFor('the new panel’s first snapshot', () => api.dashboard.sent.slice(sentBefore).find((m) => m.type === 'snapshot'), 60_000);
+    await waitFor('the new panel’s first snapshot', () => tap.sent.slice(sentBefore).find((m) => m.type === 'snapshot'), 60_000);
     const dashboardTab = await waitFor('the dashboard tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'DEN Dashboard'));
     assert.notStrictEqual(dashboardTab.group.viewColumn, vscode.ViewColumn.One, 'not over the experiment file');
     assert.ok(vscode.window.tabGroups.all.some((g) => g.viewColumn === vscode.ViewColumn.One && g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === tiny().fsPath)), 'the file stays open in its column');
@@ -507,9 +524,9 @@ suite('DEN Lab in a real VS Code', () => {
       assert.strictEqual(changes[0].rangeLength, '0.05'.length);
       assert.deepStrictEqual([editor.selection.start.line, editor.selection.start.character, editor.selection.end.character], [nameLine, 2, 8], 'the selection did not move');
       // an invalid value: nothing is edited; the page hears the schema's message, and that the file itself is valid
-      const sent = api.dashboard.sent.length;
+      const sent = tap.sent.length;
       await api.dashboard.receive({ type: 'setThreshold', field: 'k', value: -3 });
-      const answer = await waitFor('the answer to an invalid value', () => api.dashboard.sent.slice(sent).find((m) => m.type === 'thresholds'));
+      const answer = await waitFor('the answer to an invalid value', () => tap.sent.slice(sent).find((m) => m.type === 'thresholds'));
       assert.ok(answer.type === 'thresholds' && answer.valid && /den\.k .*must be ≥ 0 and ≤ 4096, got -3/.test(answer.problems[0]?.message ?? ''), JSON.stringify(answer));
       assert.strictEqual(doc.getText(), before.replace('"sigma": 0.05', '"sigma": 0.07'));
       await api.dashboard.receive({ type: 'setThreshold', field: 'sigma', value: 0.05 });
@@ -554,8 +571,8 @@ suite('DEN Lab in a real VS Code', () => {
     };
     try {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors'); // no active experiment file: the command asks which
-      const sentBefore = api.dashboard.sent.length;
-      const outcome = await within('the sweep', exec<SweepOutcome | undefined>('denLab.sweepThresholds'), 240_000);
+      const sentBefore = tap.sent.length;
+      const outcome = await within('the sweep', exec('denLab.sweepThresholds'), 240_000);
       assert.ok(outcome, `the sweep did not run; asked: ${asked.join(' | ')}`);
       assert.strictEqual(outcome.code, 0, outcome.error ?? '');
       // then "run on: this machine | Slurm" where sbatch is on the PATH
@@ -569,10 +586,10 @@ suite('DEN Lab in a real VS Code', () => {
       // the Sweep tab got the sweep, revealed, with both points done
       const id = runIdOf(outcome.dir!);
       const shown = await waitFor('the Sweep tab with both points', () =>
-        api.dashboard.sent.slice(sentBefore).find((m) => m.type === 'sweep' && m.shown?.id === id && m.shown.sweep.points.every((p) => p.status === 'done')),
+        tap.sent.slice(sentBefore).find((m) => m.type === 'sweep' && m.shown?.id === id && m.shown.sweep.points.every((p) => p.status === 'done')),
       );
       assert.ok(shown.type === 'sweep' && !JSON.stringify(shown.sweeps).includes(path.sep + 'sweeps'), 'the sweep list carries no paths');
-      assert.ok(api.dashboard.sent.slice(sentBefore).some((m) => m.type === 'sweep' && m.reveal), 'the tab was revealed');
+      assert.ok(tap.sent.slice(sentBefore).some((m) => m.type === 'sweep' && m.reveal), 'the tab was revealed');
 
       // the Runs tree: a Sweeps group with the sweep, its points, and their runs not among the runs
       await api.runs.refresh();
@@ -602,9 +619,12 @@ suite('DEN Lab in a real VS Code', () => {
       // "Open run" shows the point's run; "Open Sweep" reveals the tab again
       await api.dashboard.receive({ type: 'openSweepRun', sweepId: id, pointId: point.id });
       assert.strictEqual(api.dashboard.selectedRun, path.join(outcome.dir!, point.run));
-      const count = api.dashboard.sent.length;
-      await exec('denLab.openSweep', { sweepDir: outcome.dir });
-      await waitFor('the revealed Sweep tab', () => api.dashboard.sent.slice(count).find((m) => m.type === 'sweep' && m.reveal && m.shown?.id === id));
+      const count = tap.sent.length;
+      await api.runs.refresh();
+      const sweepRow = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'sweeps')).find((n) => n.kind === 'sweep' && n.sweep.dir === outcome.dir);
+      assert.ok(sweepRow, 'the sweep has a row in the Runs tree');
+      await exec('denLab.openSweep', sweepRow);
+      await waitFor('the revealed Sweep tab', () => tap.sent.slice(count).find((m) => m.type === 'sweep' && m.reveal && m.shown?.id === id));
       // a request for an unknown sweep is ignored
       await api.dashboard.receive({ type: 'adoptSweepPoint', sweepId: 'NoSuchSweep1', pointId: point.id });
       assert.match(doc.getText(), /"k": 6\b/);
@@ -619,7 +639,7 @@ suite('DEN Lab in a real VS Code', () => {
       const running = api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' });
       const node = await runningSweepNode(api, 'slow', 120_000);
       assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning', 'Cancel Sweep is offered');
-      const cancel = await exec<SweepOutcome | undefined>('denLab.cancelSweep');
+      const cancel = await exec('denLab.cancelSweep');
       return { node, cancel, outcome: await within('the sweep process to end', running, 60_000) };
     });
     assert.strictEqual(result.cancel?.code, 0, result.cancel?.error ?? '');
@@ -646,13 +666,13 @@ suite('DEN Lab in a real VS Code', () => {
       await exec('denLab.openDashboard');
       const seen: string[] = [];
       const entry = await waitFor('the terminal sweep in the workspace index', () => api.runs.sweeps.find((e) => e.dir.startsWith(out)), 120_000);
-      const sentBefore = api.dashboard.sent.length;
+      const sentBefore = tap.sent.length;
       await api.dashboard.receive({ type: 'selectSweep', sweepId: entry.id });
       // every state the tab is sent, until all three points are done
       await waitFor(
         'the Sweep tab with the three points done',
         () => {
-          const states = api.dashboard.sent.slice(sentBefore).flatMap((m) => (m.type === 'sweep' && m.shown?.id === entry.id ? [m.shown.sweep.points.filter((p) => p.status === 'done').length] : []));
+          const states = tap.sent.slice(sentBefore).flatMap((m) => (m.type === 'sweep' && m.shown?.id === entry.id ? [m.shown.sweep.points.filter((p) => p.status === 'done').length] : []));
           seen.splice(0, seen.length, ...states.map(String));
           return states.includes(3) ? true : undefined;
         },
@@ -674,7 +694,7 @@ suite('DEN Lab in a real VS Code', () => {
 
   test('"New Experiment", "Show Logs", "Reveal Run Folder" and "Refresh Runs" run', async () => {
     const target = workspaceFile('made-by-test.den.json');
-    const made = await exec<vscode.Uri | undefined>('denLab.newExperiment', target);
+    const made = await exec('denLab.newExperiment', target);
     assert.strictEqual(made?.fsPath, target.fsPath);
     assert.match(fs.readFileSync(target.fsPath, 'utf8'), /"name": "made-by-test"/);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath, 'the new file is opened');
@@ -686,13 +706,14 @@ suite('DEN Lab in a real VS Code', () => {
 
   test('"Delete Run" always asks (an argument cannot skip it) and moves the run to the trash', async () => {
     const run = runNode(tinyRun);
-    // a second argument that once skipped the question: the dialog still comes, and "no" keeps the run
-    const kept = await withDialogs('showWarningMessage', () => undefined, () => exec<boolean>('denLab.deleteRun', run, { confirmed: true }));
+    // a second argument that once skipped the question (not in the command map now, so sent untyped):
+    // the dialog still comes, and "no" keeps the run
+    const kept = await withDialogs('showWarningMessage', () => undefined, () => vscode.commands.executeCommand<boolean>('denLab.deleteRun', run, { confirmed: true }));
     assert.strictEqual(kept.result, false);
     assert.match(kept.shown[0] ?? '', /^Delete the run tiny · \d{8}-\d{6} and its 1 branch\(es\)\? Its checkpoints and metrics are moved to the trash\./);
     assert.ok(fs.existsSync(tinyRun));
     // yes: to the trash, or, where the server has none, only after a second explicit yes
-    const gone = await withDialogs('showWarningMessage', (m) => (m.startsWith('Delete the run') ? 'Move to Trash' : m.includes('cannot be moved to the trash') ? 'Delete Permanently' : undefined), () => exec<boolean>('denLab.deleteRun', run));
+    const gone = await withDialogs('showWarningMessage', (m) => (m.startsWith('Delete the run') ? 'Move to Trash' : m.includes('cannot be moved to the trash') ? 'Delete Permanently' : undefined), () => exec('denLab.deleteRun', run));
     assert.strictEqual(gone.result, true);
     assert.ok(!fs.existsSync(tinyRun));
     console.log(`      (Delete Run here: ${gone.shown.length === 1 ? 'moved to the trash' : 'no trash on this server, deleted after the second question'})`);

@@ -8,12 +8,16 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DenLabApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/common/trainerProcess';
+import { WebviewTap } from './webviewTap';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 suite('DEN Lab in an untrusted workspace', () => {
   let api: DenLabApi;
   const folder = () => vscode.workspace.workspaceFolders![0].uri;
+  /** The messages to the dashboard's page (the extension keeps none). */
+  const tap = new WebviewTap();
+  suiteTeardown(() => tap.dispose());
 
   test('the workspace is not trusted and DEN Lab activates, listing the runs', async () => {
     assert.strictEqual(vscode.workspace.isTrusted, false, 'this window must be in restricted mode');
@@ -45,7 +49,9 @@ suite('DEN Lab in an untrusted workspace', () => {
     try {
       const outcome = await vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.trainNext', vscode.Uri.joinPath(folder(), 'tiny.den.json'));
       assert.strictEqual(outcome, undefined);
-      const retrain = await vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.retrainTask', { runDir: path.join(folder().fsPath, 'runs', before[0]), task: 1 });
+      const task1 = api.tree.getChildren(api.tree.getChildren().find((n) => n.kind === 'run')).find((n) => n.kind === 'task' && n.task.index === 1);
+      assert.ok(task1, 'a run with task 1 in the Runs tree');
+      const retrain = await vscode.commands.executeCommand<TrainOutcome | undefined>('denLab.retrainTask', task1);
       assert.strictEqual(retrain, undefined);
     } finally {
       w.showWarningMessage = original;
@@ -59,12 +65,12 @@ suite('DEN Lab in an untrusted workspace', () => {
   test('the dashboard opens and shows a run', async () => {
     await vscode.commands.executeCommand('denLab.openDashboard');
     const end = Date.now() + 30_000;
-    while (!api.dashboard.sent.some((m) => m.type === 'snapshot' && m.run !== null)) {
-      if (Date.now() > end) throw new Error(`no snapshot with a run; sent: ${api.dashboard.sent.map((m) => m.type).join(', ')}`);
+    while (!tap.sent.some((m) => m.type === 'snapshot' && m.run !== null)) {
+      if (Date.now() > end) throw new Error(`no snapshot with a run; sent: ${tap.sent.map((m) => m.type).join(', ')}`);
       await sleep(100);
     }
     assert.ok(api.dashboard.isOpen);
-    const snapshot = api.dashboard.sent.find((m) => m.type === 'snapshot' && m.run !== null);
+    const snapshot = tap.sent.find((m) => m.type === 'snapshot' && m.run !== null);
     assert.ok(snapshot?.type === 'snapshot' && snapshot.run!.events.length > 0 && snapshot.training.running === false);
   });
 });

@@ -11,7 +11,7 @@ import { Network } from '../../src/engine/network/network';
 import { NetworkState } from '../../src/engine/network/state';
 import { selectSubnetwork, selectionMasks } from '../../src/engine/network/structure';
 import { Task } from '../../src/engine/data/tasks';
-import type { DenEvent, RunSummary } from '../../src/protocol';
+import type { DenEvent, RunSummary } from '../../src/common/protocol';
 import { train } from '../../src/engine/session';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { headLoss } from '../../src/engine/methods/method';

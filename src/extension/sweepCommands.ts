@@ -30,7 +30,7 @@ function onPath(program: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, program)));
 }
 
-/** Where the points start, from the command's argument (a CodeLens `{ runDir, task }`, a tree node) or asked. */
+/** Where the points start, from the command's argument (a run or task row of the Runs tree, as the tree and the CodeLens pass it) or asked. */
 async function chooseStart(runs: WorkspaceRuns, file: string, exp: Experiment, given: { run?: RunEntry; task?: number }): Promise<Pick<SweepLaunch, 'from' | 'tasks'> | undefined> {
   // task 1 has no checkpoint before it: its points train it from scratch
   if (given.run && given.task !== undefined) return given.task >= 2 ? { from: { runDir: given.run.dir, task: given.task } } : { tasks: 1 };

@@ -21,7 +21,7 @@ export interface ThroughputRow {
 }
 
 /** A plain MLP (same sizes as the experiment) trained with TF.js's own Adam for `steps` steps. */
-async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+export async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
   const rng = new Rng(1);
   const state = initialState(task.train.features, exp.network.hidden, rng);
   state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
@@ -56,7 +56,7 @@ async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<n
 }
 
 /** The same number of steps as DEN's subnetwork stage (everything selected, masks applied). */
-async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+export async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
   const rng = new Rng(1);
   const state = initialState(task.train.features, exp.network.hidden, rng);
   state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));

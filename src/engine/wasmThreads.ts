@@ -64,7 +64,7 @@ interface PThreadPool {
  */
 export async function initThreadedWasm(dir: string, threads: number): Promise<number> {
   const worker = path.join(dir, THREADED_WORKER_SCRIPT);
-  const createObjectURL = URL.createObjectURL;
+  const createObjectURL = URL.createObjectURL.bind(URL);
   const cpus = os.cpus;
   // Emscripten sets global.Worker to worker_threads' Worker and starts its pool with it; this
   // subclass in its place records the workers, so that a failed load can end them.
@@ -91,7 +91,7 @@ export async function initThreadedWasm(dir: string, threads: number): Promise<nu
     printed.push(data.trimEnd());
     return data.length;
   }) as typeof fs.writeSync;
-  let ok = false;
+  let ok: boolean;
   try {
     ok = await tf.setBackend('wasm');
   } finally {

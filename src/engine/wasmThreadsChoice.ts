@@ -48,7 +48,11 @@ export interface ProbeRun {
   plain: number;
   den: number;
   detail: string;
+  leakedDataIds: number;
 }
+
+/** dist/threads-probe.js: next to the folder of the WASM binaries. */
+export const probeScript = (wasmDir: string): string => path.join(path.dirname(path.resolve(wasmDir)), PROBE_SCRIPT);
 
 /** The probe's result for `threads` threads, as cached. */
 export interface ProbeResult {
@@ -77,12 +81,12 @@ function readCache(file: string): ProbeResult | undefined {
 }
 
 /**
- * Runs `node dist/threads-probe.js <threads> <steps>` and returns what it printed: samples/s of a
- * plain MLP epoch and of DEN's subnetwork stage. Rejects with the child's last error line.
+ * Runs `node dist/threads-probe.js <threads> <steps> [plain]` and returns what it printed: samples/s
+ * of a plain MLP epoch and (unless plainOnly) of DEN's subnetwork stage. Rejects with the child's last error line.
  */
-export function runProbe(script: string, threads: number, steps: number): Promise<ProbeRun> {
+export function runProbe(script: string, threads: number, steps: number, plainOnly = false): Promise<ProbeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, String(threads), String(steps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, String(threads), String(steps), ...(plainOnly ? ['plain'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -106,8 +110,8 @@ export async function probeThreads(script: string, threads: number): Promise<Pro
   const single: number[] = [];
   const threaded: number[] = [];
   for (let round = 0; round < 2; round++) {
-    single.push((await runProbe(script, 1, 12)).plain);
-    threaded.push((await runProbe(script, threads, 12)).plain);
+    single.push((await runProbe(script, 1, 12, true)).plain);
+    threaded.push((await runProbe(script, threads, 12, true)).plain);
   }
   const result: ProbeResult = { threads, single: median(single), threaded: median(threaded), measuredAt: new Date().toISOString() };
   try {
@@ -127,7 +131,7 @@ export async function decideThreads(choice: ThreadsChoice, wasmDir: string, unav
   const n = cores();
   if (n < 2) return { threads: 1, why: 'auto: one core' };
   if (unavailable) return { threads: 1, why: `auto: ${unavailable}` };
-  const script = path.join(path.dirname(path.resolve(wasmDir)), PROBE_SCRIPT);
+  const script = probeScript(wasmDir);
   if (!fs.existsSync(script)) return { threads: 1, why: `auto: ${script} is missing (npm run build writes it)` };
   let probe;
   try {

@@ -57,7 +57,7 @@ export const probeScript = (wasmDir: string): string => path.join(path.dirname(p
 /** The probe's result for `threads` threads, as cached. */
 export interface ProbeResult {
   threads: number;
-  /** Median samples/s of each configuration's runs. */
+  /** Samples/s of each configuration: the better of its two runs (a run slowed by other load counts less). */
   single: number;
   threaded: number;
   measuredAt: string;
@@ -100,8 +100,6 @@ export function runProbe(script: string, threads: number, steps: number, plainOn
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Measures (or reads from the cache) single-threaded against `threads` threads. */
 export async function probeThreads(script: string, threads: number): Promise<ProbeResult & { cached: boolean }> {
   const file = probeCacheFile(threads);
@@ -113,7 +111,7 @@ export async function probeThreads(script: string, threads: number): Promise<Pro
     single.push((await runProbe(script, 1, 12, true)).plain);
     threaded.push((await runProbe(script, threads, 12, true)).plain);
   }
-  const result: ProbeResult = { threads, single: median(single), threaded: median(threaded), measuredAt: new Date().toISOString() };
+  const result: ProbeResult = { threads, single: Math.max(...single), threaded: Math.max(...threaded), measuredAt: new Date().toISOString() };
   try {
     writeFileAtomic(file, JSON.stringify(result) + '\n');
   } catch {

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { THREADED_WORKER_SCRIPT } from '../../src/engine/wasmThreads';
 import { parseThreads, probeCacheFile } from '../../src/engine/wasmThreadsChoice';
-import type { DenEvent, RunSummary } from '../../src/protocol';
+import type { DenEvent, RunSummary } from '../../src/common/protocol';
 import { cli, root } from './helpers';
 
 const dist = path.join(root, 'dist');

@@ -8,7 +8,7 @@
 //  3. the thread cap of os.cpus().length / 2 (1 on a 2-core machine) is lifted by making os.cpus()
 //     report enough cores while the backend initialises;
 //  4. the pool's workers are unref'd (else Node never exits) and the idle ones Emscripten starts in
-//     advance (8, about 7 MB each) are ended.
+//     advance (7 more here, about 8 MB each) are ended.
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import type * as Os from 'os';

@@ -16,6 +16,7 @@ const entries = [
   { in: 'src/bench/main.ts', out: 'bench' },
   { in: 'src/trainer/entry.ts', out: 'trainer' }, // the trainer, and the CLI when given arguments
   { in: 'src/extension/extension.ts', out: 'extension' },
+  { in: 'src/bench/threadsProbe.ts', out: 'threads-probe' }, // 'auto' WASM threads measure with it
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
 const common = {
@@ -39,6 +40,14 @@ fs.mkdirSync(path.join(dist, 'wasm'), { recursive: true });
 for (const f of fs.readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) {
   fs.copyFileSync(path.join(wasmSrc, f), path.join(dist, 'wasm', f));
 }
+// The threaded build's main script and its pool's worker script, as files (see src/engine/wasmThreads.ts)
+const threaded = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'));
+fs.copyFileSync(path.join(threaded, 'tfjs-backend-wasm-threaded-simd.js'), path.join(dist, 'wasm', 'tfjs-backend-wasm-threaded-simd.js'));
+const { wasmWorkerContents } = require(path.join(threaded, 'tfjs-backend-wasm-threaded-simd.worker.js'));
+const workerScript = await esbuild.build({ ...common, entryPoints: [path.join(root, 'src/engine/wasmThreads.ts')], write: false, outfile: 'threads.js' });
+const threadsModule = { exports: {} };
+new Function('module', 'exports', 'require', '__filename', workerScript.outputFiles.find((f) => f.path.endsWith('.js')).text)(threadsModule, threadsModule.exports, require, path.join(dist, 'threads.js'));
+fs.writeFileSync(path.join(dist, 'wasm', 'tfjs-backend-wasm-threaded-simd.worker.js'), threadsModule.exports.threadedWorkerScript(wasmWorkerContents));
 
 // Embedded MNIST, packed once (the packing takes a couple of seconds)
 const packed = path.join(dist, 'data', 'mnist-images.idx3-ubyte.gz');

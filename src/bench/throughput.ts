@@ -1,9 +1,12 @@
 // Training throughput, measured as ratios within one run: a plain MLP epoch on each backend
-// (WASM with and without the transposed-matmul fix, CPU), and the same epoch inside DEN's
-// subnetwork stage (masks, drift penalty, proximal steps) to show their overhead.
+// (WASM with and without the transposed-matmul fix, WASM on 1 thread and on every core, CPU), and
+// the same epoch inside DEN's subnetwork stage (masks, drift penalty, proximal steps) to show their
+// overhead.
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { initBackend } from '../engine/backend';
+import { initBackend, wasmBinaryDir } from '../engine/backend';
+import { cores, probeScript, runProbe } from '../engine/wasmThreadsChoice';
 import { Experiment } from '../engine/experiment';
 import { Task } from '../engine/data/tasks';
 import { Network } from '../engine/network/network';
@@ -21,7 +24,7 @@ export interface ThroughputRow {
 }
 
 /** A plain MLP (same sizes as the experiment) trained with TF.js's own Adam for `steps` steps. */
-async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+export async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
   const rng = new Rng(1);
   const state = initialState(task.train.features, exp.network.hidden, rng);
   state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
@@ -56,7 +59,7 @@ async function plainEpoch(exp: Experiment, task: Task, steps: number): Promise<n
 }
 
 /** The same number of steps as DEN's subnetwork stage (everything selected, masks applied). */
-async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
+export async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promise<number> {
   const rng = new Rng(1);
   const state = initialState(task.train.features, exp.network.hidden, rng);
   state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
@@ -93,6 +96,28 @@ async function denStageEpoch(exp: Experiment, task: Task, steps: number): Promis
   return (steps * exp.training.batchSize) / seconds;
 }
 
+/**
+ * WASM on 1 thread and on every core, each in a process of its own (dist/threads-probe.js: the
+ * backend initialises once per process), alternating, and their ratio.
+ */
+async function threadedRows(steps: number, add: (label: string, backend: string, samplesPerSecond: number) => void, log: (line: string) => void): Promise<void> {
+  const n = cores();
+  const script = probeScript(wasmBinaryDir());
+  if (n < 2) return log('  threaded WASM not measured: one core');
+  try {
+    const one = await runProbe(script, 1, steps);
+    const many = await runProbe(script, n, steps);
+    if (many.threads !== n) return log(`  threaded WASM not measured: ${many.detail}`);
+    add('plain MLP epoch (TF.js Adam)', 'wasm, 1 thread (own process)', one.plain);
+    add('plain MLP epoch (TF.js Adam)', `wasm, ${n} threads (own process)`, many.plain);
+    add('DEN subnetwork stage (masks, drift, L1 prox)', 'wasm, 1 thread (own process)', one.den);
+    add('DEN subnetwork stage (masks, drift, L1 prox)', `wasm, ${n} threads (own process)`, many.den);
+    log(`  ratio wasm ${n} threads / 1 thread: plain epoch ${(many.plain / one.plain).toFixed(2)}×, DEN stage ${(many.den / one.den).toFixed(2)}× (load average ${os.loadavg()[0].toFixed(1)} on ${n} cores)`);
+  } catch (err) {
+    log(`  threaded WASM not measured: ${(err as Error).message}`);
+  }
+}
+
 /** `root`: the repository (for bench/torch_mlp.py, the PyTorch peer measured last). */
 export async function measureThroughput(exp: Experiment, task: Task, steps: number, root: string, log: (line: string) => void): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
@@ -106,6 +131,7 @@ export async function measureThroughput(exp: Experiment, task: Task, steps: numb
   patchWasmMatMul();
   add('plain MLP epoch (TF.js Adam)', 'wasm', await plainEpoch(exp, task, steps));
   add('DEN subnetwork stage (masks, drift, L1 prox)', 'wasm', await denStageEpoch(exp, task, steps));
+  await threadedRows(steps, add, log);
   await initBackend('cpu');
   const cpuSteps = Math.max(3, Math.round(steps / 10));
   add('plain MLP epoch (TF.js Adam)', 'cpu', await plainEpoch(exp, task, cpuSteps));

@@ -4,7 +4,7 @@ import { executorLabel } from '../engine/sweep/executor';
 import { formatValue as formatGridValue } from '../engine/sweep/grid';
 import { logTail } from '../engine/sweep/sweep';
 import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../common/protocol';
-import { f4, signed, STAGE_LABELS } from '../common/vocabulary';
+import { backendLabel, f4, signed, STAGE_LABELS } from '../common/vocabulary';
 
 const list = (xs: number[]) => xs.join(',');
 
@@ -71,7 +71,7 @@ export function summaryReport(s: RunSummary, runDir: string): string {
   const header = ['task', 'name', 'acc now', 'acc', 'auroc', 'units', '+added', '-pruned', 'split', 'τ stat', 'seconds'];
   const metrics = [
     `ACC ${f4(s.acc)}   BWT ${signed(s.bwt)}   FWT ${signed(s.fwt)}   forgetting ${f4(s.forgetting)}   mean AUROC ${f4(s.aurocMetrics.acc)}`,
-    `parameters ${s.params.total.toLocaleString('en-US')} (non-zero ${s.params.nonZero.toLocaleString('en-US')}, sparsity ${(100 * s.params.sparsity).toFixed(1)}%)   units [${list(s.units)}]${(s.networks ?? 1) > 1 ? ` over ${s.networks} networks` : ''}   ${s.seconds.toFixed(1)}s   backend ${s.backend.name}`,
+    `parameters ${s.params.total.toLocaleString('en-US')} (non-zero ${s.params.nonZero.toLocaleString('en-US')}, sparsity ${(100 * s.params.sparsity).toFixed(1)}%)   units [${list(s.units)}]${(s.networks ?? 1) > 1 ? ` over ${s.networks} networks` : ''}   ${s.seconds.toFixed(1)}s   backend ${backendLabel(s.backend)}`,
     `summary: ${runDir}/summary.json`,
   ];
   return `method ${s.method}\n${table(header, rows)}\n\n'acc' = accuracy right after learning the task, 'acc now' = after the last task.\n${metrics.join('\n')}`;

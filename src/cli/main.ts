@@ -9,6 +9,7 @@ import * as os from 'os';
 import { parseArgs } from 'util';
 import { version } from '../../package.json'; // esbuild bundles only this field
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
+import { ThreadsChoice, parseThreads } from '../engine/wasmThreadsChoice';
 import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
@@ -31,6 +32,8 @@ const USAGE = `Usage:
       --out <dir>      where new run folders go (default: runs/ next to the experiment)
       --method m       overrides the experiment's method: ${METHODS.join(' | ')}
       --backend b      auto | tensorflow-gpu | tensorflow | wasm | cpu
+      --threads t      WASM threads: auto (default: the threaded build where it was measured
+                       faster on this machine) or a count; also DEN_LAB_WASM_THREADS
       --json           print every event as one JSON line (machine-readable)
   den-lab eval <run> [--backend b] [--json]      re-evaluate every checkpoint of a run
   den-lab sweep <experiment.den.json> --grid field=v1,v2,… [options]
@@ -67,7 +70,7 @@ const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Options each command takes (parseArgs knows them all). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
-  train: ['tasks', 'until', 'from', 'task', 'into', 'out', 'method', 'backend', 'json'],
+  train: ['tasks', 'until', 'from', 'task', 'into', 'out', 'method', 'backend', 'threads', 'json'],
   eval: ['backend', 'json'],
   sweep: ['grid', 'from', 'task', 'tasks', 'jobs', 'out', 'max-points', 'quality', 'json', 'executor', 'detach', 'status', 'cancel', 'wait', 'slurm-partition', 'slurm-time', 'slurm-cpus', 'slurm-extra', 'slurm-poll'],
 };
@@ -75,6 +78,13 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
 function backendOf(value: string | undefined): BackendChoice | undefined {
   if (value !== undefined && !BACKENDS.includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${value}'`);
   return value as BackendChoice | undefined;
+}
+
+function threadsOf(value: string | undefined): ThreadsChoice | undefined {
+  if (value === undefined) return undefined;
+  const threads = parseThreads(value);
+  if (threads === undefined) throw new UsageError(`--threads must be auto or a thread count from 1 to 64, got '${value}'`);
+  return threads;
 }
 
 function methodOf(value: string | undefined): MethodName | undefined {
@@ -121,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       method: { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       grid: { type: 'string', multiple: true },
       jobs: { type: 'string' },
       'max-points': { type: 'string' },
@@ -176,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
         into: values.into,
         runsDir: values.out,
         backend,
+        threads: threadsOf(values.threads),
         method,
         emit: printer(json),
         signal: abort.signal,

@@ -29,8 +29,10 @@ export const BackendInfoSchema = v.object({
   name: v.picklist(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Version of the package that provides the backend. */
   version: v.string(),
-  /** Human-readable detail, e.g. "WebAssembly, SIMD, 1 thread, XNNPACK matmul fix". */
+  /** Human-readable detail, e.g. "WebAssembly, SIMD, 2 threads (auto: …), XNNPACK matmul fix". */
   detail: v.string(),
+  /** WASM only: the threads its kernels run on (absent in older runs: 1). */
+  threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 /** The TensorFlow.js backend a run actually used. */
 export type BackendInfo = v.InferOutput<typeof BackendInfoSchema>;

@@ -1,7 +1,7 @@
 // The words and number formats that the tree, the status bar, the dashboard (webview) and the CLI share:
 // stage names, the threshold fields (label, meaning, place in the experiment file), how a layer's
 // change and a number are written. Defined once here; no vscode and no DOM, so every bundle imports it.
-import type { StageName, ThresholdValues } from './protocol';
+import type { BackendInfo, StageName, ThresholdValues } from './protocol';
 
 /** What each training stage is called wherever it is shown. */
 export const STAGE_LABELS: Record<StageName, string> = {
@@ -12,6 +12,9 @@ export const STAGE_LABELS: Record<StageName, string> = {
   retrain: 'retraining new units',
   train: 'training',
 };
+
+/** A backend in a word or two: its name, and its threads when it runs more than one ("wasm ×2"). */
+export const backendLabel = (b: BackendInfo): string => (b.threads && b.threads > 1 ? `${b.name} ×${b.threads}` : b.name);
 
 export type ThresholdField = keyof ThresholdValues;
 

@@ -10,6 +10,8 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice } from './experiment';
 import type { BackendInfo } from '../common/protocol';
 import { patchWasmMatMul } from './wasmMatMul';
+import { initThreadedWasm, threadedUnavailable } from './wasmThreads';
+import { ThreadsChoice, decideThreads } from './wasmThreadsChoice';
 
 /** A backend that was asked for cannot be used; the message says how to get it. */
 export class BackendError extends Error {
@@ -63,8 +65,13 @@ function loadNative(pkg: string): { version: string } | { error: string } {
   return { error: lastError };
 }
 
-/** The folder holding tfjs-backend-wasm's .wasm binaries: next to the bundle, or in node_modules. */
+/**
+ * The folder holding tfjs-backend-wasm's .wasm binaries (and the threaded build's scripts): next to
+ * the bundle, or in node_modules. DEN_LAB_WASM_DIR names another one (the tests use it to make the
+ * threaded build fail to load).
+ */
 export function wasmBinaryDir(): string {
+  if (process.env.DEN_LAB_WASM_DIR) return path.resolve(process.env.DEN_LAB_WASM_DIR) + path.sep;
   const bundled = path.join(__dirname, 'wasm');
   if (fs.existsSync(path.join(bundled, 'tfjs-backend-wasm.wasm'))) return bundled + path.sep;
   // Not bundled (e.g. running from source): the binaries are in node_modules.
@@ -78,15 +85,39 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Backend
   return { name, version: loaded.version, detail: `native TensorFlow via ${NATIVE[name]}` };
 }
 
-async function tryWasm(): Promise<BackendInfo | string> {
-  wasm.setWasmPaths(wasmBinaryDir());
-  if (!(await tf.setBackend('wasm'))) return 'the WebAssembly backend did not initialise';
+/** The WASM backend's threads, fixed for the process once it has initialised. */
+let wasmThreads: { threads: number; why: string } | undefined;
+
+/** The single-threaded SIMD binary, or `threads` threads from the threaded one where it loads. */
+async function initWasm(threads: ThreadsChoice): Promise<{ threads: number; why: string } | string> {
+  const dir = wasmBinaryDir();
+  wasm.setWasmPaths(dir);
+  const unavailable = threadedUnavailable(dir);
+  const decided = await decideThreads(threads, dir, unavailable);
+  if (decided.threads > 1) {
+    if (unavailable) return (await tf.setBackend('wasm')) ? { threads: 1, why: `${decided.why}, but ${unavailable}` } : 'the WebAssembly backend did not initialise';
+    try {
+      return { threads: await initThreadedWasm(dir, decided.threads), why: decided.why };
+    } catch (err) {
+      const reason = `${decided.why}, but the threaded build failed to load (${(err as Error).message.split('\n')[0]})`;
+      return (await tf.setBackend('wasm')) ? { threads: 1, why: reason } : 'the WebAssembly backend did not initialise';
+    }
+  }
+  return (await tf.setBackend('wasm')) ? decided : 'the WebAssembly backend did not initialise';
+}
+
+async function tryWasm(threads: ThreadsChoice): Promise<BackendInfo | string> {
+  if (!wasmThreads) {
+    const result = await initWasm(threads);
+    if (typeof result === 'string') return result;
+    wasmThreads = result;
+  } else if (!(await tf.setBackend('wasm'))) return 'the WebAssembly backend did not initialise';
   const patched = patchWasmMatMul();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const parts = ['WebAssembly', simd ? 'SIMD' : 'no SIMD', threads ? 'multi-threaded' : 'single thread'];
+  const n = wasmThreads.threads;
+  const parts = ['WebAssembly', simd ? 'SIMD' : 'no SIMD', `${n === 1 ? '1 thread' : `${n} threads`} (${wasmThreads.why})`];
   if (patched) parts.push('XNNPACK matmul for transposed operands');
-  return { name: 'wasm', version: wasm.version_wasm, detail: parts.join(', ') };
+  return { name: 'wasm', version: wasm.version_wasm, detail: parts.join(', '), threads: n };
 }
 
 async function tryCpu(): Promise<BackendInfo | string> {
@@ -104,15 +135,17 @@ export function currentBackend(): BackendInfo | undefined {
 /**
  * Initialises the requested backend ('auto' = the best one available) and reports which one runs.
  * A backend asked for by name that cannot run raises a BackendError that says how to install it.
+ * `threads`: the WASM backend's (see wasmThreadsChoice.ts); the first WASM initialisation of the
+ * process fixes them, later calls report what runs.
  */
-export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice, threads: ThreadsChoice = 1): Promise<BackendInfo> {
   // PROD skips debug checks and silences tfjs's "install tfjs-node" console banner.
   tf.env().set('PROD', true);
   if (current && choice === current.name && tf.getBackend() === backendRegistryName(current.name)) return current;
   const attempts: Record<string, () => Promise<BackendInfo | string>> = {
     'tensorflow-gpu': () => tryNative('tensorflow-gpu'),
     tensorflow: () => tryNative('tensorflow'),
-    wasm: tryWasm,
+    wasm: () => tryWasm(threads),
     cpu: tryCpu,
   };
   const order = choice === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [choice];

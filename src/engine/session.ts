@@ -4,6 +4,7 @@
 // error puts the network back to the last completed task and leaves the run folder as it was.
 import * as path from 'path';
 import { initBackend } from './backend';
+import { ThreadsChoice, threadsFromEnv } from './wasmThreadsChoice';
 import { buildTasks, Task } from './data/tasks';
 import { loadData } from './data/load';
 import { scoreTask } from './evaluate';
@@ -41,6 +42,8 @@ export interface TrainRequest {
   runsDir?: string;
   /** Overrides the experiment's backend. */
   backend?: BackendChoice;
+  /** The WASM backend's threads (default: DEN_LAB_WASM_THREADS, else 'auto'). */
+  threads?: ThreadsChoice;
   /** Overrides the experiment's method (a run keeps its method: continuing with another one is refused). */
   method?: MethodName;
   emit?: EventSink;
@@ -220,7 +223,7 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   const started = Date.now();
   const loaded = loadExperiment(req.experimentFile);
   const exp = withAbsolutePaths({ ...loaded.experiment, method: req.method ?? loaded.experiment.method }, loaded.dir);
-  const backend = await initBackend(req.backend ?? exp.backend);
+  const backend = await initBackend(req.backend ?? exp.backend, req.threads ?? threadsFromEnv());
   const tasks = prepareTasks(exp, loaded.dir);
   const resumed = resumeInto(req, tasks.length);
   if ('done' in resumed) return resumed.done;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeHolder } from '../engine/run/runLock';
 import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../common/protocol';
-import { f4, layerChange, STAGE_LABELS } from '../common/vocabulary';
+import { backendLabel, f4, layerChange, STAGE_LABELS } from '../common/vocabulary';
 import type { LiveStatus } from '../common/liveStatus';
 import { statusText } from '../common/liveStatus';
 import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from '../common/runIndex';
@@ -146,7 +146,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${run.dir}`;
     // a run that has not finished its first task has no summary yet: say what is happening instead
-    const parts = s ? [s.method, s.backend.name, ...(done ? [`ACC ${f4(s.acc)}`] : []), `${done}/${total} tasks`] : [];
+    const parts = s ? [s.method, backendLabel(s.backend), ...(done ? [`ACC ${f4(s.acc)}`] : []), `${done}/${total} tasks`] : [];
     if (live && !s) parts.push(startingText(this.training.status));
     else if (live) parts.push('training…');
     else if (run.lock) parts.push(`training in process ${run.lock.pid}`);
@@ -177,7 +177,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
 /** "starting: backend wasm, task 1 of 10" / "starting: loading TensorFlow.js and the data…" */
 function startingText(s: LiveStatus): string {
-  return s.backend ? `starting: backend ${s.backend.name}, task ${s.fromTask} of ${s.taskNames.length}` : 'starting: loading TensorFlow.js and the data…';
+  return s.backend ? `starting: backend ${backendLabel(s.backend)}, task ${s.fromTask} of ${s.taskNames.length}` : 'starting: loading TensorFlow.js and the data…';
 }
 
 function sweepItem(e: SweepEntry): vscode.TreeItem {

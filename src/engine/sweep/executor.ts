@@ -125,7 +125,9 @@ export class LocalExecutor implements Executor {
     let child: ChildProcess;
     try {
       fs.writeSync(fd, `\n# ${new Date().toISOString()} in ${job.cwd}\n$ ${commandLine(job.args)}\n`);
-      child = spawn(this.node, [this.cli, ...job.args], { cwd: job.cwd, stdio: ['ignore', fd, fd, 'ipc'], detached: process.platform !== 'win32' });
+      // Points side by side share the cores: each runs the WASM backend single-threaded.
+      const env = this.jobs > 1 ? { ...process.env, DEN_LAB_WASM_THREADS: '1' } : process.env;
+      child = spawn(this.node, [this.cli, ...job.args], { cwd: job.cwd, env, stdio: ['ignore', fd, fd, 'ipc'], detached: process.platform !== 'win32' });
     } finally {
       fs.closeSync(fd);
     }

@@ -105,6 +105,8 @@ export async function probeThreads(script: string, threads: number): Promise<Pro
   const file = probeCacheFile(threads);
   const cached = readCache(file);
   if (cached) return { ...cached, cached: true };
+  // the only silent wait a run has: say what it is, once a day
+  process.stderr.write(`den-lab: measuring whether ${threads} WASM threads train faster than 1 (about a minute, once a day; --threads 1 skips it)\n`);
   const single: number[] = [];
   const threaded: number[] = [];
   for (let round = 0; round < 2; round++) {

@@ -93,11 +93,13 @@ describe('WASM on several threads', function () {
     const faster = probe.threaded / probe.single >= 1.1;
     assert.equal(first.start.backend.threads, faster ? n : 1, first.start.backend.detail);
     assert.match(first.start.backend.detail, new RegExp(`auto: ${n} threads measured ${(probe.threaded / probe.single).toFixed(2)}× of 1\\)`));
+    assert.match(first.stderr, /measuring whether \d+ WASM threads train faster than 1/, 'the wait of a fresh probe is announced');
     // A second run reads the cache: the same choice, said to be cached. A doctored cache shows it is read.
     fs.writeFileSync(file, JSON.stringify({ ...probe, single: 100, threaded: 500 }));
     const second = train([], { DEN_LAB_CACHE_DIR: cache, DEN_LAB_WASM_THREADS: 'auto' });
     assert.equal(second.start.backend.threads, n);
     assert.match(second.start.backend.detail, new RegExp(`auto: ${n} threads measured 5\\.00× of 1 \\(cached `));
+    assert.doesNotMatch(second.stderr, /measuring whether/, 'a cached choice measures nothing');
   });
 
   it('the probe trains the threaded MLP and DEN stage without leaving WASM buffers behind', () => {

@@ -11,6 +11,9 @@
 //                                       3b. the sweep: palette "DEN Lab: Sweep Thresholds…" through its
 //                                          quick picks (2 points), the Sweep tab's points, a
 //                                          screenshot, "Adopt these values";
+//                                       3c. the Runs view's title buttons (hidden with no experiment,
+//                                          shown once one is written) and the dashboard tab's icon
+//                                          under a light and a dark theme;
 //                                       4. the extension host SIGKILLed while it trains: its trainer
 //                                          must exit within a few seconds;
 //                                       5. a second code-server WITH workspace trust: the in-host
@@ -22,6 +25,9 @@
 //   node test/vscode/run.mjs --slurm    only the in-host suite slurm.test.ts, on the Slurm cluster
 //                                       of test/slurm/run.sh (which runs this; needs its SLURM_CONF)
 //   --keep                              keep the temporary folder (profile, workspaces, server log)
+//   --only <flow,…>                     only these of 2–5: ui, dashboard, sweep, title, kill-host, untrusted
+//   --grep <regexp>                     only the in-host tests whose titles match (with --in-host-only:
+//                                       while working on a few tests; later tests may need earlier ones)
 //   CODE_SERVER_VERSION=4.90.3 node test/vscode/run.mjs --in-host-only
 //                                       the same on code-server 4.90.3 (VS Code 1.90.2, the oldest that
 //                                       engines.vscode allows), installed into
@@ -39,7 +45,12 @@ import { format } from 'util';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const flags = new Set(process.argv.slice(2));
+const args = process.argv.slice(2);
+const flags = new Set(args);
+// --grep <regexp>: only the in-host tests whose titles match (while working on a few; not for CI)
+const GREP = flags.has('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
+// --only <flow,…>: after the in-host suite, only these browser flows (ui, dashboard, sweep, title, kill-host, untrusted)
+const ONLY = flags.has('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
 const VSIX = flags.has('--vsix');
 const KEEP = flags.has('--keep');
 const IN_HOST_ONLY = flags.has('--in-host-only');
@@ -105,7 +116,7 @@ function exampleWorkspace(name) {
 }
 fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
 // code-server keeps its own state in XDG folders; keep them out of ~/.config and ~/.local
-const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
+const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data'), ...(GREP ? { DEN_LAB_TEST_GREP: GREP } : {}) };
 const profile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
 const trustProfile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.udTrust, '--extensions-dir', dirs.ext];
 
@@ -498,6 +509,90 @@ async function sweepFlow(browser, origin) {
   }
 }
 
+/**
+ * 3c. The Runs view's title buttons follow their `when` clauses, and the dashboard tab's icon follows
+ * the theme: in a folder with no experiment (and so no runs) Train and Dashboard are hidden; an
+ * experiment file written to disk brings both; the Dashboard button opens the panel, whose tab shows
+ * media/den-light.svg under a light theme and media/den-dark.svg under a dark one.
+ */
+async function titleButtonsAndIconFlow(browser, origin) {
+  const host = new URL(origin).host;
+  const folder = path.join(tmp, 'bare');
+  fs.mkdirSync(folder);
+  say('title buttons and the dashboard icon:');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    const t = Date.now();
+    await fn();
+    say(`  title: ${what} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  };
+  /** Picks a color theme as a user does: palette, "Preferences: Color Theme", its name. */
+  const setTheme = async (theme) => {
+    await page.locator('.part.sidebar .composite.title .title-label').click(); // the keys to the workbench, not the webview
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row[aria-label^="Preferences: Color Theme"]').first().click();
+    await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget input').fill(theme);
+    await page.locator(`.quick-input-list .monaco-list-row[aria-label^="${theme}"]`).first().click();
+  };
+  const titleButton = (name) => page.locator(`.part.sidebar .title-actions a.action-label[aria-label^="${name}"]`);
+  /** The background image of the dashboard tab's icon, as the workbench's theme rule resolves it. */
+  const tabIcon = () =>
+    page.locator('.tab', { hasText: 'DEN Dashboard' }).evaluate((tab) => {
+      const label = [tab, ...tab.querySelectorAll('*')].find((el) => /webview-.*-name-file-icon/.test(el.className));
+      return label ? window.getComputedStyle(label, '::before').backgroundImage : 'no icon label';
+    });
+  const iconIs = async (file) => {
+    const end = Date.now() + 30_000;
+    let seen;
+    while (Date.now() < end) {
+      seen = await tabIcon();
+      if (decodeURIComponent(seen).includes(`/media/${file}`)) return;
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`the dashboard tab's icon is ${seen}, expected media/${file}`);
+  };
+  try {
+    await step('workbench loaded in a folder with no experiment', () =>
+      page.goto(workbenchUrl(origin, folder, [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]])).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })),
+    );
+    await step('no experiment, no runs: Refresh shown, Train and Dashboard hidden', async () => {
+      await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+      await page.locator('.pane-body', { hasText: 'No DEN Lab experiment in this workspace yet' }).waitFor({ timeout: 60_000 });
+      await titleButton('Refresh Runs').waitFor({ timeout: 30_000 });
+      const shown = { train: await titleButton('Train Next Task').count(), dashboard: await titleButton('Open Dashboard').count() };
+      if (shown.train || shown.dashboard) throw new Error(`with no experiment the title shows ${JSON.stringify(shown)}`);
+    });
+    await step('an experiment file appears: Train and Dashboard shown', async () => {
+      fs.copyFileSync(path.join(root, 'test/vscode/workspace/tiny.den.json'), path.join(folder, 'tiny.den.json'));
+      await titleButton('Train Next Task').waitFor({ timeout: 60_000 });
+      await titleButton('Open Dashboard').waitFor({ timeout: 10_000 });
+    });
+    await step('the Dashboard button opens the panel; its tab icon is den-light.svg under a light theme', async () => {
+      await titleButton('Open Dashboard').click();
+      await page.locator('.tab', { hasText: 'DEN Dashboard' }).waitFor({ timeout: 30_000 });
+      await setTheme('Light Modern');
+      await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor({ timeout: 30_000 });
+      await iconIs('den-light.svg');
+    });
+    await step('a dark theme: the tab icon is den-dark.svg', async () => {
+      await setTheme('Dark Modern');
+      await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
+      await iconIs('den-dark.svg');
+    });
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`title buttons and icon flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-title-failure.png') }).catch(() => {});
+  } finally {
+    await setTheme('Light Modern').catch(() => {}); // the profile's theme for the flows after this one
+    await context.close();
+  }
+}
+
 const isAlive = (pid) => {
   try {
     process.kill(pid, 0);
@@ -585,17 +680,23 @@ try {
   } else {
     await inHostTests(browser, server.origin, testsPath);
     if (!IN_HOST_ONLY) {
-      await uiFlow(browser, server.origin, false, 'vscode-ui.png');
-      await dashboardFlow(browser, server.origin);
-      await sweepFlow(browser, server.origin);
-      await killHostFlow(browser, server.origin, testsPath);
+      const flows = {
+        ui: () => uiFlow(browser, server.origin, false, 'vscode-ui.png'),
+        dashboard: () => dashboardFlow(browser, server.origin),
+        sweep: () => sweepFlow(browser, server.origin),
+        title: () => titleButtonsAndIconFlow(browser, server.origin),
+        'kill-host': () => killHostFlow(browser, server.origin, testsPath),
+      };
+      for (const [name, flow] of Object.entries(flows)) if (!ONLY || ONLY.includes(name)) await flow();
     }
     if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
     await stopServer(server.child);
-    // workspace trust on: this code-server opens new folders in restricted mode
-    server = await startServer(await freePort(), { trust: true });
-    say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
-    await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+    if (!ONLY || ONLY.includes('untrusted')) {
+      // workspace trust on: this code-server opens new folders in restricted mode
+      server = await startServer(await freePort(), { trust: true });
+      say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
+      await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+    }
   }
 } catch (err) {
   failed += 1;

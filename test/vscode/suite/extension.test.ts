@@ -57,7 +57,7 @@ async function hostDelay(ms: number, profile?: string, until?: Promise<unknown>)
   }
   h.enable();
   const started = Date.now();
-  await Promise.race([sleep(ms), until]);
+  await Promise.race(until ? [sleep(ms), until] : [sleep(ms)]);
   h.disable();
   const seconds = (Date.now() - started) / 1000;
   if (session) {

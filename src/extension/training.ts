@@ -11,6 +11,8 @@ import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedE
 export class TrainingService implements vscode.Disposable {
   private trainer: TrainerProcess | undefined;
   private live: LiveStatus = initialStatus();
+  /** The status bar item's tooltip as last set. */
+  private tooltip = '';
   private readonly statusItem = vscode.window.createStatusBarItem('denLab.training', vscode.StatusBarAlignment.Left, 50);
   private readonly events = new vscode.EventEmitter<DenEvent>();
   private readonly stateChanged = new vscode.EventEmitter<void>();
@@ -123,13 +125,18 @@ export class TrainingService implements vscode.Disposable {
   private updateStatusItem(): void {
     const s = this.live;
     this.statusItem.text = `$(sync~spin) DEN Lab: ${statusText(s)}`;
-    const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**DEN Lab is training**\n\n${statusText(s)}\n\n`);
-    if (s.backend) tip.appendMarkdown(`Backend: **${s.backend.name}** ${s.backend.version} — ${s.backend.detail}\n\n`);
-    if (s.units.length) tip.appendMarkdown(`Units per layer: ${s.units.join(', ')}\n\n`);
-    if (s.runDir) tip.appendMarkdown(`Run: \`${path.basename(s.runDir)}\`\n\n`);
-    tip.appendMarkdown('Click to open the dashboard.');
-    this.statusItem.tooltip = tip;
+    // The tooltip leaves out what changes with every loss (the status text has it): VS Code parses a
+    // new Markdown tooltip in this host, which blocked it for up to ~80 ms while a task trained.
+    const lines = ['**DEN Lab is training**', s.task ? `Task ${s.task} of ${s.taskNames.length}` : statusText(s)];
+    if (s.backend) lines.push(`Backend: **${s.backend.name}** ${s.backend.version} — ${s.backend.detail}`);
+    if (s.units.length) lines.push(`Units per layer: ${s.units.join(', ')}`);
+    if (s.runDir) lines.push(`Run: \`${path.basename(s.runDir)}\``);
+    lines.push('Click to open the dashboard.');
+    const tooltip = lines.join('\n\n');
+    if (tooltip !== this.tooltip) {
+      this.tooltip = tooltip;
+      this.statusItem.tooltip = new vscode.MarkdownString(tooltip, true);
+    }
     this.statusItem.show();
   }
 

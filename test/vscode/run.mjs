@@ -11,6 +11,9 @@
 //                                       3b. the sweep: palette "DEN Lab: Sweep Thresholds…" through its
 //                                          quick picks (2 points), the Sweep tab's points, a
 //                                          screenshot, "Adopt these values";
+//                                       3c. the Runs view's title buttons (hidden with no experiment,
+//                                          shown once one is written) and the dashboard tab's icon
+//                                          under a light and a dark theme;
 //                                       4. the extension host SIGKILLed while it trains: its trainer
 //                                          must exit within a few seconds;
 //                                       5. a second code-server WITH workspace trust: the in-host
@@ -21,7 +24,15 @@
 //   --in-host-only                      only 1 and 5 (the in-host suites), e.g. on an older VS Code
 //   node test/vscode/run.mjs --slurm    only the in-host suite slurm.test.ts, on the Slurm cluster
 //                                       of test/slurm/run.sh (which runs this; needs its SLURM_CONF)
+//   node test/vscode/run.mjs --screenshots
+//                                       only the README's screenshots of the extension, from a real
+//                                       run of a few one-vs-rest tasks trained here (about 5–10 min;
+//                                       npm run screenshots:vscode): media/vscode-runs-tree.png,
+//                                       media/dashboard.png, media/dashboard-drift.png, media/vscode-units.png
 //   --keep                              keep the temporary folder (profile, workspaces, server log)
+//   --only <flow,…>                     only these of 2–5: ui, dashboard, sweep, title, kill-host, untrusted
+//   --grep <regexp>                     only the in-host tests whose titles match (with --in-host-only:
+//                                       while working on a few tests; later tests may need earlier ones)
 //   CODE_SERVER_VERSION=4.90.3 node test/vscode/run.mjs --in-host-only
 //                                       the same on code-server 4.90.3 (VS Code 1.90.2, the oldest that
 //                                       engines.vscode allows), installed into
@@ -39,11 +50,17 @@ import { format } from 'util';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const flags = new Set(process.argv.slice(2));
+const args = process.argv.slice(2);
+const flags = new Set(args);
+// --grep <regexp>: only the in-host tests whose titles match (while working on a few; not for CI)
+const GREP = flags.has('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
+// --only <flow,…>: after the in-host suite, only these browser flows (ui, dashboard, sweep, title, kill-host, untrusted)
+const ONLY = flags.has('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
 const VSIX = flags.has('--vsix');
 const KEEP = flags.has('--keep');
 const IN_HOST_ONLY = flags.has('--in-host-only');
 const SLURM = flags.has('--slurm');
+const SCREENSHOTS = flags.has('--screenshots');
 if (SLURM && !process.env.SLURM_CONF) {
   console.error('--slurm: no SLURM_CONF; run it through npm run test:slurm, which starts the cluster');
   process.exit(2);
@@ -105,7 +122,7 @@ function exampleWorkspace(name) {
 }
 fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
 // code-server keeps its own state in XDG folders; keep them out of ~/.config and ~/.local
-const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
+const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data'), ...(GREP ? { DEN_LAB_TEST_GREP: GREP } : {}) };
 const profile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
 const trustProfile = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', dirs.udTrust, '--extensions-dir', dirs.ext];
 
@@ -228,7 +245,7 @@ async function inHostTests(browser, origin, testsPath, folder = dirs.tests) {
     else console.log(`  │ ${line.replace(/\n/g, '\n  │ ')}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(code));
-  await page.goto(workbenchUrl(origin, folder, payload));
+  await page.goto(workbenchUrl(origin, folder, payload), { timeout: 120_000 }); // a busy machine loads the workbench slowly
   let timer;
   const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), IN_HOST_TIMEOUT_MS)))]);
   clearTimeout(timer);
@@ -285,6 +302,21 @@ async function uiFlow(browser, origin, installed, shotName) {
       // two experiment files in the folder: the command asks which one
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'permuted-mnist.den.json' }).click({ timeout: 30_000 });
       await page.locator('.notification-toast', { hasText: 'train task 1 of a new permuted-mnist.den.json run' }).waitFor({ timeout: 30_000 });
+    });
+    await step('the progress notification moves within task 1 (its bar and its message)', async () => {
+      const toast = page.locator('.notification-toast', { hasText: 'train task 1 of a new permuted-mnist.den.json run' });
+      const seen = new Set();
+      const end = Date.now() + 120_000;
+      while (Date.now() < end) {
+        const state = await toast
+          .evaluate((t) => `${t.querySelector('.progress-bit')?.style.width ?? ''} ${t.querySelector('.notification-list-item-message')?.textContent ?? ''}`)
+          .catch(() => null);
+        if (state === null) break; // the toast is gone: the task ended
+        if (/^\d[\d.]*% .*task 1 of 10/.test(state)) seen.add(state.split(' ')[0]);
+        if (seen.size >= 2) return;
+        await page.waitForTimeout(250);
+      }
+      throw new Error(`the notification's bar showed ${[...seen].join(', ') || 'no width'} during task 1`);
     });
     const row = (text) => view.locator('.monaco-list-row', { hasText: text });
     const runRow = row(/permuted-mnist · \d{8}-\d{6}/);
@@ -498,6 +530,188 @@ async function sweepFlow(browser, origin) {
   }
 }
 
+/**
+ * 3c. The Runs view's title buttons follow their `when` clauses, and the dashboard tab's icon follows
+ * the theme: in a folder with no experiment (and so no runs) Train and Dashboard are hidden; an
+ * experiment file written to disk brings both; the Dashboard button opens the panel, whose tab shows
+ * media/den-light.svg under a light theme and media/den-dark.svg under a dark one.
+ */
+async function titleButtonsAndIconFlow(browser, origin) {
+  const host = new URL(origin).host;
+  const folder = path.join(tmp, 'bare');
+  fs.mkdirSync(folder);
+  say('title buttons and the dashboard icon:');
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  const step = async (what, fn) => {
+    const t = Date.now();
+    await fn();
+    say(`  title: ${what} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  };
+  /** Picks a color theme as a user does: palette, "Preferences: Color Theme", its name. */
+  const setTheme = async (theme) => {
+    await page.locator('.part.sidebar .composite.title .title-label').click(); // the keys to the workbench, not the webview
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row[aria-label^="Preferences: Color Theme"]').first().click();
+    await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget input').fill(theme);
+    await page.locator(`.quick-input-list .monaco-list-row[aria-label^="${theme}"]`).first().click();
+  };
+  const titleButton = (name) => page.locator(`.part.sidebar .title-actions a.action-label[aria-label^="${name}"]`);
+  /** The background image of the dashboard tab's icon, as the workbench's theme rule resolves it. */
+  const tabIcon = () =>
+    page.locator('.tab', { hasText: 'DEN Dashboard' }).evaluate((tab) => {
+      const label = [tab, ...tab.querySelectorAll('*')].find((el) => /webview-.*-name-file-icon/.test(el.className));
+      return label ? window.getComputedStyle(label, '::before').backgroundImage : 'no icon label';
+    });
+  const iconIs = async (file) => {
+    const end = Date.now() + 30_000;
+    let seen;
+    while (Date.now() < end) {
+      seen = await tabIcon();
+      if (decodeURIComponent(seen).includes(`/media/${file}`)) return;
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`the dashboard tab's icon is ${seen}, expected media/${file}`);
+  };
+  try {
+    await step('workbench loaded in a folder with no experiment', () =>
+      page.goto(workbenchUrl(origin, folder, [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]])).then(() => page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 })),
+    );
+    await step('no experiment, no runs: Refresh shown, Train and Dashboard hidden', async () => {
+      await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+      await page.locator('.pane-body', { hasText: 'No DEN Lab experiment in this workspace yet' }).waitFor({ timeout: 60_000 });
+      await titleButton('Refresh Runs').waitFor({ timeout: 30_000 });
+      const shown = { train: await titleButton('Train Next Task').count(), dashboard: await titleButton('Open Dashboard').count() };
+      if (shown.train || shown.dashboard) throw new Error(`with no experiment the title shows ${JSON.stringify(shown)}`);
+    });
+    await step('an experiment file appears: Train and Dashboard shown', async () => {
+      fs.copyFileSync(path.join(root, 'test/vscode/workspace/tiny.den.json'), path.join(folder, 'tiny.den.json'));
+      await titleButton('Train Next Task').waitFor({ timeout: 60_000 });
+      await titleButton('Open Dashboard').waitFor({ timeout: 10_000 });
+    });
+    await step('the Dashboard button opens the panel; its tab icon is den-light.svg under a light theme', async () => {
+      await titleButton('Open Dashboard').click();
+      await page.locator('.tab', { hasText: 'DEN Dashboard' }).waitFor({ timeout: 30_000 });
+      await setTheme('Light Modern');
+      await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor({ timeout: 30_000 });
+      await iconIs('den-light.svg');
+    });
+    await step('a dark theme: the tab icon is den-dark.svg', async () => {
+      await setTheme('Dark Modern');
+      await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
+      await iconIs('den-dark.svg');
+    });
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`title buttons and icon flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-title-failure.png') }).catch(() => {});
+  } finally {
+    await setTheme('Light Modern').catch(() => {}); // the profile's theme for the flows after this one
+    await context.close();
+  }
+}
+
+/**
+ * --screenshots: the README's pictures of the extension, from a real run in this VS Code. A few
+ * tasks of examples/one-vs-rest-mnist.den.json with its default thresholds (the classes of
+ * SCREENSHOT_CLASSES only), trained from the palette; the run's summary must show the mechanisms
+ * acting (an expansion with pruning, a split, a τ test that skipped expansion), or nothing is
+ * written. Writes media/vscode-runs-tree.png, media/dashboard.png, media/dashboard-drift.png and
+ * media/vscode-units.png.
+ */
+// the first seven tasks of the example: in its committed bench (seed 1) task 7's τ test skipped expansion
+const SCREENSHOT_CLASSES = [0, 1, 2, 3, 4, 5, 6];
+async function screenshotFlow(browser, origin) {
+  const host = new URL(origin).host;
+  const folder = path.join(tmp, 'screenshots', 'examples');
+  fs.mkdirSync(path.join(tmp, 'screenshots', 'media'), { recursive: true });
+  fs.mkdirSync(folder);
+  fs.copyFileSync(path.join(root, 'media/experiment.schema.json'), path.join(tmp, 'screenshots', 'media', 'experiment.schema.json'));
+  const example = fs.readFileSync(path.join(root, 'examples/one-vs-rest-mnist.den.json'), 'utf8');
+  const tasks = '"tasks": { "type": "one-vs-rest" }';
+  if (!example.includes(tasks)) throw new Error(`examples/one-vs-rest-mnist.den.json no longer says ${tasks}: update the screenshot flow`);
+  const file = path.join(folder, 'one-vs-rest-mnist.den.json');
+  fs.writeFileSync(file, example.replace(tasks, `"tasks": { "type": "one-vs-rest", "classes": [${SCREENSHOT_CLASSES.join(', ')}] }`));
+  say(`screenshots: ${SCREENSHOT_CLASSES.length} tasks of one-vs-rest-mnist (classes ${SCREENSHOT_CLASSES.join(', ')}), trained from the palette`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const web = page.frameLocator('iframe.webview.ready[src*="extensionId=den-lab.den-lab"]').frameLocator('#active-frame');
+  const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+  const row = (text) => view.locator('.monaco-list-row', { hasText: text }).first();
+  const palette = async (title) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  const shot = async (name) => {
+    await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 20_000 }).catch(() => {});
+    await page.mouse.move(700, 790); // on the status bar's empty middle: no hover highlight or tooltip
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(root, 'media', name) });
+    say(`  screenshots: media/${name} (${(fs.statSync(path.join(root, 'media', name)).size / 1024).toFixed(0)} KB)`);
+  };
+  try {
+    await page.goto(workbenchUrl(origin, path.dirname(folder), [['extensionDevelopmentPath', `vscode-remote://${host}${root}`]]));
+    await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
+    await view.getByText('No runs yet').waitFor({ timeout: 60_000 });
+    const t = Date.now();
+    await palette('DEN Lab: Train Remaining Tasks');
+    const n = SCREENSHOT_CLASSES.length;
+    await row(new RegExp(`one-vs-rest-mnist · \\d{8}-\\d{6}.*${n}/${n} tasks(?!.*training)`)).waitFor({ timeout: 40 * 60_000 });
+    say(`  screenshots: ${n} tasks trained (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+    const runs = path.join(path.dirname(folder), 'examples', 'runs');
+    const summary = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs)[0], 'summary.json'), 'utf8'));
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    const grown = summary.tasks.find((s) => s.expanded && sum(s.pruned) > 0 && sum(s.split) > 0);
+    const skipped = summary.tasks.find((s) => s.index > 1 && !s.expanded);
+    for (const s of summary.tasks) say(`  task ${s.index}: τ statistic ${s.tauStatistic?.toFixed(3) ?? '—'}, ${s.expanded ? 'expanded' : 'no expansion'}, pruned [${s.pruned}], split [${s.split}], units [${s.units}]`);
+    if (!grown || !skipped) throw new Error(`the run shows no ${grown ? '' : 'task that expanded, pruned and split'}${!grown && !skipped ? ' and no ' : ''}${skipped ? '' : 'task whose τ test skipped expansion'}: change SCREENSHOT_CLASSES`);
+
+    // the Runs tree: the task that grew, its first layer's change and the units by the task that made them
+    await widenSideBar(page, 560).catch(() => {});
+    await row(/one-vs-rest-mnist · \d{8}-\d{6}/).click();
+    await row(new RegExp(`^${grown.index} · `)).click({ timeout: 30_000 });
+    await row(/layer 1\s*\d+ units · \+/).click({ timeout: 30_000 });
+    await row(/born in task/).waitFor({ timeout: 30_000 });
+    await row(new RegExp(`^${skipped.index} · `)).click({ timeout: 30_000 });
+    await row(/τ test.*no expansion/).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('one-vs-rest-mnist.den.json');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'one-vs-rest-mnist.den.json' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.codelens-decoration', { hasText: 'Train next task' }).waitFor({ timeout: 30_000 }).catch(() => {});
+    await shot('vscode-runs-tree.png');
+
+    // the dashboard on that task, alone in the editor area beside a narrow tree: its loss by stage
+    // with the τ, expansion and split markers; then its drift against σ; then its units
+    await palette('View: Close All Editors');
+    await widenSideBar(page, 330).catch(() => {});
+    await palette('DEN Lab: Open Dashboard');
+    await web.locator('canvas#loss-chart[data-points]').waitFor({ timeout: 60_000 });
+    await web.locator('#task-picker').click();
+    await web.locator('#task-picker li[role=option]', { hasText: `task ${grown.index} ·` }).click();
+    await web.locator(`canvas#loss-chart[data-task="${grown.index}"][data-marker-kinds*="split"]`).waitFor({ timeout: 30_000 });
+    await shot('dashboard.png');
+    await web.locator('vscode-tab-header[data-tab="drift"]').click();
+    await web.locator(`canvas#drift-chart[data-task="${grown.index}"]`).waitFor({ timeout: 30_000 });
+    await shot('dashboard-drift.png');
+    await web.locator('vscode-tab-header[data-tab="units"]').click();
+    await web.locator(`canvas#units-chart[data-mode="image"][data-task="${grown.index}"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    await shot('vscode-units.png');
+    passed += 1;
+  } catch (err) {
+    failed += 1;
+    console.error(`screenshot flow failed: ${err.stack ?? err}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-screenshots-failure.png') }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
 const isAlive = (pid) => {
   try {
     process.kill(pid, 0);
@@ -566,7 +780,7 @@ function untrustedWorkspace() {
 let server;
 let browser;
 try {
-  const testsPath = buildSuite();
+  const testsPath = SCREENSHOTS ? undefined : buildSuite();
   if (VSIX) installVsix(); // before the server starts; the development copy still wins in its windows
   const port = await freePort();
   server = await startServer(port);
@@ -577,7 +791,9 @@ try {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  if (SLURM) {
+  if (SCREENSHOTS) {
+    await screenshotFlow(browser, server.origin);
+  } else if (SLURM) {
     // the sweep command on the cluster, in a copy of the suite's workspace named for its suite
     const folder = path.join(tmp, 'slurm');
     fs.cpSync(path.join(root, 'test/vscode/workspace'), folder, { recursive: true });
@@ -585,17 +801,23 @@ try {
   } else {
     await inHostTests(browser, server.origin, testsPath);
     if (!IN_HOST_ONLY) {
-      await uiFlow(browser, server.origin, false, 'vscode-ui.png');
-      await dashboardFlow(browser, server.origin);
-      await sweepFlow(browser, server.origin);
-      await killHostFlow(browser, server.origin, testsPath);
+      const flows = {
+        ui: () => uiFlow(browser, server.origin, false, 'vscode-ui.png'),
+        dashboard: () => dashboardFlow(browser, server.origin),
+        sweep: () => sweepFlow(browser, server.origin),
+        title: () => titleButtonsAndIconFlow(browser, server.origin),
+        'kill-host': () => killHostFlow(browser, server.origin, testsPath),
+      };
+      for (const [name, flow] of Object.entries(flows)) if (!ONLY || ONLY.includes(name)) await flow();
     }
     if (VSIX) await uiFlow(browser, server.origin, true, 'vscode-ui-vsix.png');
     await stopServer(server.child);
-    // workspace trust on: this code-server opens new folders in restricted mode
-    server = await startServer(await freePort(), { trust: true });
-    say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
-    await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+    if (!ONLY || ONLY.includes('untrusted')) {
+      // workspace trust on: this code-server opens new folders in restricted mode
+      server = await startServer(await freePort(), { trust: true });
+      say(`code-server with workspace trust ${server.origin} (pid ${server.child.pid})`);
+      await inHostTests(browser, server.origin, testsPath, untrustedWorkspace());
+    }
   }
 } catch (err) {
   failed += 1;

@@ -6,6 +6,7 @@
 //   untrusted  untrusted.test.js   the same workspace (with its runs) in restricted mode
 //   kill-host  killHost.test.js    starts a training and waits for run.mjs to kill this host
 //   slurm      slurm.test.js       the sweep command on the one-node Slurm cluster of test/slurm/run.sh
+// DEN_LAB_TEST_GREP (run.mjs's --grep): only the tests whose titles match it (while working on a few).
 import * as path from 'path';
 import Mocha = require('mocha'); // eslint-disable-line @typescript-eslint/no-require-imports -- mocha's CommonJS export is a class: this is TypeScript's import for it
 import * as vscode from 'vscode';
@@ -16,7 +17,7 @@ export function run(): Promise<void> {
   const folder = path.basename(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '');
   const suite = SUITES[folder];
   if (!suite) return Promise.reject(new Error(`no in-host suite for a workspace named '${folder}'`));
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec', forbidOnly: true });
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec', forbidOnly: true, grep: process.env.DEN_LAB_TEST_GREP || undefined });
   mocha.addFile(path.join(__dirname, suite));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

@@ -443,12 +443,12 @@ suite('DEN Lab in a real VS Code', () => {
 
   // A benchmark that prints (issue 12's target: p99 ≤ 20 ms); the test asserts only that it measured a training.
   test('the extension host\'s event-loop delay while a task trains with the dashboard open and the Runs tree shown', async () => {
-    await exec('denLab.openDashboard', { runDir: slowRun });
+    await exec('denLab.openDashboard', runNode(slowRun));
     await vscode.commands.executeCommand('denLab.runs.focus'); // the tree view visible: the workbench asks for its rows on every change
     await sleep(2_000); // the page loaded and its snapshot drawn
     const idle = await hostDelay(5_000);
     const task2 = nextEvent((e) => e.type === 'stage-start' && e.task === 2);
-    const job = exec<TrainOutcome | undefined>('denLab.trainNext', slow());
+    const job = exec('denLab.trainNext', slow());
     const { pid } = await within('the first stage of task 2', task2, 120_000);
     let losses = 0;
     const sub = api.training.onEvent((e) => (losses += e.type === 'loss' ? 1 : 0));

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { LossKind, ProximalScale } from './experiment';
 import { OptimizerFactory, TrainableParam, adamProx } from './adamProx';
-import type { EventSink, StageName } from '../protocol';
+import type { EventSink, StageName } from '../common/protocol';
 import { TaskData, materialized } from './data/tasks';
 import { Rng, shuffleInPlace } from './random';
 

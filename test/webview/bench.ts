@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { batches, longTaskEvents, unitsViewOf } from './fixtures';
 import { launchChromium, openDashboard, settled, startServer } from './harness';
 

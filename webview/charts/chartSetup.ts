@@ -6,6 +6,7 @@ import {
   BarElement,
   CategoryScale,
   Chart,
+  Decimation,
   Filler,
   Legend,
   LinearScale,
@@ -19,7 +20,7 @@ import {
 } from 'chart.js';
 import type { Theme } from '../theme';
 
-Chart.register(LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
+Chart.register(Decimation, LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 
 export interface VerticalMarker {
   x: number;

@@ -6,7 +6,6 @@ import {
   BarElement,
   CategoryScale,
   Chart,
-  Decimation,
   Filler,
   Legend,
   LinearScale,
@@ -20,7 +19,7 @@ import {
 } from 'chart.js';
 import type { Theme } from '../theme';
 
-Chart.register(Decimation, LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
+Chart.register(LineController, BarController, LineElement, BarElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 
 export interface VerticalMarker {
   x: number;

@@ -15,8 +15,6 @@ export class LossChart extends ChartJsPanel {
   private readonly logToggle: HTMLElement & { checked: boolean };
   /** Each segment's decimated points, brought up to date on every draw (segments only grow). */
   private readonly decimated = new WeakMap<LossSegment, MinMaxSeries>();
-  /** Experiment: every point of a segment as chart.js's decimation plugin needs them, and their lowest. */
-  private readonly all = new WeakMap<LossSegment, { points: Point[]; lo: number }>();
 
   constructor(actions: PanelActions, onLogScale: (on: boolean) => void) {
     super('loss', 'Loss over steps', actions);
@@ -38,19 +36,15 @@ export class LossChart extends ChartJsPanel {
     const buckets = Math.max(200, Math.round(this.chart?.width || this.canvas.clientWidth || 800));
     const width = last > 4 * buckets ? last / buckets : 1;
     const datasets: ChartDataset<'line'>[] = [];
-    let drawn: number;
+    let drawn = 0;
     let lo = Infinity; // the decimated points keep every bucket's lowest
     for (const seg of trace?.segments ?? []) {
       if (!seg.x.length) continue;
-      let all = this.all.get(seg);
-      if (!all) this.all.set(seg, (all = { points: [], lo: Infinity }));
-      for (let i = all.points.length; i < seg.x.length; i++) {
-        all.points.push({ x: seg.x[i], y: seg.y[i] });
-        if (seg.y[i] < all.lo) all.lo = seg.y[i];
-      }
-      const data = Object.freeze(all.points.slice());
-      if (all.lo < lo) lo = all.lo;
-      void width;
+      let series = this.decimated.get(seg);
+      if (!series) this.decimated.set(seg, (series = new MinMaxSeries()));
+      const data = series.update(seg.x, seg.y, width);
+      drawn += data.length;
+      for (const p of data) if (p.y < lo) lo = p.y;
       const color = theme.stage[seg.stage] ?? theme.foreground;
       datasets.push({
         label: STAGE_LABELS[seg.stage] ?? seg.stage,
@@ -87,7 +81,6 @@ export class LossChart extends ChartJsPanel {
       data: { datasets },
       options: {
         ...baseOptions(theme),
-        parsing: false,
         scales: {
           x: { type: 'linear', min: 0, suggestedMax: Math.max(1, last), ...axis(theme, 'step (within the task)') },
           y: { type: log ? 'logarithmic' : 'linear', min: Number.isFinite(yMin) && yMin > 0 ? yMin : log ? undefined : 0, ...axis(theme, log ? 'loss (log)' : 'loss') },
@@ -95,13 +88,10 @@ export class LossChart extends ChartJsPanel {
         plugins: {
           ...baseOptions(theme).plugins,
           denMarkers: { vertical, horizontal, points, font: markerFont(theme) },
-          decimation: { enabled: true, algorithm: 'min-max' },
         },
       },
     });
 
-    drawn = 0;
-    for (const d of this.chart?.data.datasets ?? []) drawn += d.data.length;
     const name = trace ? `task ${trace.task} (${trace.name})` : 'no task';
     const stages = trace?.segments.filter((s) => s.x.length).map((s) => STAGE_LABELS[s.stage] ?? s.stage) ?? [];
     const label = trace

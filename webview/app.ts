@@ -1,7 +1,7 @@
 // The dashboard page: header (run, task, score, status, export), the chart tabs and the threshold
 // panel. It owns the models and the view state; the charts only draw what it hands them, at most
 // once per animation frame however fast events arrive (the streamed loss at most every 100 ms).
-import type { HostToWebview, RunRef, SweepFile, SweepRef, ThresholdValues, TrainingState } from '../src/protocol';
+import type { HostToWebview, RunRef, SweepFile, SweepRef, ThresholdValues, TrainingState } from '../src/common/protocol';
 import { AccuracyChart, ParamsChart } from './charts/accuracyCharts';
 import type { ChartPanel, PanelActions } from './charts/chartPanel';
 import { CompareAccuracyChart, CompareCapacityChart, CompareDriftChart, CompareGrowthChart } from './charts/compareCharts';

@@ -1,6 +1,6 @@
 // The Lineage chart's data (pure): for one hidden layer, the units of each birth task after every
 // completed task (stacked areas), where split copies were made, and which tasks read a group.
-import type { LineageGroup, TaskSummary } from '../src/protocol';
+import type { LineageGroup, TaskSummary } from '../src/common/protocol';
 
 export interface LineageBand {
   /** The task that created these units. */

@@ -1,8 +1,8 @@
 // Messages from the extension host: every one is checked to the leaf with checkHostToWebview before
 // anything reads it; a malformed one is dropped, and the reason goes to the console and to the
 // host's log. Handlers get the checked value, never the raw message.
-import type { HostToWebview, WebviewToHost } from '../src/protocol';
-import { checkHostToWebview } from '../src/protocolGuards';
+import type { HostToWebview, WebviewToHost } from '../src/common/protocol';
+import { checkHostToWebview } from '../src/common/protocolGuards';
 
 type Handlers = { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { type: K }>) => void };
 

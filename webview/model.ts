@@ -5,8 +5,8 @@
 // copying them on every batch would cost more than drawing them) and returns what changed, so the
 // charts redraw only what they show.
 import { continualMetrics } from '../src/engine/metrics';
-import { perLayer } from '../src/vocabulary';
-import type { ContinualScores, DenEvent, RunSnapshot, RunSummary, StageName, TaskSummary, TrainingState } from '../src/protocol';
+import { perLayer } from '../src/common/vocabulary';
+import type { ContinualScores, DenEvent, RunSnapshot, RunSummary, StageName, TaskSummary, TrainingState } from '../src/common/protocol';
 
 type EventOf<T extends DenEvent['type']> = Extract<DenEvent, { type: T }>;
 

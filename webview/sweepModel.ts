@@ -1,8 +1,8 @@
 // The Sweep tab's data, DOM-free: sweep.json → one point per done grid point (quality against
 // parameters), coloured by a chosen field, the Pareto front as sweep.json marks it, and every value
 // for the tooltip and the table.
-import { SWEEP_QUALITY_LABELS as QUALITY_LABELS, type SweepFile, type SweepPoint, type SweepQuality } from '../src/protocol';
-import { fmt } from '../src/vocabulary';
+import { SWEEP_QUALITY_LABELS as QUALITY_LABELS, type SweepFile, type SweepPoint, type SweepQuality } from '../src/common/protocol';
+import { fmt } from '../src/common/vocabulary';
 
 type Value = SweepPoint['values'][string];
 

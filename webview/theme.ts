@@ -1,7 +1,7 @@
 // Chart colours from the VS Code theme: read from the `--vscode-*` CSS variables at run time and
 // again whenever VS Code switches theme (it changes the body class vscode-light / vscode-dark /
 // vscode-high-contrast and the variables on <html>).
-import type { StageName } from '../src/protocol';
+import type { StageName } from '../src/common/protocol';
 
 export interface Theme {
   kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';

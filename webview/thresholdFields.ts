@@ -1,7 +1,7 @@
 // The threshold fields of the panel: labels, where each lives in the experiment file, and how typed
 // text becomes a value. No DOM (unit-tested in Node).
-import { THRESHOLD_FIELDS } from '../src/protocol';
-import { THRESHOLDS, thresholdPath, type ThresholdField } from '../src/vocabulary';
+import { THRESHOLD_FIELDS } from '../src/common/protocol';
+import { THRESHOLDS, thresholdPath, type ThresholdField } from '../src/common/vocabulary';
 
 export type Field = ThresholdField;
 

@@ -3,8 +3,8 @@
 // validates it against the schema and applies it as a WorkspaceEdit; the file's new values come back
 // as a 'thresholds' message, and so do the schema's messages for a rejected value. While a value is
 // typed, the charts preview it (the σ line of the drift chart, the τ line of the loss chart).
-import type { ThresholdValues, TrainingState, WebviewToHost } from '../src/protocol';
-import { THRESHOLD_FIELDS } from '../src/protocol';
+import type { ThresholdValues, TrainingState, WebviewToHost } from '../src/common/protocol';
+import { THRESHOLD_FIELDS } from '../src/common/protocol';
 import { h } from './dom';
 import { FIELDS, fieldOfPath, parseThreshold, sameValue, showValue, type Field } from './thresholdFields';
 

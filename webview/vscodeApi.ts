@@ -1,6 +1,6 @@
 // The webview's side of the host API: typed messages out, and the view state VS Code keeps across
 // hiding and window reloads (getState/setState; the host's serializer reads `runId` and `compare`).
-import type { WebviewToHost } from '../src/protocol';
+import type { WebviewToHost } from '../src/common/protocol';
 
 export const TABS = ['loss', 'growth', 'drift', 'forgetting', 'accuracy', 'units', 'compare', 'sweep'] as const;
 export type TabId = (typeof TABS)[number];

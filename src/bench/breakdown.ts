@@ -1,6 +1,6 @@
 // Where a run's task time goes: the training stages and the other timed parts (PhaseName) from the
 // summary's task records, summed over the tasks, with what no part accounts for as "other".
-import type { RunSummary } from '../protocol';
+import type { RunSummary } from '../common/protocol';
 
 export interface TimePart {
   /** A stage name (training) or a phase name (not training), or "other". */

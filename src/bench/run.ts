@@ -9,7 +9,7 @@ import { BackendChoice, Experiment, MethodName, loadExperiment, withAbsolutePath
 import { prepareTasks, train } from '../engine/session';
 import { stlParams } from '../engine/stlParams';
 import { TaskMechanisms, taskMechanisms } from '../engine/mechanisms';
-import type { RunSummary } from '../protocol';
+import type { RunSummary } from '../common/protocol';
 import { TimeBreakdown, timeBreakdown } from './breakdown';
 
 /** How weight decay reaches the weights: through Adam's gradient (the reference code) or decoupled (AdamW). */

@@ -3,8 +3,8 @@ import * as os from 'os';
 import { executorLabel } from '../engine/sweep/executor';
 import { formatValue as formatGridValue } from '../engine/sweep/grid';
 import { logTail } from '../engine/sweep/sweep';
-import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../protocol';
-import { f4, signed, STAGE_LABELS } from '../vocabulary';
+import type { DenEvent, RunSummary, SweepEvent, SweepFile, SweepPoint } from '../common/protocol';
+import { f4, signed, STAGE_LABELS } from '../common/vocabulary';
 
 const list = (xs: number[]) => xs.join(',');
 

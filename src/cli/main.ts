@@ -13,7 +13,7 @@ import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
 import { DEFAULT_POLL_SECONDS } from '../engine/sweep/slurm';
-import type { DenEvent } from '../protocol';
+import type { DenEvent } from '../common/protocol';
 import { eventLine, lossStatus, matrixReport, summaryReport } from './format';
 import { onInterrupt } from './interrupt';
 import { sweepCommand } from './sweepCommand';

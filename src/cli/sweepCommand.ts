@@ -5,7 +5,7 @@ import { LocalExecutor } from '../engine/sweep/executor';
 import { SweepError } from '../engine/sweep/grid';
 import { SlurmExecutor, slurmTimeProblem, splitOptions } from '../engine/sweep/slurm';
 import { followSweep, liveFollower, openSweep, planSweep, runSweep } from '../engine/sweep/sweep';
-import type { SweepEvent, SweepFile, SweepQuality } from '../protocol';
+import type { SweepEvent, SweepFile, SweepQuality } from '../common/protocol';
 import { sweepEventLine, sweepReport } from './format';
 import { onInterrupt } from './interrupt';
 import { positiveInt, UsageError } from './usage';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice } from './experiment';
-import type { BackendInfo } from '../protocol';
+import type { BackendInfo } from '../common/protocol';
 import { patchWasmMatMul } from './wasmMatMul';
 
 /** A backend that was asked for cannot be used; the message says how to get it. */

@@ -8,7 +8,7 @@ import { Model } from './network/model';
 import { loadCheckpoint } from './run/checkpoint';
 import { RunError, RunFolder } from './run/runFolder';
 import { prepareTasks } from './session';
-import type { BackendInfo, RunSummary } from '../protocol';
+import type { BackendInfo, RunSummary } from '../common/protocol';
 
 export interface RunEvaluation {
   runDir: string;

@@ -9,7 +9,7 @@ import { comparablePath } from './run/runPaths';
 
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type LossKind = 'sigmoid-bce-sum' | 'sigmoid-bce' | 'softmax-ce';
-import type { TauStatistic } from '../protocol';
+import type { TauStatistic } from '../common/protocol';
 export type { TauStatistic };
 export type ProximalScale = 'adam' | 'lr-scaled' | 'per-step';
 

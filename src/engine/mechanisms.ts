@@ -2,7 +2,7 @@
 // drift) and over the tasks after the first (shares, counts), so the bench, sweeps and the views
 // report them the same way.
 import type * as v from 'valibot';
-import type { MechanismsSchema, RunSummary } from '../protocol';
+import type { MechanismsSchema, RunSummary } from '../common/protocol';
 
 /** One task's record, with the units it started from (what selection chose from). */
 export interface TaskMechanisms {

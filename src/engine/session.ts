@@ -20,7 +20,7 @@ import { RunError, RunFolder } from './run/runFolder';
 import { toRun } from './run/runPaths';
 import { addTask, emptySummary, truncateSummary } from './run/summary';
 import { CancelledError } from './training';
-import type { BackendInfo, DenEvent, EventSink, PhaseTimes, RunSummary, TaskSummary } from '../protocol';
+import type { BackendInfo, DenEvent, EventSink, PhaseTimes, RunSummary, TaskSummary } from '../common/protocol';
 
 export interface TrainRequest {
   experimentFile: string;

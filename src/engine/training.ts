@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Gradients of the core ops are registered separately from the ops themselves.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { LossKind, ProximalScale } from './experiment';
-import type { EventSink, StageName } from '../protocol';
+import type { EventSink, StageName } from '../common/protocol';
 import type { TaskData } from './data/tasks';
 import { Rng, shuffleInPlace } from './random';
 import { variableOf } from './tensors';

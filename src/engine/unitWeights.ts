@@ -3,7 +3,7 @@
 // tasks, each task's pixel order so that a unit can be seen in the order its task's inputs came in.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { OutgoingWeightSchema, UnitWeights } from '../protocol';
+import type { OutgoingWeightSchema, UnitWeights } from '../common/protocol';
 import type * as v from 'valibot';
 import { taskPermutation } from './data/tasks';
 import { validateExperiment, type Experiment } from './experiment';

@@ -6,13 +6,13 @@ import * as vscode from 'vscode';
 import { ExperimentError, loadExperiment, withAbsolutePaths } from '../engine/experiment';
 import { describeHolder, runLockHolder } from '../engine/run/runLock';
 import { isInside } from '../engine/run/runPaths';
-import type { TrainJob } from '../protocol';
+import type { TrainJob } from '../common/protocol';
 import { chooseExperimentFile } from './experimentEditor';
-import { experimentTemplate } from './newExperiment';
-import { allRuns, completedTasks, findRun, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
+import { experimentTemplate } from '../common/newExperiment';
+import { allRuns, completedTasks, findRun, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from '../common/runIndex';
 import type { RunsNode } from './runsTree';
 import type { TrainingService } from './training';
-import type { TrainOutcome } from './trainerProcess';
+import type { TrainOutcome } from '../common/trainerProcess';
 import type { WorkspaceRuns } from './workspaceRuns';
 
 export interface DashboardOpener {

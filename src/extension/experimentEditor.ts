@@ -4,10 +4,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { findNodeAtLocation, getLocation, parseTree } from 'jsonc-parser';
-import { checkExperimentText } from './experimentProblems';
-import { fieldHover } from './fieldHover';
-import { completedTasks, runLabel, runsOfExperiment, runToContinue, totalTasks } from './runIndex';
-import { thresholdHints } from './thresholdHints';
+import { checkExperimentText } from '../common/experimentProblems';
+import { fieldHover } from '../common/fieldHover';
+import { completedTasks, runLabel, runsOfExperiment, runToContinue, totalTasks } from '../common/runIndex';
+import { thresholdHints } from '../common/thresholdHints';
 import type { TrainingService } from './training';
 import type { WorkspaceRuns } from './workspaceRuns';
 

@@ -4,12 +4,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { describeHolder } from '../engine/run/runLock';
-import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../protocol';
-import { f4, layerChange, STAGE_LABELS } from '../vocabulary';
-import type { LiveStatus } from './liveStatus';
-import { statusText } from './liveStatus';
-import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from './runIndex';
-import { pointRunDir, SweepEntry, sweepLabel, sweepOf, sweepStatusText } from './sweepIndex';
+import { SWEEP_QUALITY_LABELS, type SweepPoint, type TaskSummary } from '../common/protocol';
+import { f4, layerChange, STAGE_LABELS } from '../common/vocabulary';
+import type { LiveStatus } from '../common/liveStatus';
+import { statusText } from '../common/liveStatus';
+import { completedTasks, findRun, RunEntry, runLabel, totalTasks } from '../common/runIndex';
+import { pointRunDir, SweepEntry, sweepLabel, sweepOf, sweepStatusText } from '../common/sweepIndex';
 import type { TrainingService } from './training';
 import type { WorkspaceRuns } from './workspaceRuns';
 

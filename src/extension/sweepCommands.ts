@@ -9,15 +9,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Experiment, loadExperiment } from '../engine/experiment';
 import type { GridAxis } from '../engine/sweep/grid';
-import type { SweepEvent } from '../protocol';
+import type { SweepEvent } from '../common/protocol';
 import { requireTrust, saveIfDirty } from './commands';
 import type { Dashboard } from './dashboard/dashboardPanel';
 import { chooseExperimentFile } from './experimentEditor';
-import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from './runIndex';
-import { sweepLabel, sweepStatusText } from './sweepIndex';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices, type SweepLaunch } from './sweepSetup';
-import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from './slurmSetup';
-import { SweepProcess, type SweepOutcome } from './sweepProcess';
+import { completedTasks, findRun, runLabel, runsOfExperiment, totalTasks, type RunEntry } from '../common/runIndex';
+import { sweepLabel, sweepStatusText } from '../common/sweepIndex';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices, type SweepLaunch } from '../common/sweepSetup';
+import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from '../common/slurmSetup';
+import { SweepProcess, type SweepOutcome } from '../common/sweepProcess';
 import type { WorkspaceRuns } from './workspaceRuns';
 
 /** Whether a program is on the PATH (no shell). */

@@ -3,9 +3,9 @@
 // and the dashboard, and turns failures into messages with "Show Logs" and "Retry".
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { DenEvent, TrainJob } from '../protocol';
-import { applyEvent, initialStatus, jobProgress, LiveStatus, statusText } from './liveStatus';
-import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError, TrainOutcome } from './trainerProcess';
+import type { DenEvent, TrainJob } from '../common/protocol';
+import { applyEvent, initialStatus, jobProgress, LiveStatus, statusText } from '../common/liveStatus';
+import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError, TrainOutcome } from '../common/trainerProcess';
 
 export class TrainingService implements vscode.Disposable {
   private trainer: TrainerProcess | undefined;

@@ -3,8 +3,8 @@
 // terminal), with the re-reads debounced.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { allRuns, readRuns, RunEntry } from './runIndex';
-import { readSweeps, SweepEntry, sweepOf } from './sweepIndex';
+import { allRuns, readRuns, RunEntry } from '../common/runIndex';
+import { readSweeps, SweepEntry, sweepOf } from '../common/sweepIndex';
 
 const EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
 const SWEEP_POLL_MS = 15_000;

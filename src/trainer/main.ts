@@ -2,8 +2,8 @@
 // and streams the engine's events back over IPC. The extension host itself never trains.
 // When the host goes away (closed window, crashed or killed extension host) nothing will read the
 // results: the job stops at its next step and the process exits, at the latest after EXIT_GRACE_MS.
-import { checkHostToTrainer } from '../protocolGuards';
-import type { TrainJob, TrainerToHost } from '../protocol';
+import { checkHostToTrainer } from '../common/protocolGuards';
+import type { TrainJob, TrainerToHost } from '../common/protocol';
 import { isExplainedFailure } from '../engine/errorKinds';
 import { train } from '../engine/session';
 

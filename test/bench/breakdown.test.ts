@@ -2,7 +2,7 @@
 // tasks, the rest as "other", and the share that is not training.
 import assert from 'node:assert/strict';
 import { breakdownLine, nonTrainingShare, timeBreakdown } from '../../src/bench/breakdown';
-import type { TaskSummary } from '../../src/protocol';
+import type { TaskSummary } from '../../src/common/protocol';
 
 type Timing = Pick<TaskSummary, 'seconds' | 'stages' | 'phases'>;
 const stage = (name: TaskSummary['stages'][number]['stage'], seconds: number) => ({ stage: name, steps: 10, samples: 100, seconds, loss: null });

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunFolder } from '../../src/engine/run/runFolder';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { cli, run, startJson } from './helpers';
 
 /** Starts the CLI with --json and resolves once `until` matches an event. */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RunFolder, readEvents } from '../../src/engine/run/runFolder';
-import type { DenEvent, RunSummary, SweepEvent, SweepFile } from '../../src/protocol';
+import type { DenEvent, RunSummary, SweepEvent, SweepFile } from '../../src/common/protocol';
 import { gone, run, startJson, until, writeSweepExperiment } from './helpers';
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as SweepEvent);

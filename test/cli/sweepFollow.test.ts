@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readEvents, RunFolder } from '../../src/engine/run/runFolder';
-import type { SlurmExecutorRecord, SweepEvent, SweepFile } from '../../src/protocol';
+import type { SlurmExecutorRecord, SweepEvent, SweepFile } from '../../src/common/protocol';
 import { cli, root, run, startJson, until, writeSweepExperiment } from './helpers';
 
 const readSweepJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as SweepFile;

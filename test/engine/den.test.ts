@@ -11,7 +11,7 @@ import { Network } from '../../src/engine/network/network';
 import { NetworkState } from '../../src/engine/network/state';
 import { selectSubnetwork, selectionMasks } from '../../src/engine/network/structure';
 import { Task } from '../../src/engine/data/tasks';
-import type { DenEvent, RunSummary } from '../../src/protocol';
+import type { DenEvent, RunSummary } from '../../src/common/protocol';
 import { train } from '../../src/engine/session';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { headLoss } from '../../src/engine/methods/method';
@@ -51,20 +51,24 @@ describe('DEN on real data', function () {
     const tasks = tasksOf(exp);
     const net = await afterTaskOne(exp, tasks);
     const { snaps, events } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
-    const sel = selectSubnetwork(snaps.selected, 2, 0, false);
+    const eps = exp.den.zeroEps;
+    const sel = selectSubnetwork(snaps.selected, 2, eps, false);
     const selection = events.find((e) => e.type === 'selection') as Extract<DenEvent, { type: 'selection' }>;
     assert.deepEqual(selection.selected, sel.units.map((u) => u.reduce((a, b) => a + b, 0)));
     assert.ok(selection.selected[1] < 16, `some top units are not selected (${selection.selected})`);
-    const masks = selectionMasks(snaps.selected, sel);
+    // the masks the engine trains with: selected units, and only their connections with |w| > zeroEps
+    const masks = selectionMasks(snaps.selected, sel, exp.den.subnetworkWeights === 'non-zero', eps);
     let frozen = 0;
     let moved = 0;
+    let tiny = 0;
     snaps.selected.layers.forEach((layer, l) => {
       const after = snaps.retrained.layers[l];
       layer.W.data.forEach((v, i) => {
         if (masks[l].W[i]) moved += v !== after.W.data[i] ? 1 : 0;
         else {
           frozen++;
-          assert.ok(Object.is(v, after.W.data[i]), `layer ${l + 1} weight ${i} outside the subnetwork is unchanged`);
+          if (v !== 0 && Math.abs(v) <= eps) tiny++;
+          assert.ok(Object.is(v, after.W.data[i]), `layer ${l + 1} weight ${i} outside the subnetwork (or within ±zeroEps) is unchanged`);
         }
       });
       layer.b.forEach((v, i) => {
@@ -74,6 +78,8 @@ describe('DEN on real data', function () {
     // the old task's head is never touched
     assert.deepEqual(snaps.retrained.heads[0]!.W.data, snaps.start.heads[0]!.W.data);
     assert.ok(frozen > 0 && moved > 0, `both frozen (${frozen}) and trained (${moved}) weights exist`);
+    // the default tolerance acts: non-zero weights within ±zeroEps exist and were left alone
+    assert.ok(eps > 0 && tiny > 0, `zeroEps ${eps}: ${tiny} non-zero weights within it`);
     net.dispose();
   });
 
@@ -82,7 +88,7 @@ describe('DEN on real data', function () {
     const tasks = tasksOf(exp);
     const net = await afterTaskOne(exp, tasks);
     const { snaps } = await learnWithSnapshots(net, exp, tasks[1], (e) => (e.type === 'selection' ? 'selected' : e.type === 'tau-test' ? 'retrained' : null));
-    const top = selectSubnetwork(snaps.selected, 2, 0, false).units[1];
+    const top = selectSubnetwork(snaps.selected, 2, exp.den.zeroEps, false).units[1];
     const before = snaps.selected.heads[1]!.W;
     const after = snaps.retrained.heads[1]!.W;
     let moved = 0;
@@ -258,6 +264,8 @@ describe('DEN mechanisms with the default hyperparameters', function () {
 
   it('selection keeps fewer than all of the old units, and retraining changes fewer than all old weights', () => {
     assert.ok(later().some((t) => sum(t.selectedUnits!) < sum(summary.tasks[t.index - 2].units)), `selected ${later().map((t) => t.selectedUnits).join(' | ')}`);
+    // input selection: pixels without a path (|w| > zeroEps) to the new head are left out
+    assert.ok(later().every((t) => t.selectedInputs! < 784), `inputs selected ${later().map((t) => t.selectedInputs).join(', ')} of 784`);
     for (const t of later()) {
       const sw = t.subnetworkWeights!;
       assert.ok(sum(sw.changed) < sum(sw.total), `task ${t.index}: changed ${sum(sw.changed)} of ${sum(sw.total)}`);

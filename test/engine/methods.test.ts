@@ -11,7 +11,7 @@ import { headLoss } from '../../src/engine/methods/method';
 import { Model, ModelState, modelParamCounts, modelUnits } from '../../src/engine/network/model';
 import { paramCounts } from '../../src/engine/network/state';
 import { Rng } from '../../src/engine/random';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { smallExperiment, tasksOf, useBackend } from './helpers';
 
 interface Trace {

@@ -9,7 +9,7 @@ import { ExperimentError, METHODS, defaultExperiment, experimentSchema } from '.
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { RunError, RunFolder, readEvents } from '../../src/engine/run/runFolder';
 import { train } from '../../src/engine/session';
-import type { DenEvent, RunSummary } from '../../src/protocol';
+import type { DenEvent, RunSummary } from '../../src/common/protocol';
 import { useBackend } from './helpers';
 
 const experiment = (patch: Record<string, unknown> = {}) => ({

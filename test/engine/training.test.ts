@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError, NanLossError, StageSpec, trainStage } from '../../src/engine/training';
 import { Rng } from '../../src/engine/random';
 import type { TaskData } from '../../src/engine/data/tasks';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { useBackend } from './helpers';
 
 /** A linearly separable toy task: 8 features, 2 classes. Feature 7 is always 0, so weights from it get no data gradient. */

@@ -10,16 +10,16 @@ import { train } from '../../src/engine/session';
 import { readEvents } from '../../src/engine/run/runFolder';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { defaultExperiment, parseExperimentText, withAbsolutePaths, validateExperiment } from '../../src/engine/experiment';
-import { experimentTemplate } from '../../src/extension/newExperiment';
-import { allRuns, readRuns, runLabel, runsOfExperiment, runToContinue } from '../../src/extension/runIndex';
-import { applyEvent, initialStatus, jobProgress, statusText } from '../../src/extension/liveStatus';
-import { thresholdHints } from '../../src/extension/thresholdHints';
-import { checkExperimentText, csvHeaderProblem, idxHeaderProblem, inertThresholds } from '../../src/extension/experimentProblems';
-import { fieldHover } from '../../src/extension/fieldHover';
-import { layerChange, short } from '../../src/vocabulary';
-import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
-import { metricsCsv } from '../../src/extension/dashboard/metricsExport';
-import type { RunSummary } from '../../src/protocol';
+import { experimentTemplate } from '../../src/common/newExperiment';
+import { allRuns, readRuns, runLabel, runsOfExperiment, runToContinue } from '../../src/common/runIndex';
+import { applyEvent, initialStatus, jobProgress, statusText } from '../../src/common/liveStatus';
+import { thresholdHints } from '../../src/common/thresholdHints';
+import { checkExperimentText, csvHeaderProblem, idxHeaderProblem, inertThresholds } from '../../src/common/experimentProblems';
+import { fieldHover } from '../../src/common/fieldHover';
+import { layerChange, short } from '../../src/common/vocabulary';
+import { editThreshold, readThresholds } from '../../src/common/dashboard/thresholdEdits';
+import { metricsCsv } from '../../src/common/dashboard/metricsExport';
+import type { RunSummary } from '../../src/common/protocol';
 
 const EXPERIMENT = `// a small experiment
 {

@@ -1,4 +1,4 @@
-// The message schemas (src/protocol.ts) checked to the leaf, in every direction: trainer → host,
+// The message schemas (src/common/protocol.ts) checked to the leaf, in every direction: trainer → host,
 // host → trainer, host ⇄ webview, and run files read from disk. Real messages come from the
 // recorded runs of test/webview/fixtures; fast-check corrupts one leaf at a time.
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { RunError, RunFolder } from '../../src/engine/run/runFolder';
-import type { DenEvent, HostToWebview, TrainerToHost } from '../../src/protocol';
-import { checkEvent, checkHostToTrainer, checkHostToWebview, checkSummary, checkTrainerToHost, checkWebviewToHost, type Checked } from '../../src/protocolGuards';
+import type { DenEvent, HostToWebview, TrainerToHost } from '../../src/common/protocol';
+import { checkEvent, checkHostToTrainer, checkHostToWebview, checkSummary, checkTrainerToHost, checkWebviewToHost, type Checked } from '../../src/common/protocolGuards';
 import { FIXTURES, loadFixture, loadSweepFixture } from '../webview/fixtures';
 
 const runs = FIXTURES.map(loadFixture);

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { slurmTimeProblem } from '../../src/engine/sweep/slurm';
-import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, slurmChoicesProblem, slurmCliArgs, timeProblem } from '../../src/extension/slurmSetup';
-import { sweepCliArgs } from '../../src/extension/sweepSetup';
+import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, slurmChoicesProblem, slurmCliArgs, timeProblem } from '../../src/common/slurmSetup';
+import { sweepCliArgs } from '../../src/common/sweepSetup';
 import { cli, root, writeSweepExperiment } from '../cli/helpers';
 
 describe('sweep command on Slurm: partitions, time limits, options', () => {

@@ -8,11 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { applyEdits } from 'jsonc-parser';
 import { defaultExperiment, parseExperimentText, validateExperiment } from '../../src/engine/experiment';
-import { adoptEdits, spanEdit } from '../../src/extension/dashboard/adoptEdit';
-import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/extension/sweepIndex';
-import { SweepProcess } from '../../src/extension/sweepProcess';
-import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices } from '../../src/extension/sweepSetup';
-import type { SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
+import { adoptEdits, spanEdit } from '../../src/common/dashboard/adoptEdit';
+import { readSweeps, sweepLabel, sweepOf, sweepStatusText } from '../../src/common/sweepIndex';
+import { SweepProcess } from '../../src/common/sweepProcess';
+import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepDirOf, sweepFieldChoices } from '../../src/common/sweepSetup';
+import type { SweepEvent, SweepFile, SweepPoint } from '../../src/common/protocol';
 import { gone, writeSweepExperiment } from '../cli/helpers';
 
 /** What the extension runs for a sweep (src/extension/sweepCommands.ts): the trainer bundle is the CLI when given arguments. */

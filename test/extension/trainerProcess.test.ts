@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fork } from 'child_process';
-import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/extension/trainerProcess';
+import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/common/trainerProcess';
 import { RunFolder } from '../../src/engine/run/runFolder';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { fakeNativePackage } from '../fakeNativePackage';
 
 const script = path.resolve(__dirname, '../../dist/trainer.js');

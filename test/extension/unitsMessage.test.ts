@@ -5,12 +5,12 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { unitsMessage } from '../../src/extension/dashboard/unitsMessage';
+import { unitsMessage } from '../../src/common/dashboard/unitsMessage';
 import { loadCheckpoint } from '../../src/engine/run/checkpoint';
 import { loadData } from '../../src/engine/data/load';
 import { train } from '../../src/engine/session';
 import { tasksOf, smallExperiment, useBackend } from '../engine/helpers';
-import type { RunSummary, UnitWeights } from '../../src/protocol';
+import type { RunSummary, UnitWeights } from '../../src/common/protocol';
 
 const decode = (v: UnitWeights) => {
   const bytes = Buffer.from(v.weights, 'base64');

@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readEvents, RunFolder } from '../../src/engine/run/runFolder';
-import { SweepEventSchema } from '../../src/protocol';
-import type { DenEvent, SlurmExecutorRecord, SweepEvent, SweepFile, SweepPoint } from '../../src/protocol';
-import { check } from '../../src/protocolGuards';
+import { SweepEventSchema } from '../../src/common/protocol';
+import type { DenEvent, SlurmExecutorRecord, SweepEvent, SweepFile, SweepPoint } from '../../src/common/protocol';
+import { check } from '../../src/common/protocolGuards';
 import { cli, root, run, startJson, until, writeSweepExperiment } from '../cli/helpers';
 
 type Timed = DenEvent & { time: number };

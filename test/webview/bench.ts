@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import { webviewBundleOptions } from '../../scripts/webview-bundle.mjs';
 import { batches, longTaskEvents, unitsViewOf } from './fixtures';
 import { launchChromium, openDashboard, settled, startServer, type PageServer } from './harness';

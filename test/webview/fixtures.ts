@@ -1,7 +1,7 @@
 // Recorded runs for the dashboard tests, and synthetic event streams built from them.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DenEvent, RunSnapshot, RunSummary, SweepFile, UnitWeights } from '../../src/protocol';
+import type { DenEvent, RunSnapshot, RunSummary, SweepFile, UnitWeights } from '../../src/common/protocol';
 
 const root = path.resolve(__dirname, '..', '..');
 

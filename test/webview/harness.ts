@@ -8,10 +8,10 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { dashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
-import { editThreshold, readThresholds } from '../../src/extension/dashboard/thresholdEdits';
-import type { HostToWebview, RunSnapshot, ThresholdValues, TrainingState, UnitWeights, WebviewToHost } from '../../src/protocol';
-import { checkWebviewToHost } from '../../src/protocolGuards';
+import { dashboardHtml } from '../../src/common/dashboard/dashboardHtml';
+import { editThreshold, readThresholds } from '../../src/common/dashboard/thresholdEdits';
+import type { HostToWebview, RunSnapshot, ThresholdValues, TrainingState, UnitWeights, WebviewToHost } from '../../src/common/protocol';
+import { checkWebviewToHost } from '../../src/common/protocolGuards';
 import { FIXTURES, fixtureExperimentText, loadFixture } from './fixtures';
 
 const root = path.resolve(__dirname, '..', '..');

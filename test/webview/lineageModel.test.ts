@@ -1,6 +1,6 @@
 // The Lineage chart's data (pure): bands per birth task over the tasks, totals, gaps in old runs.
 import { strict as assert } from 'node:assert';
-import type { LineageGroup, TaskSummary } from '../../src/protocol';
+import type { LineageGroup, TaskSummary } from '../../src/common/protocol';
 import { lineageModel, readersOf } from '../../webview/lineageModel';
 
 const group = (born: number, units: number, copiesOf: number[] | null = [], pruned = 0): LineageGroup => ({ born, units, copies: copiesOf && copiesOf.length, copiesOf, pruned });

@@ -1,7 +1,7 @@
 // The dashboard's DOM-free parts in Node: the fold of a snapshot and live events into chart data,
 // decimation, threshold parsing, view-state sanitising and message validation.
 import { strict as assert } from 'node:assert';
-import type { DenEvent } from '../../src/protocol';
+import type { DenEvent } from '../../src/common/protocol';
 import fc from 'fast-check';
 import { MinMaxSeries, type Point } from '../../webview/decimate';
 import { logTick } from '../../webview/logTicks';

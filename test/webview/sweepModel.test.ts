@@ -1,8 +1,8 @@
 // The Sweep tab's data in Node: a real sweep.json → the scatter's points, colour groups, the Pareto
 // line, the tooltip's lines and the table; a sweep still running; and the host ⇄ webview messages.
 import { strict as assert } from 'node:assert';
-import type { SweepFile } from '../../src/protocol';
-import { checkHostToWebview } from '../../src/protocolGuards';
+import type { SweepFile } from '../../src/common/protocol';
+import { checkHostToWebview } from '../../src/common/protocolGuards';
 import { pointLines, sweepChartModel, sweepTableRows, valueText } from '../../webview/sweepModel';
 import { loadSweepFixture } from './fixtures';
 

@@ -4,7 +4,7 @@ import type { TableData } from '../tables';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions } from './chartSetup';
 import type { RenderContext } from './context';
-import { fmt } from '../../src/vocabulary';
+import { fmt } from '../../src/common/vocabulary';
 import { withAlpha } from '../theme';
 import type { RunModel, Score } from '../model';
 

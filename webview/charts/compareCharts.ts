@@ -9,7 +9,7 @@ import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './char
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
 import { logTick } from '../logTicks';
 import type { RenderContext } from './context';
-import { fmt } from '../../src/vocabulary';
+import { fmt } from '../../src/common/vocabulary';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const color = (ctx: RenderContext, i: number) => ctx.theme.series[i % ctx.theme.series.length];

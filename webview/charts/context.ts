@@ -1,5 +1,5 @@
 // What every chart panel draws from.
-import type { SweepFile, SweepRef, ThresholdValues } from '../../src/protocol';
+import type { SweepFile, SweepRef, ThresholdValues } from '../../src/common/protocol';
 import type { RunModel } from '../model';
 import type { Theme } from '../theme';
 import type { ViewState } from '../vscodeApi';

@@ -8,7 +8,7 @@ import type { TableData } from '../tables';
 import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type VerticalMarker } from './chartSetup';
 import type { RenderContext } from './context';
-import { fmt } from '../../src/vocabulary';
+import { fmt } from '../../src/common/vocabulary';
 import { withAlpha } from '../theme';
 
 /** The σ the chart shows: the panel's / file's, else the one the task used. */

@@ -6,7 +6,7 @@ import type { TableData } from '../tables';
 import { withAlpha, type Theme } from '../theme';
 import { ChartPanel, type Drawn, type PanelActions } from './chartPanel';
 import type { RenderContext } from './context';
-import { fmt, signed } from '../../src/vocabulary';
+import { fmt, signed } from '../../src/common/vocabulary';
 
 const SCORE_NAMES: Record<Score, string> = { accuracy: 'accuracy', auroc: 'AUROC' };
 

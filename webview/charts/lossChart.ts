@@ -9,7 +9,7 @@ import type { TableData } from '../tables';
 import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type HorizontalMarker, type PointMarker, type VerticalMarker } from './chartSetup';
 import type { RenderContext } from './context';
-import { fmt, STAGE_LABELS } from '../../src/vocabulary';
+import { fmt, STAGE_LABELS } from '../../src/common/vocabulary';
 
 export class LossChart extends ChartJsPanel {
   private readonly logToggle: HTMLElement & { checked: boolean };

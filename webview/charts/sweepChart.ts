@@ -3,7 +3,7 @@
 // every point. A point is chosen by clicking it or in the "Point" picker (the keyboard's way), and
 // then offers "Adopt these values" (into the experiment file) and "Open run".
 import type { ChartDataset } from 'chart.js';
-import type { SweepRef } from '../../src/protocol';
+import type { SweepRef } from '../../src/common/protocol';
 import { fillSelect, h, setData } from '../dom';
 import { sweepChartModel, sweepTableRows, type SweepChartPoint } from '../sweepModel';
 import type { TableData } from '../tables';
@@ -11,7 +11,7 @@ import { withAlpha } from '../theme';
 import { ChartJsPanel, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions } from './chartSetup';
 import type { RenderContext } from './context';
-import { fmt } from '../../src/vocabulary';
+import { fmt } from '../../src/common/vocabulary';
 
 type Select = HTMLElement & { value: string };
 

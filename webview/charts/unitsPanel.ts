@@ -6,11 +6,11 @@
 import { fillSelect, h } from '../dom';
 import type { TableData } from '../tables';
 import { unitImage, unitOrder } from '../unitsLayout';
-import type { UnitWeights } from '../../src/protocol';
+import type { UnitWeights } from '../../src/common/protocol';
 import { COPY_UNKNOWN } from '../../src/engine/network/state';
 import { ChartPanel, type Drawn, type PanelActions } from './chartPanel';
 import type { RenderContext } from './context';
-import { fmt } from '../../src/vocabulary';
+import { fmt } from '../../src/common/vocabulary';
 
 type Select = HTMLElement & { value: string };
 type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };

@@ -6,7 +6,7 @@
 // The paper's ablations are variants: a constant expansion (k units every task, no group lasso, no
 // pruning) and no split. The no-timestamps ablation only changes inference (see Network).
 import type { Experiment } from '../experiment';
-import type { PhaseTimes, StageName } from '../../protocol';
+import type { PhaseTimes, StageName } from '../../common/protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';

@@ -1,7 +1,7 @@
 // A learning method behind one small interface, so that a session runs DEN, its ablations and
 // the baselines the same way: same events, run folder, summary and checkpoints.
 import type { Experiment, LossKind, MethodName } from '../experiment';
-import type { EventSink, PhaseTimes, StageName, SubnetworkWeights } from '../../protocol';
+import type { EventSink, PhaseTimes, StageName, SubnetworkWeights } from '../../common/protocol';
 import type { Task } from '../data/tasks';
 import { Model, ModelState } from '../network/model';
 import { initialState, newHead } from '../network/init';

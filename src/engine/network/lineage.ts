@@ -2,7 +2,7 @@
 // that created them, how many of each group are split copies and of which units, and how many
 // units of that task pruning removed. The per-unit record (born, copyOf) is in the state and its
 // checkpoints; this is the view the Runs tree and the dashboard's Lineage chart draw.
-import type { LineageGroup } from '../../protocol';
+import type { LineageGroup } from '../../common/protocol';
 import { COPY_UNKNOWN, NetworkState } from './state';
 
 /**

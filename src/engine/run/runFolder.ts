@@ -14,8 +14,8 @@
 // this module resolves them on reading, so everything outside it sees absolute paths.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DenEvent, RunSummary } from '../../protocol';
-import { checkEvent, checkSummary } from '../../protocolGuards';
+import type { DenEvent, RunSummary } from '../../common/protocol';
+import { checkEvent, checkSummary } from '../../common/protocolGuards';
 import { appendLine, repairLineLog, writeJsonAtomic } from '../atomicFile';
 import { mapDataPaths } from '../experiment';
 import { faultPoint } from '../faultPoints';

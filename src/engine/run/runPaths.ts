@@ -2,7 +2,7 @@
 // survives a move, a clone or a copy to another OS; in memory they are absolute. On Windows file
 // names are case-insensitive, so comparisons ignore case there.
 import * as path from 'path';
-import type { DenEvent } from '../../protocol';
+import type { DenEvent } from '../../common/protocol';
 
 /** `p` (absolute) as stored in a file of the run at `runDir`. */
 export function toRun(runDir: string, p: string): string {

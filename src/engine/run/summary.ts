@@ -1,5 +1,5 @@
 // Builds summary.json: one pure function from what a run knows after each task.
-import type { BackendInfo, RunSummary, TaskSummary } from '../../protocol';
+import type { BackendInfo, RunSummary, TaskSummary } from '../../common/protocol';
 import { continualMetrics } from '../metrics';
 
 /** "started" until the first task completes, "complete" once every task of the stream has. */

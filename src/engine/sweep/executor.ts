@@ -6,7 +6,7 @@
 // process rebuilds from sweep.json's `executor` record to follow or cancel the points.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import type { LocalExecutorRecord, SweepExecutorRecord } from '../../protocol';
+import type { LocalExecutorRecord, SweepExecutorRecord } from '../../common/protocol';
 
 /** One point to train: `den-lab <args>` run in `cwd` (the sweep folder; paths in args are relative to it). */
 export interface PointJob {

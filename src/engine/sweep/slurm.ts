@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../atomicFile';
-import type { SlurmExecutorRecord } from '../../protocol';
+import type { SlurmExecutorRecord } from '../../common/protocol';
 import { commandLine, DetachableExecutor, PointJob, PointUpdate } from './executor';
 import { SweepError } from './grid';
 

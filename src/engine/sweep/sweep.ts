@@ -21,7 +21,7 @@ import { isAlive } from '../run/runLock';
 import { openParent, prepareTasks } from '../session';
 import { stlParams } from '../stlParams';
 import { mechanismsOf, taskMechanisms } from '../mechanisms';
-import type { SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../protocol';
+import type { SweepEvent, SweepFile, SweepPoint, SweepPointResult, SweepQuality } from '../../common/protocol';
 import { DetachableExecutor, Executor, executorLabel, isDetachable, PointJob, PointUpdate } from './executor';
 import { checkAxes, formatValue, gridPoints, gridSize, parseGrid, pointId, SweepError, withValues } from './grid';
 import { paretoFront } from './pareto';

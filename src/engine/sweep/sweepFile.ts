@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { SweepFile } from '../../protocol';
-import { checkSweepFile } from '../../protocolGuards';
+import type { SweepFile } from '../../common/protocol';
+import { checkSweepFile } from '../../common/protocolGuards';
 import { isAlive } from '../run/runLock';
 import { SweepError } from './grid';
 

@@ -11,11 +11,11 @@ import { loadCheckpoint } from '../../../src/engine/run/checkpoint';
 import { layerSizes } from '../../../src/engine/network/state';
 import type { DenLabApi } from '../../../src/extension/extension';
 import { runLockHolder } from '../../../src/engine/run/runLock';
-import { readRun, runIdOf } from '../../../src/extension/runIndex';
+import { readRun, runIdOf } from '../../../src/common/runIndex';
 import type { RunsNode } from '../../../src/extension/runsTree';
-import type { TrainOutcome } from '../../../src/extension/trainerProcess';
-import type { SweepOutcome } from '../../../src/extension/sweepProcess';
-import type { DenEvent, RunSummary } from '../../../src/protocol';
+import type { TrainOutcome } from '../../../src/common/trainerProcess';
+import type { SweepOutcome } from '../../../src/common/sweepProcess';
+import type { DenEvent, RunSummary } from '../../../src/common/protocol';
 
 import { EXTENSION_ID, runningSweepNode, sleep, waitFor, within, withDialogs, workspaceFile } from './helpers';
 

@@ -5,8 +5,8 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as vscode from 'vscode';
 import type { DenLabApi } from '../../../src/extension/extension';
-import type { SweepOutcome } from '../../../src/extension/sweepProcess';
-import type { SlurmExecutorRecord } from '../../../src/protocol';
+import type { SweepOutcome } from '../../../src/common/sweepProcess';
+import type { SlurmExecutorRecord } from '../../../src/common/protocol';
 import { EXTENSION_ID, runningSweepNode, within, withDialogs, workspaceFile } from './helpers';
 
 /** A field of a Slurm job as squeue shows it (the controller keeps an ended job for MinJobAge, 300 s). */

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DenLabApi } from '../../../src/extension/extension';
-import type { TrainOutcome } from '../../../src/extension/trainerProcess';
+import type { TrainOutcome } from '../../../src/common/trainerProcess';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

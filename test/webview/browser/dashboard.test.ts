@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import type { DenEvent, RunSnapshot } from '../../../src/protocol';
+import type { DenEvent, RunSnapshot } from '../../../src/common/protocol';
 import { batches, diagonal, eventsOfTask, LINEAGE_FIXTURE, loadFixture, loadSweepFixture, longTaskEvents, unitsViewOf } from '../fixtures';
 import { chartData, launchChromium, openDashboard, settled, startServer, type FakeHost, type PageServer } from '../harness';
 

@@ -6,8 +6,8 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { findNodeAtLocation, Node, parseTree } from 'jsonc-parser';
 import { Experiment, ExperimentError, incompatibilities, parseExperimentText, validateExperiment, withAbsolutePaths } from '../engine/experiment';
-import type { RunSummary } from '../protocol';
-import { short } from '../vocabulary';
+import type { RunSummary } from './protocol';
+import { short } from './vocabulary';
 import type { RunEntry } from './runIndex';
 
 export interface Problem {

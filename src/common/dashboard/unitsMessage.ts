@@ -1,6 +1,6 @@
 // The Units tab's answer to requestUnits (vscode-free): one hidden layer of a run's checkpoint, or
 // a one-line reason why it cannot be shown (the task has no checkpoint, the layer does not exist…).
-import type { HostToWebview } from '../../protocol';
+import type { HostToWebview } from '../protocol';
 import { RunFolder } from '../../engine/run/runFolder';
 import { unitWeights } from '../../engine/unitWeights';
 

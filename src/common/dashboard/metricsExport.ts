@@ -1,5 +1,5 @@
 // A run's metrics as CSV: one row per task (after the last task), then the R matrix. No vscode import.
-import type { RunSummary } from '../../protocol';
+import type { RunSummary } from '../protocol';
 
 type Cell = string | number | boolean | null | undefined | readonly (string | number)[];
 

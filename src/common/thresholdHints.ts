@@ -1,8 +1,8 @@
 // What the latest run observed, for the hints next to τ, σ and k in an experiment file: the loss
 // compared with τ at every task (and whether it expanded), the largest drifts against σ (and how
 // many units split), and how many of the k added units survived pruning. No vscode import.
-import type { RunSummary } from '../protocol';
-import { f4, short } from '../vocabulary';
+import type { RunSummary } from './protocol';
+import { f4, short } from './vocabulary';
 
 export interface ThresholdHint {
   field: 'tau' | 'sigma' | 'k';

@@ -2,8 +2,8 @@
 // language service shows): the field's short meaning, its default, its allowed range, and what the
 // latest run of the experiment used and observed for it. No vscode import.
 import { fieldSchema, rangeWords } from '../engine/experiment';
-import { THRESHOLD_FIELDS } from '../protocol';
-import { f4, short, THRESHOLDS, thresholdPath } from '../vocabulary';
+import { THRESHOLD_FIELDS } from './protocol';
+import { f4, short, THRESHOLDS, thresholdPath } from './vocabulary';
 import { runLabel, type RunEntry } from './runIndex';
 
 /** The value at a dotted path of an object ('den.tau'). */

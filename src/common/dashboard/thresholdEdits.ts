@@ -1,8 +1,8 @@
 // Threshold fields of the dashboard ⇄ the experiment file's text. No vscode import.
 import { applyEdits, modify, type Edit } from 'jsonc-parser';
 import { ExperimentError, fieldSchema, parseExperimentText, validateExperiment } from '../../engine/experiment';
-import { THRESHOLD_FIELDS, type ThresholdValues } from '../../protocol';
-import { THRESHOLDS, thresholdPath, type ThresholdField } from '../../vocabulary';
+import { THRESHOLD_FIELDS, type ThresholdValues } from '../protocol';
+import { THRESHOLDS, thresholdPath, type ThresholdField } from '../vocabulary';
 
 export interface ThresholdReading {
   /** The values the file has (defaults filled in); for an invalid file, the values as written where they are numbers. */

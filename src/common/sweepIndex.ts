@@ -3,7 +3,7 @@
 import * as path from 'path';
 import { isInside } from '../engine/run/runPaths';
 import { liveFollower, readSweep } from '../engine/sweep/sweepFile';
-import type { SweepFile } from '../protocol';
+import type { SweepFile } from './protocol';
 import { runIdOf } from './runIndex';
 
 export interface SweepEntry {

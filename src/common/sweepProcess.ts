@@ -5,8 +5,8 @@
 // period, gets the CLI's second Ctrl-C (the points are killed). No vscode import: tested with real
 // processes.
 import { ChildProcess, spawn } from 'child_process';
-import { checkSweepEvent } from '../protocolGuards';
-import type { SweepEvent, SweepFile } from '../protocol';
+import { checkSweepEvent } from './protocolGuards';
+import type { SweepEvent, SweepFile } from './protocol';
 
 export interface SweepProcessOptions {
   /** The den-lab CLI: dist/trainer.js, which is the CLI when given arguments (dist/cli.js in the tests works too). */

@@ -4,7 +4,7 @@
 // the `den-lab sweep` command line it runs, and the progress line it shows from the sweep's events.
 import { Experiment, ExperimentError, experimentSchema } from '../engine/experiment';
 import { checkAxes, formatValue, GridAxis, GridValue, parseGrid, sweepableFields, SweepError } from '../engine/sweep/grid';
-import type { SweepEvent } from '../protocol';
+import type { SweepEvent } from './protocol';
 import { NO_SLURM_CHOICES, slurmCliArgs, type SlurmChoices } from './slurmSetup';
 
 /** DEN's thresholds, offered first and in this order; τ and k are picked by default. */

@@ -6,7 +6,7 @@ import { Experiment, incompatibilities, validateExperiment } from '../engine/exp
 import { RunFolder } from '../engine/run/runFolder';
 import { LockInfo, runLockHolder } from '../engine/run/runLock';
 import { comparablePath, samePath } from '../engine/run/runPaths';
-import type { RunSummary } from '../protocol';
+import type { RunSummary } from './protocol';
 
 export interface RunEntry {
   /** The run's id for the dashboard (runIdOf(dir)), which never sees paths. */

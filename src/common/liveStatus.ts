@@ -1,7 +1,7 @@
 // The state of a running training, folded from the engine's events: what the status bar, the
 // progress notification and the tree show while a task trains. No vscode import.
-import type { BackendInfo, DenEvent, StageName } from '../protocol';
-import { f4, STAGE_LABELS } from '../vocabulary';
+import type { BackendInfo, DenEvent, StageName } from './protocol';
+import { f4, STAGE_LABELS } from './vocabulary';
 
 export interface LiveStatus {
   runDir: string | null;

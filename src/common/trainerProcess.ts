@@ -9,8 +9,8 @@
 import { ChildProcess, fork } from 'child_process';
 import * as readline from 'readline';
 import { EventEmitter } from 'events';
-import { checkTrainerToHost } from '../protocolGuards';
-import type { DenEvent, HostToTrainer, RunSummary, TrainJob } from '../protocol';
+import { checkTrainerToHost } from './protocolGuards';
+import type { DenEvent, HostToTrainer, RunSummary, TrainJob } from './protocol';
 
 export interface TrainerOptions {
   /** The bundled trainer entry (dist/trainer.js). */

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseEventLines } from '../../engine/run/runFolder';
-import type { DenEvent } from '../../protocol';
+import type { DenEvent } from '../protocol';
 
 interface Entry {
   /** Identity of the file read: a replaced or truncated file is read again from the start. */

@@ -5,6 +5,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createRequire } from 'module';
+import { webviewBundleOptions } from './webview-bundle.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dist = path.join(root, 'dist');
@@ -69,21 +70,9 @@ for (const e of entries) {
 }
 if (!watch) fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
 
-// The dashboard webview: one browser script (chart.js, @vscode-elements/elements, no eval, no
-// network), loaded by the panel from exactly this path under its CSP.
+// The dashboard webview (options shared with the webview benchmark)
 if (fs.existsSync(path.join(root, 'webview/main.ts'))) {
-  const options = {
-    entryPoints: [path.join(root, 'webview/main.ts')],
-    outfile: path.join(dist, 'webview', 'dashboard.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'chrome120',
-    minify: true,
-    sourcemap: true,
-    legalComments: 'linked',
-    logLevel: 'warning',
-  };
+  const options = webviewBundleOptions(path.join(root, 'webview/main.ts'), path.join(dist, 'webview', 'dashboard.js'));
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
 }

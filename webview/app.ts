@@ -1,6 +1,6 @@
 // The dashboard page: header (run, task, score, status, export), the chart tabs and the threshold
 // panel. It owns the models and the view state; the charts only draw what it hands them, at most
-// once per animation frame however fast events arrive.
+// once per animation frame however fast events arrive (the streamed loss at most every 100 ms).
 import type { HostToWebview, RunRef, SweepFile, SweepRef, ThresholdValues, TrainingState } from '../src/common/protocol';
 import { AccuracyChart, ParamsChart } from './charts/accuracyCharts';
 import type { ChartPanel, PanelActions } from './charts/chartPanel';
@@ -16,6 +16,7 @@ import { SweepChart } from './charts/sweepChart';
 import { h, setData } from './dom';
 import { applyEvents, knownTasks, runFromSnapshot, settle, shownTask, type RunModel } from './model';
 import { readTheme, watchTheme, type Theme } from './theme';
+import { Pacer } from './pacer';
 import { ThresholdPanel } from './thresholdPanel';
 import { TABS, type Host, type TabId, type ViewState } from './vscodeApi';
 
@@ -25,6 +26,12 @@ type Msg<T extends HostToWebview['type']> = Extract<HostToWebview, { type: T }>;
 
 /** Tabs with a chart that the Score picker (accuracy or AUROC) changes. */
 const SCORED_TABS = new Set<TabId>(['forgetting', 'accuracy', 'compare']);
+
+/**
+ * Streamed loss points redraw the loss chart at most this often (the host sends a batch every 100 ms):
+ * a backlog arriving at once is drawn a few times, not at every frame, which leaves the frames free.
+ */
+const STREAM_REDRAW_MS = 100;
 
 const TAB_TITLES: Record<TabId, string> = { loss: 'Loss', growth: 'Growth', drift: 'Drift', forgetting: 'Forgetting', accuracy: 'Accuracy', units: 'Units', compare: 'Compare', sweep: 'Sweep' };
 
@@ -44,6 +51,7 @@ export class DashboardView {
   private readonly byTab: Record<TabId, ChartPanel[]>;
   private readonly dirty = new Set<ChartPanel>();
   private frame = 0;
+  private readonly lossStream: Pacer;
   private readonly root: HTMLElement;
   private readonly runPicker: Select;
   private readonly taskPicker: Select;
@@ -104,6 +112,7 @@ export class DashboardView {
       }),
     };
     const c = this.charts;
+    this.lossStream = new Pacer(STREAM_REDRAW_MS, () => this.invalidate(c.loss), { now: () => performance.now(), setTimeout: (run, ms) => setTimeout(run, ms) });
     this.byTab = {
       loss: [c.loss],
       growth: [c.growth, c.lineage],
@@ -233,7 +242,7 @@ export class DashboardView {
     const inCompare = this.compare.includes(run);
     if (changes.taskList || shown !== before) this.taskChanged();
     else if (shown !== null) {
-      if (changes.traces.has(shown)) this.invalidate(c.loss);
+      if (changes.traces.has(shown)) this.lossStream.request();
       if (changes.splits.has(shown)) this.invalidate(c.drift, ...(inCompare ? [c['compare-drift']] : []));
     }
     if (changes.tasks) this.invalidate(c.growth, c.lineage, c.forgetting, c.accuracy, c.params, ...(inCompare ? [c['compare-capacity'], c['compare-growth'], c['compare-accuracy']] : []));

@@ -29,14 +29,21 @@ export interface PageServer {
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.txt': 'text/plain' };
 
-export async function startServer(): Promise<PageServer> {
+/**
+ * `bundle`: another build of the page to serve (a folder under dist/webview holding dashboard.js and
+ * dashboard.css; the benchmark's baseline), instead of dist/webview/dashboard.js and media/dashboard.css.
+ */
+export async function startServer(options: { bundle?: string } = {}): Promise<PageServer> {
   const requests: string[] = [];
   let origin = '';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
     requests.push(url.pathname);
     if (url.pathname === '/') {
-      const html = dashboardHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/dashboard.js`, styleUri: `${origin}/media/dashboard.css` });
+      const [scriptUri, styleUri] = options.bundle
+        ? [`${origin}/dist/webview/${options.bundle}/dashboard.js`, `${origin}/dist/webview/${options.bundle}/dashboard.css`]
+        : [`${origin}/dist/webview/dashboard.js`, `${origin}/media/dashboard.css`];
+      const html = dashboardHtml({ cspSource: origin, scriptUri, styleUri });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
       return;
     }

@@ -2,9 +2,11 @@
 // decimation, threshold parsing, view-state sanitising and message validation.
 import { strict as assert } from 'node:assert';
 import type { DenEvent } from '../../src/common/protocol';
-import { decimateMinMax } from '../../webview/decimate';
+import fc from 'fast-check';
+import { MinMaxSeries, type Point } from '../../webview/decimate';
 import { logTick } from '../../webview/logTicks';
 import { messageHandler } from '../../webview/messages';
+import { Pacer } from '../../webview/pacer';
 import {
   applyEvents,
   averageScores,
@@ -253,9 +255,39 @@ describe('webview model: live events', () => {
   });
 });
 
+/** Decimates xs/ys in one update. */
+const decimate = (xs: number[], ys: number[], width: number) => new MinMaxSeries().update(xs, ys, width);
+
+/** Checks what min/max decimation promises, against the full series. */
+function assertDecimated(out: readonly Point[], xs: number[], ys: number[], width: number): void {
+  for (let i = 1; i < out.length; i++) assert.ok(out[i].x > out[i - 1].x, `x order at ${i}`);
+  const buckets = new Map<number, { lo: number; hi: number; first: number; last: number; kept: number }>();
+  xs.forEach((x, i) => {
+    const b = Math.floor(x / width);
+    const s = buckets.get(b);
+    if (!s) buckets.set(b, { lo: ys[i], hi: ys[i], first: i, last: i, kept: 0 });
+    else Object.assign(s, { lo: Math.min(s.lo, ys[i]), hi: Math.max(s.hi, ys[i]), last: i });
+  });
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const kept = new Map<number, Point[]>();
+  for (const p of out) {
+    const i = index.get(p.x);
+    assert.ok(i !== undefined && ys[i] === p.y, `(${p.x}, ${p.y}) is a point of the series`);
+    const b = Math.floor(p.x / width);
+    buckets.get(b)!.kept++;
+    kept.set(b, [...(kept.get(b) ?? []), p]);
+  }
+  for (const [b, s] of buckets) {
+    const inBucket = kept.get(b) ?? [];
+    assert.ok(s.kept >= 1 && s.kept <= 4, `bucket ${b} keeps ${s.kept}`);
+    assert.ok(inBucket.some((p) => p.y === s.lo) && inBucket.some((p) => p.y === s.hi), `bucket ${b} keeps its lowest and highest`);
+    assert.ok(inBucket.some((p) => p.x === xs[s.first]) && inBucket.some((p) => p.x === xs[s.last]), `bucket ${b} keeps its first and last`);
+  }
+}
+
 describe('webview: min/max decimation', () => {
-  it('returns a short series whole', () => {
-    assert.deepEqual(decimateMinMax([1, 2, 3], [5, 4, 6], 10), [
+  it('keeps every point when a bucket is one step wide', () => {
+    assert.deepEqual(decimate([1, 2, 3], [5, 4, 6], 1), [
       { x: 1, y: 5 },
       { x: 2, y: 4 },
       { x: 3, y: 6 },
@@ -266,14 +298,120 @@ describe('webview: min/max decimation', () => {
     const n = 50_000;
     const xs = Array.from({ length: n }, (_, i) => i + 1);
     const ys = xs.map((x) => Math.sin(x / 300) + (x === 31_337 ? 5 : 0) + (x === 777 ? -5 : 0));
-    const out = decimateMinMax(xs, ys, 500);
-    assert.ok(out.length <= 4 * 500, `${out.length} points`);
-    assert.ok(out.length >= 2 * 500);
-    for (let i = 1; i < out.length; i++) assert.ok(out[i].x > out[i - 1].x);
+    const out = decimate(xs, ys, n / 500);
+    assert.ok(out.length <= 4 * 501 && out.length >= 2 * 500, `${out.length} points`);
     assert.deepEqual(out[0], { x: 1, y: ys[0] });
     assert.deepEqual(out[out.length - 1], { x: n, y: ys[n - 1] });
-    assert.ok(out.some((p) => p.x === 31_337));
-    assert.ok(out.some((p) => p.x === 777));
+    assert.ok(out.some((p) => p.x === 31_337 && p.y === ys[31_336]));
+    assert.ok(out.some((p) => p.x === 777 && p.y === ys[776]));
+    assertDecimated(out, xs, ys, n / 500);
+  });
+
+  it('brought up to date batch by batch, draws what decimating the whole series at once draws', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.double({ min: -1e3, max: 1e3, noNaN: true })), { minLength: 1, maxLength: 400 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }),
+        fc.constantFrom(1, 2.5, 7, 40),
+        (steps, cuts, width) => {
+          const xs: number[] = [];
+          const ys: number[] = [];
+          for (const [dx, y] of steps) {
+            xs.push((xs[xs.length - 1] ?? 0) + dx);
+            ys.push(y);
+          }
+          const series = new MinMaxSeries();
+          const seen: (readonly Point[])[] = [];
+          let n = 0;
+          for (let c = 0; n < xs.length; c++) {
+            n = Math.min(xs.length, n + cuts[c % cuts.length]);
+            seen.push(series.update(xs.slice(0, n), ys.slice(0, n), width));
+          }
+          const once = decimate(xs, ys, width);
+          assert.deepEqual(seen[seen.length - 1], once);
+          assertDecimated(once, xs, ys, width);
+          // every update is a new array (chart.js compares them) and leaves the earlier ones as they were
+          for (const s of seen) assert.ok(Object.isFrozen(s));
+        },
+      ),
+    );
+  });
+
+  it('decimates anew when the bucket width changes', () => {
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    const ys = xs.map((x) => (x * 7919) % 101);
+    const series = new MinMaxSeries();
+    series.update(xs, ys, 10);
+    assert.deepEqual(series.update(xs, ys, 25), decimate(xs, ys, 25));
+    assertDecimated(series.points, xs, ys, 25);
+  });
+});
+
+/** A clock that moves only when told, with the timers it was given. */
+function manualClock() {
+  let t = 0;
+  const timers: { at: number; run: () => void }[] = [];
+  return {
+    now: () => t,
+    setTimeout: (run: () => void, ms: number) => timers.push({ at: t + ms, run }),
+    pending: () => timers.length,
+    /** Moves the time on, running the timers that fall due, in order. */
+    advance(ms: number) {
+      const end = t + ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        if (!timers.length || timers[0].at > end) break;
+        const next = timers.shift()!;
+        t = next.at;
+        next.run();
+      }
+      t = end;
+    },
+  };
+}
+
+describe('webview: the pacer of streamed redraws', () => {
+  it('runs the first request at once and merges a burst into one run at the end of the interval', () => {
+    const clock = manualClock();
+    const runs: number[] = [];
+    const pacer = new Pacer(100, () => runs.push(clock.now()), clock);
+    pacer.request();
+    assert.deepEqual(runs, [0]);
+    for (let i = 0; i < 50; i++) {
+      clock.advance(1);
+      pacer.request();
+    }
+    assert.deepEqual(runs, [0]);
+    assert.equal(clock.pending(), 1, 'one timer for the whole burst');
+    clock.advance(100);
+    assert.deepEqual(runs, [0, 100]);
+    clock.advance(1000);
+    assert.deepEqual(runs, [0, 100], 'nothing runs without a request');
+    pacer.request();
+    assert.deepEqual(runs, [0, 100, 1150], 'a request after a quiet interval runs at once');
+  });
+
+  it('never loses a request: a stream of requests of any rhythm ends with a run after the last one, and runs are an interval apart', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 250 }), { minLength: 1, maxLength: 60 }), (gaps) => {
+        const clock = manualClock();
+        const runs: number[] = [];
+        let asked = 0;
+        let seenByRun = 0;
+        const pacer = new Pacer(100, () => {
+          runs.push(clock.now());
+          seenByRun = asked;
+        }, clock);
+        for (const gap of gaps) {
+          clock.advance(gap);
+          asked++;
+          pacer.request();
+        }
+        clock.advance(100);
+        assert.equal(seenByRun, asked, 'the last run came after the last request');
+        for (let i = 1; i < runs.length; i++) assert.ok(runs[i] - runs[i - 1] >= 100, `runs at ${runs[i - 1]} and ${runs[i]}`);
+      }),
+    );
   });
 });
 

@@ -3,8 +3,8 @@
 // statistic it was compared with (and at the τ now in the experiment file, when it differs).
 import type { ChartDataset } from 'chart.js';
 import { h } from '../dom';
-import { decimateMinMax } from '../decimate';
-import { markersOf, type TaskTrace } from '../model';
+import { MinMaxSeries, type Point } from '../decimate';
+import { markersOf, type LossSegment, type TaskTrace } from '../model';
 import type { TableData } from '../tables';
 import { ChartJsPanel, taskHeading, type Drawn, type PanelActions } from './chartPanel';
 import { axis, baseOptions, markerFont, type HorizontalMarker, type PointMarker, type VerticalMarker } from './chartSetup';
@@ -13,6 +13,8 @@ import { fmt, STAGE_LABELS } from '../../src/common/vocabulary';
 
 export class LossChart extends ChartJsPanel {
   private readonly logToggle: HTMLElement & { checked: boolean };
+  /** Each segment's decimated points, brought up to date on every draw (segments only grow). */
+  private readonly decimated = new WeakMap<LossSegment, MinMaxSeries>();
 
   constructor(actions: PanelActions, onLogScale: (on: boolean) => void) {
     super('loss', 'Loss over steps', actions);
@@ -30,19 +32,23 @@ export class LossChart extends ChartJsPanel {
     this.logToggle.checked = ctx.view.logLoss;
     const trace = ctx.task !== null ? ctx.run?.traces.get(ctx.task) : undefined;
     const last = trace ? lastStep(trace) : 0;
-    const buckets = Math.max(200, Math.round(this.canvas.clientWidth || 800));
+    // about one bucket per pixel column over the task's steps; the chart's own width needs no layout
+    const buckets = Math.max(200, Math.round(this.chart?.width || this.canvas.clientWidth || 800));
+    const width = last > 4 * buckets ? last / buckets : 1;
     const datasets: ChartDataset<'line'>[] = [];
     let drawn = 0;
+    let lo = Infinity; // the decimated points keep every bucket's lowest
     for (const seg of trace?.segments ?? []) {
       if (!seg.x.length) continue;
-      // buckets in proportion to the segment's share of the task's steps
-      const share = Math.max(1, Math.round((buckets * (seg.x[seg.x.length - 1] - seg.x[0] + 1)) / Math.max(1, last)));
-      const data = decimateMinMax(seg.x, seg.y, share);
+      let series = this.decimated.get(seg);
+      if (!series) this.decimated.set(seg, (series = new MinMaxSeries()));
+      const data = series.update(seg.x, seg.y, width);
       drawn += data.length;
+      for (const p of data) if (p.y < lo) lo = p.y;
       const color = theme.stage[seg.stage] ?? theme.foreground;
       datasets.push({
         label: STAGE_LABELS[seg.stage] ?? seg.stage,
-        data,
+        data: data as Point[], // read only: parsing is off and chart.js leaves a frozen array as it is
         parsing: false,
         borderColor: color,
         backgroundColor: color,
@@ -68,8 +74,6 @@ export class LossChart extends ChartJsPanel {
       }
     }
     const log = ctx.view.logLoss;
-    let lo = Infinity;
-    for (const seg of trace?.segments ?? []) for (const y of seg.y) if (y < lo) lo = y;
     const lines = horizontal.map((m) => m.y);
     const yMin = log ? Math.min(lo, ...lines) * 0.8 : Math.min(0, ...lines);
     this.show({

@@ -480,9 +480,18 @@ async function sweepFlow(browser, origin) {
     );
     await page.locator('.activitybar .action-item a[aria-label^="DEN Lab"]').click({ timeout: 60_000 });
     await step('palette: DEN Lab: Sweep Thresholds…, answered through its quick picks', async () => {
-      await page.keyboard.press('F1');
-      await input.fill('>DEN Lab: Sweep Thresholds');
-      await row('DEN Lab: Sweep Thresholds…').waitFor();
+      // once in CI (a clean clone, right after the dashboard flow) the palette listed only "similar
+      // commands" for this query, and the same run passed in every other; a command that is really
+      // missing (e.g. a stuck denLab.sweeping) fails all three tries
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('F1');
+        await input.fill('>DEN Lab: Sweep Thresholds');
+        if (await row('DEN Lab: Sweep Thresholds…').waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+        if (attempt === 3) throw new Error('the palette does not offer "DEN Lab: Sweep Thresholds…" (three tries)');
+        say(`  sweep: the palette did not list the command (try ${attempt}); again`);
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(3_000);
+      }
       await page.keyboard.press('Enter');
       await row('From scratch: every task').click({ timeout: 30_000 });
       await row('den.tau').waitFor({ timeout: 30_000 }); // τ and k are checked already

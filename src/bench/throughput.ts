@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { initBackend, wasmBinaryDir } from '../engine/backend';
-import { cores, probeScript, runProbe } from '../engine/wasmThreadsChoice';
+import { probeScript, runProbe } from '../engine/wasmThreadsChoice';
 import { Experiment } from '../engine/experiment';
 import { Task } from '../engine/data/tasks';
 import { Network } from '../engine/network/network';
@@ -101,7 +101,7 @@ export async function denStageEpoch(exp: Experiment, task: Task, steps: number):
  * backend initialises once per process), alternating, and their ratio.
  */
 async function threadedRows(steps: number, add: (label: string, backend: string, samplesPerSecond: number) => void, log: (line: string) => void): Promise<void> {
-  const n = cores();
+  const n = os.availableParallelism();
   const script = probeScript(wasmBinaryDir());
   if (n < 2) return log('  threaded WASM not measured: one core');
   try {

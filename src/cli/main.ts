@@ -9,7 +9,7 @@ import * as os from 'os';
 import { parseArgs } from 'util';
 import { version } from '../../package.json'; // esbuild bundles only this field
 import { BackendChoice, METHODS, MethodName } from '../engine/experiment';
-import { ThreadsChoice, parseThreads } from '../engine/wasmThreadsChoice';
+import { ThreadsChoice, badThreads, parseThreads } from '../engine/wasmThreadsChoice';
 import { isExplainedFailure, isInputError } from '../engine/errorKinds';
 import { evaluateRun } from '../engine/evaluateRun';
 import { train } from '../engine/session';
@@ -83,7 +83,7 @@ function backendOf(value: string | undefined): BackendChoice | undefined {
 function threadsOf(value: string | undefined): ThreadsChoice | undefined {
   if (value === undefined) return undefined;
   const threads = parseThreads(value);
-  if (threads === undefined) throw new UsageError(`--threads must be auto or a thread count from 1 to 64, got '${value}'`);
+  if (threads === undefined) throw new UsageError(badThreads('--threads', value));
   return threads;
 }
 

@@ -88,22 +88,27 @@ async function tryNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Backend
 /** The WASM backend's threads, fixed for the process once it has initialised. */
 let wasmThreads: { threads: number; why: string } | undefined;
 
+const NO_WASM = 'the WebAssembly backend did not initialise';
+
 /** The single-threaded SIMD binary, or `threads` threads from the threaded one where it loads. */
 async function initWasm(threads: ThreadsChoice): Promise<{ threads: number; why: string } | string> {
   const dir = wasmBinaryDir();
   wasm.setWasmPaths(dir);
   const unavailable = threadedUnavailable(dir);
   const decided = await decideThreads(threads, dir, unavailable);
+  let why = decided.why;
   if (decided.threads > 1) {
-    if (unavailable) return (await tf.setBackend('wasm')) ? { threads: 1, why: `${decided.why}, but ${unavailable}` } : 'the WebAssembly backend did not initialise';
-    try {
-      return { threads: await initThreadedWasm(dir, decided.threads), why: decided.why };
-    } catch (err) {
-      const reason = `${decided.why}, but the threaded build failed to load (${(err as Error).message.split('\n')[0]})`;
-      return (await tf.setBackend('wasm')) ? { threads: 1, why: reason } : 'the WebAssembly backend did not initialise';
+    if (unavailable) why = `${decided.why}, but ${unavailable}`;
+    else {
+      try {
+        return { threads: await initThreadedWasm(dir, decided.threads), why };
+      } catch (err) {
+        why = `${decided.why}, but the threaded build failed to load (${(err as Error).message.split('\n')[0]})`;
+      }
     }
   }
-  return (await tf.setBackend('wasm')) ? decided : 'the WebAssembly backend did not initialise';
+  // one thread: asked for, chosen, or the fallback
+  return (await tf.setBackend('wasm')) ? { threads: 1, why } : NO_WASM;
 }
 
 async function tryWasm(threads: ThreadsChoice): Promise<BackendInfo | string> {
@@ -111,7 +116,7 @@ async function tryWasm(threads: ThreadsChoice): Promise<BackendInfo | string> {
     const result = await initWasm(threads);
     if (typeof result === 'string') return result;
     wasmThreads = result;
-  } else if (!(await tf.setBackend('wasm'))) return 'the WebAssembly backend did not initialise';
+  } else if (!(await tf.setBackend('wasm'))) return NO_WASM;
   const patched = patchWasmMatMul();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const n = wasmThreads.threads;

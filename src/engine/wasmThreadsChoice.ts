@@ -26,6 +26,9 @@ export function parseThreads(value: string): ThreadsChoice | undefined {
   return /^[1-9][0-9]?$/.test(value) && Number(value) <= 64 ? Number(value) : undefined;
 }
 
+/** The one-line error for a bad thread count given as `what` (an option or a variable). */
+export const badThreads = (what: string, raw: string): string => `${what} must be auto or a thread count from 1 to 64, got '${raw}'`;
+
 /** DEN_LAB_WASM_THREADS (auto or a count), else 'auto'. A bad value is refused with its name. */
 export function threadsFromEnv(): ThreadsChoice {
   const raw = process.env.DEN_LAB_WASM_THREADS;
@@ -33,13 +36,9 @@ export function threadsFromEnv(): ThreadsChoice {
   const parsed = parseThreads(raw);
   if (parsed === undefined) {
     // bad input, like an unavailable backend (errorKinds.ts); backend.ts's class would be a cycle
-    throw Object.assign(new Error(`DEN_LAB_WASM_THREADS must be auto or a thread count from 1 to 64, got '${raw}'`), { name: 'BackendError' });
+    throw Object.assign(new Error(badThreads('DEN_LAB_WASM_THREADS', raw)), { name: 'BackendError' });
   }
   return parsed;
-}
-
-export function cores(): number {
-  return os.availableParallelism?.() ?? os.cpus().length;
 }
 
 /** What one probe process measured (samples/s) and how its backend reported itself. */
@@ -65,7 +64,7 @@ export interface ProbeResult {
 
 /** The cache file: DEN_LAB_CACHE_DIR or <tmp>/den-lab, one file per machine and software. */
 export function probeCacheFile(threads: number): string {
-  const key = [os.cpus()[0]?.model ?? '', cores(), process.version, version_wasm, threads].join('|');
+  const key = [os.cpus()[0]?.model ?? '', os.availableParallelism(), process.version, version_wasm, threads].join('|');
   const dir = process.env.DEN_LAB_CACHE_DIR || path.join(os.tmpdir(), 'den-lab');
   return path.join(dir, `wasm-threads-${crypto.createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
 }
@@ -128,7 +127,7 @@ export async function probeThreads(script: string, threads: number): Promise<Pro
  */
 export async function decideThreads(choice: ThreadsChoice, wasmDir: string, unavailable: string | undefined): Promise<{ threads: number; why: string }> {
   if (choice !== 'auto') return { threads: choice, why: `${choice} asked for` };
-  const n = cores();
+  const n = os.availableParallelism();
   if (n < 2) return { threads: 1, why: 'auto: one core' };
   if (unavailable) return { threads: 1, why: `auto: ${unavailable}` };
   const script = probeScript(wasmDir);

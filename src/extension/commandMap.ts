@@ -43,6 +43,9 @@ type BuiltInCommands = {
 
 export type AllCommands = DenLabCommands & BuiltInCommands;
 
+/** The commands SweepService registers (sweepCommands.ts); commands.ts has the others. */
+export type SweepCommandId = 'denLab.sweepThresholds' | 'denLab.openSweep' | 'denLab.cancelSweep';
+
 /** Exactly the contributed ids (src/common/commandIds.ts, checked against package.json by a test): a compile error otherwise. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameIds: Same<keyof DenLabCommands, CommandId> = true;

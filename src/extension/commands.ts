@@ -11,7 +11,7 @@ import type { TrainJob } from '../common/protocol';
 import { chooseExperimentFile } from './experimentEditor';
 import { experimentTemplate } from '../common/newExperiment';
 import { allRuns, completedTasks, RunEntry, runLabel, runsOfExperiment, runToContinue, totalTasks } from '../common/runIndex';
-import { executeCommand, runOfTarget, type DenLabCommands } from './commandMap';
+import { executeCommand, runOfTarget, type DenLabCommands, type SweepCommandId } from './commandMap';
 import type { RunsNode } from './runsTree';
 import type { TrainingService } from './training';
 import type { TrainOutcome } from '../common/trainerProcess';
@@ -44,8 +44,6 @@ async function showExperimentError(file: string, err: Error): Promise<void> {
   const choice = await vscode.window.showErrorMessage(`DEN Lab: ${path.basename(file)} has ${count}: ${problems[0].message}`, show);
   if (choice === show) await executeCommand('workbench.actions.view.problems');
 }
-
-type SweepCommandId = 'denLab.sweepThresholds' | 'denLab.openSweep' | 'denLab.cancelSweep';
 
 /** The handlers of every command but the sweeps' (SweepService.commands). */
 export function commandHandlers(runs: WorkspaceRuns, training: TrainingService, dashboard: DashboardOpener, log: vscode.LogOutputChannel): Omit<DenLabCommands, SweepCommandId> {

@@ -18,7 +18,7 @@ import { sweepLabel, sweepStatusText } from '../common/sweepIndex';
 import { applySweepEvent, initialProgress, parseFieldValues, progressText, suggestValues, sweepCancelArgs, sweepCliArgs, sweepFieldChoices, type SweepLaunch } from '../common/sweepSetup';
 import { cpusProblem, extraProblem, parseSinfoPartitions, partitionProblem, rememberedChoices, SINFO_ARGS, timeProblem, type Partitions, type SlurmChoices } from '../common/slurmSetup';
 import { SweepProcess, type SweepOutcome } from '../common/sweepProcess';
-import { executeCommand, runOfTarget, type DenLabCommands } from './commandMap';
+import { executeCommand, runOfTarget, type DenLabCommands, type SweepCommandId } from './commandMap';
 import type { RunsNode } from './runsTree';
 import type { WorkspaceRuns } from './workspaceRuns';
 
@@ -136,7 +136,7 @@ export class SweepService implements vscode.Disposable {
   }
 
   /** The sweep commands' handlers (registered with the others in extension.ts). */
-  commands(): Pick<DenLabCommands, 'denLab.sweepThresholds' | 'denLab.cancelSweep' | 'denLab.openSweep'> {
+  commands(): Pick<DenLabCommands, SweepCommandId> {
     return {
       'denLab.sweepThresholds': (target) => this.sweepCommand(target),
       'denLab.cancelSweep': (target) => this.cancelSweep(target),

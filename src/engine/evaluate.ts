@@ -1,7 +1,7 @@
 // Evaluation of one task's head on a data part: probabilities, mean loss, accuracy and AUROC.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from './experiment';
-import type { TaskData } from './data/tasks';
+import { TaskData, rowData } from './data/tasks';
 import { accuracy, meanAuroc } from './metrics';
 import type { TaskLogits } from './network/model';
 import type { Network } from './network/network';
@@ -67,19 +67,7 @@ export function featureData(net: Network, task: number, data: TaskData): TaskDat
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const targets = new Float32Array(data.count * data.outputs);
   data.fill(order, 0, data.count, new Float32Array(data.count * data.features), targets);
-  return {
-    count: data.count,
-    features: width,
-    outputs: data.outputs,
-    targets: data.targets,
-    fill(indices, start, end, x, y) {
-      for (let r = 0; r < end - start; r++) {
-        const e = indices[start + r];
-        x.set(values.subarray(e * width, (e + 1) * width), r * width);
-        y.set(targets.subarray(e * data.outputs, (e + 1) * data.outputs), r * data.outputs);
-      }
-    },
-  };
+  return rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, values, targets);
 }
 
 export interface TaskScore {

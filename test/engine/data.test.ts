@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { DataConfig, IdxSource, MnistSource } from '../../src/engine/experiment';
+import { DataConfig, IdxSource, MnistSource, TaskStreamConfig } from '../../src/engine/experiment';
 import { Rng } from '../../src/engine/random';
 import { loadCsv, parseCsv, scaleCsvFeatures } from '../../src/engine/data/csv';
 import { classesOf, DataError, DataSplits, Dataset, subset } from '../../src/engine/data/dataset';
 import { encodeIdx, loadIdxPair, parseIdx, readIdxImages, readIdxLabels } from '../../src/engine/data/idx';
 import { loadData } from '../../src/engine/data/load';
 import { EMBEDDED_MNIST_FILES, loadEmbeddedMnist, readPackedMnist, writeEmbeddedMnistIdx } from '../../src/engine/data/mnist';
-import { buildTasks, Task } from '../../src/engine/data/tasks';
+import { buildTasks, materialized, Task } from '../../src/engine/data/tasks';
 
 let tmp: string;
 before(() => {
@@ -322,6 +322,23 @@ describe('data: task streams', () => {
     const again = buildTasks({ type: 'permuted', count: 3 }, splits, 1);
     assert.deepEqual(rowOf(again[1].test, 7).x, rowOf(tasks[1].test, 7).x);
     assert.notDeepEqual(rowOf(buildTasks({ type: 'permuted', count: 2 }, splits, 9)[1].train, e).x, b.x);
+  });
+
+  it('materialized: the same batches as the task data it copies, for permuted, rotated and binary tasks', () => {
+    const streams: TaskStreamConfig[] = [{ type: 'permuted', count: 2 }, { type: 'rotated', angles: [0, 35] }, { type: 'one-vs-rest' }];
+    for (const stream of streams) {
+      const data = buildTasks(stream, splits, 1)[1].train;
+      const copy = materialized(data);
+      assert.deepEqual([copy.count, copy.features, copy.outputs, copy.targets], [data.count, data.features, data.outputs, data.targets]);
+      const order = Int32Array.from([7, 0, data.count - 1, 3, 7]);
+      const batch = (d: typeof data) => {
+        const x = new Float32Array(4 * d.features).fill(-1);
+        const y = new Float32Array(4 * d.outputs).fill(-1);
+        d.fill(order, 1, 5, x, y);
+        return { x: Array.from(x), y: Array.from(y) };
+      };
+      assert.deepEqual(batch(copy), batch(data), stream.type);
+    }
   });
 
   it('fill writes a batch from an index list', () => {

@@ -26,6 +26,33 @@ export interface Task {
   test: TaskData;
 }
 
+/** A TaskData over examples already laid out in rows (x: count × features, y: count × outputs): fill() copies rows. */
+export function rowData(shape: Pick<TaskData, 'count' | 'features' | 'outputs' | 'targets'>, x: Float32Array, y: Float32Array): TaskData {
+  const { features, outputs } = shape;
+  return {
+    ...shape,
+    fill(indices, start, end, xb, yb) {
+      for (let r = 0; r < end - start; r++) {
+        const e = indices[start + r];
+        xb.set(x.subarray(e * features, (e + 1) * features), r * features);
+        yb.set(y.subarray(e * outputs, (e + 1) * outputs), r * outputs);
+      }
+    },
+  };
+}
+
+/**
+ * The same examples, transformed once into memory (count × features floats): a stage that passes
+ * over permuted or rotated data several times then copies rows instead of transforming every
+ * pixel of every batch again.
+ */
+export function materialized(data: TaskData): TaskData {
+  const x = new Float32Array(data.count * data.features);
+  const y = new Float32Array(data.count * data.outputs);
+  data.fill(Int32Array.from({ length: data.count }, (_, i) => i), 0, data.count, x, y);
+  return rowData(data, x, y);
+}
+
 /** How a task turns a source row into its input row. */
 type Transform =
   | { kind: 'identity' }

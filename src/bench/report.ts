@@ -121,6 +121,17 @@ const stat1 = (xs: (number | null)[]) => {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
 };
 
+/** Which commit each method's runs came from, when the report merges runs of several invocations. */
+function codeLines(stats: MethodStats[]): string[] {
+  const byCode = new Map<string, string[]>();
+  for (const s of stats) {
+    for (const code of new Set(s.runs.map((r) => r.code ?? 'unrecorded'))) byCode.set(code, [...(byCode.get(code) ?? []), methodLabel(s)]);
+  }
+  if (byCode.size === 0 || (byCode.size === 1 && byCode.has('unrecorded'))) return [];
+  const runs = [...byCode].map(([code, methods]) => (byCode.size === 1 ? `every run at commit ${code}` : `${methods.join(', ')} at ${code === 'unrecorded' ? 'an unrecorded commit' : `commit ${code}`}`));
+  return ['', `Code: ${runs.join('; ')}.`];
+}
+
 export function resultsTable(stats: MethodStats[]): string {
   return table(
     ['method', 'seeds', 'ACC', 'BWT', 'FWT', 'forgetting', 'mean AUROC', 'validation ACC', 'params', '% of STL', 'units (seed 1)', 's / task'],
@@ -240,6 +251,7 @@ export function suiteMarkdown(
     `Weight decay (den.weightDecay) reaches the weights in one of two ways: **coupled** adds wd·W to the gradient that Adam normalises (the reference code's protocol), ` +
       `**decoupled** shrinks W by lr·wd·W after Adam's step (AdamW). Coupled decay moves every weight the current task does not use by about lr per step towards zero, ` +
       `which is what makes fine-tuning forget so much. finetune, l2, ewc and joint, whose shared layers keep training, run under both protocols; DEN, its ablations, stl and progressive, which freeze or do not share what earlier tasks use, under ${PROTOCOL_LABEL[denProtocol]} (the experiment's setting).`,
+    ...codeLines(stats),
     '',
     resultsTable(stats),
   ];

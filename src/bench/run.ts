@@ -1,6 +1,7 @@
 // One benchmark run: a suite's experiment with one method, seed and weight-decay protocol, trained
 // through the same session as `den-lab train` (into a temporary runs folder). Collects the
 // continual-learning metrics, capacity, what each DEN mechanism did per task, time and memory.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -50,6 +51,8 @@ export interface RunResult {
   /** Examples through training steps per second of training-stage time. */
   samplesPerSecond: number;
   backend: string;
+  /** The commit the run's code came from (`+changes` when src/ had uncommitted edits), null outside a git checkout. */
+  code?: string | null;
   memory: { peakRssMB: number; peakHeapMB: number; peakTfMB: number };
   /** tf.memory().numTensors after each task, minus those alive before the run, and the model's own variables. */
   tensorsAfterTask: number[];
@@ -205,6 +208,7 @@ function runResult(
     secondsPerTask: s.seconds / Math.max(1, s.tasks.length),
     samplesPerSecond: seconds > 0 ? samples / seconds : 0,
     backend: `${s.backend.name} ${s.backend.version}`,
+    code: codeVersion(),
     memory: { peakRssMB: peak.rss / MB, peakHeapMB: peak.heap / MB, peakTfMB: peak.tf / MB },
     tensorsAfterTask: tensors,
     modelTensorsAfterTask: modelTensors,
@@ -215,4 +219,14 @@ function runResult(
     timeBreakdown: timeBreakdown(s),
     inputDim: info.inputDim,
   };
+}
+
+/** The checkout's commit, so a report that merges runs of several invocations can say which code each ran. */
+function codeVersion(): string | null {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--', 'src') ? '+changes' : '');
+  } catch {
+    return null;
+  }
 }

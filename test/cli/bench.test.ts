@@ -59,6 +59,7 @@ describe('bench --quick', function () {
         assert.equal(run.tensorGrowth, false, `${suite} ${m.method}: no tensor growth`);
         assert.ok(run.memory.peakRssMB > 0 && run.memory.peakTfMB > 0);
         assert.match(run.backend, /^wasm /);
+        assert.match(run.code, /^[0-9a-f]{7,}(\+changes)?$/, 'the commit the run came from');
       }
       // the protocols train differently: decoupled decay changes finetune's weights
       const ft = json.methods.filter((m: { method: string }) => m.method === 'finetune');
@@ -124,6 +125,15 @@ describe('bench --quick', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, path.basename(file)), 'utf8')), json);
     assert.equal(fs.readFileSync(path.join(dir, path.basename(file).replace(/\.json$/, '.md')), 'utf8'), fs.readFileSync(file.replace(/\.json$/, '.md'), 'utf8'));
+    // runs of another commit: the report says which methods ran at which commit
+    const other = path.join(dir, 'other.json');
+    const recode = (m: { runs: object[] }) => ({ ...m, runs: m.runs.map((run) => ({ ...run, code: 'abc1234' })) });
+    fs.writeFileSync(other, JSON.stringify({ ...json, methods: JSON.parse(fs.readFileSync(b, 'utf8')).methods.map(recode) }));
+    const mixed = path.join(dir, 'mixed');
+    assert.equal(bench('--from', a, '--from', other, '--out', mixed).status, 0);
+    const mixedMd = fs.readFileSync(path.join(mixed, path.basename(file).replace(/\.json$/, '.md')), 'utf8');
+    assert.match(mixedMd, /^Code: den, den-no-timestamps, den-constant, den-no-split at commit [0-9a-f]{7,}(\+changes)?; finetune · coupled WD, .* at commit abc1234\.$/m);
+    assert.doesNotMatch(fs.readFileSync(file.replace(/\.json$/, '.md'), 'utf8'), /^Code: .*;/m, 'one invocation: one commit');
     const twice = bench('--from', file, '--from', a, '--out', dir);
     assert.equal(twice.status, 2);
     assert.match(twice.stderr, /^--from: den \(seed 1, coupled wd\) is in both \S+ and \S+a\.json\n$/);

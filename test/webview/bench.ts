@@ -49,6 +49,11 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
 const median = (xs: number[]) => quantile(xs, 0.5);
+/** How many frames took over 50 ms and which (their index in the stream: 0 is the first frame after the first batch). */
+const longFrames = (s: Stats) => {
+  const which = s.frames.flatMap((f, i) => (f > 50 ? [`#${i}`] : []));
+  return which.length ? `${which.length} (${which.join(' ')})` : '0';
+};
 
 /** Builds the dashboard of `ref` into dist/webview/baseline; returns the short commit id. */
 async function buildBaseline(ref: string): Promise<string> {
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
   const ms = (x: number) => x.toFixed(1);
   const spread = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0]));
   const mb = (x: number) => (x / 2 ** 20).toFixed(1);
-  const head = ['page', 'stream', 'all drawn after s', 'frame median ms', 'frame p95 ms', 'frame max ms', 'frames > 50 ms', 'draw p95 ms', 'draw max ms', 'JS heap MB', 'after GC MB'];
+  const head = ['page', 'stream', 'all drawn after s', 'frame median ms', 'frame p95 ms', 'frame max ms', 'frames > 50 ms (which)', 'draw p95 ms', 'draw max ms', 'JS heap MB', 'after GC MB'];
   const rows: string[][] = [];
   for (const v of variants)
     for (const [m, [mode]] of MODES.entries()) {
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
         spread(runs.map((s) => median(s.frames)), ms),
         spread(runs.map((s) => quantile(s.frames, 0.95)), ms),
         spread(runs.map((s) => Math.max(...s.frames)), ms),
-        runs.map((s) => s.frames.filter((f) => f > 50).length).join(', '),
+        runs.map(longFrames).join('; '),
         spread(runs.map((s) => quantile(s.draws, 0.95)), ms),
         spread(runs.map((s) => Math.max(...s.draws)), ms),
         spread(runs.map((s) => s.heap), mb),

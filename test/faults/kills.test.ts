@@ -31,8 +31,8 @@ interface Kill {
   what: string;
   /** DEN_LAB_FAULT: the process kills itself at this point. */
   fault?: string;
-  /** Or: SIGKILL from outside after this many ms. */
-  afterMs?: number;
+  /** Or: SIGKILL from outside after this share of an uninterrupted run's time (measured first, so that the kill falls inside the run however fast the machine trains). */
+  atShare?: number;
   /** Continue an existing run (--from) instead of starting one. */
   from?: boolean;
 }
@@ -59,8 +59,8 @@ const KILLS: Kill[] = [
   { what: 'in the middle of an event-log line (the 120th)', fault: 'append:events.jsonl@120' },
   { what: 'in the middle of an event-log line, continuing a run', fault: 'append:events.jsonl@30', from: true },
   ...Array.from({ length: 7 }, (_, i): Kill => {
-    const afterMs = Math.round(600 + random() * 2800);
-    return { what: `at a random time (${afterMs} ms after the start${i % 3 === 2 ? ', continuing a run' : ''})`, afterMs, from: i % 3 === 2 };
+    const atShare = 0.1 + random() * 0.75;
+    return { what: `at a random time (${Math.round(100 * atShare)}% of an uninterrupted run's time${i % 3 === 2 ? ', continuing a run' : ''})`, atShare, from: i % 3 === 2 };
   }),
 ];
 
@@ -94,11 +94,16 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
   let dir: string;
   let file: string;
   let survived = 0;
+  let runMs = 0;
   before(() => {
     assert.ok(fs.existsSync(cli), 'dist/cli.js exists (npm run test:faults builds it first)');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-kills-'));
     file = path.join(dir, 'kills.den.json');
     fs.writeFileSync(file, JSON.stringify(EXPERIMENT));
+    const start = Date.now();
+    const full = runCli(['train', file, '--out', path.join(dir, 'uninterrupted')]);
+    assert.equal(full.code, 0, full.stderr);
+    runMs = Date.now() - start;
   });
   after(() => {
     console.log(`      kills: ${survived} of ${KILLS.length} runs loadable at their last completed task, matching eval, and continued after the kill`);
@@ -118,7 +123,9 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
         args = ['train', file, '--from', runDir];
         before = 1;
       }
-      const ended = kill.fault ? runCli(args, { DEN_LAB_FAULT: kill.fault }) : await killAfter(args, kill.afterMs!);
+      // a continued run trains TASKS − 1 tasks: its share of the time is scaled down to stay inside it
+      const afterMs = kill.atShare === undefined ? 0 : Math.round(kill.atShare * runMs * (kill.from ? (TASKS - 1) / TASKS : 1));
+      const ended = kill.fault ? runCli(args, { DEN_LAB_FAULT: kill.fault }) : await killAfter(args, afterMs);
       assert.equal(ended.signal, 'SIGKILL', `the process was killed (exit ${ended.code})`);
 
       const runs = fs.existsSync(out) ? fs.readdirSync(out).filter((d) => !d.startsWith('.')) : [];

@@ -699,7 +699,8 @@ suite('DEN Lab in a real VS Code', () => {
   test('"Cancel Sweep" stops the sweep this window runs (den-lab sweep --cancel); the tree offers it on a running sweep only', async () => {
     // One capture of the messages for the whole test: the window's sweep and the cancel end in either order.
     const { result, shown } = await withDialogs('showInformationMessage', () => undefined, async () => {
-      const running = api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'local' });
+      // two tasks per point: slow.den.json's task 1 ends in about a second, before the tree could show two points running
+      const running = api.sweeps.run({ experimentFile: slow().fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 2, executor: 'local' });
       const node = await runningSweepNode(api, 'slow', 120_000);
       assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning', 'Cancel Sweep is offered');
       const cancel = await exec('denLab.cancelSweep');

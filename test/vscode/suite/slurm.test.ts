@@ -87,8 +87,9 @@ suite('DEN Lab sweeps on Slurm in a real VS Code', () => {
 
   test('"Cancel Sweep" on a running job array (the Runs tree\'s sweep row): scancel; the sweep this window runs ends cancelled', async () => {
     // One capture of the messages for the whole test: the window's sweep and the cancel end in either order.
+    // Two tasks per point: slow.den.json's task 1 ends in about a second, before the tree could show the points running.
     const { result, shown } = await withDialogs('showInformationMessage', () => undefined, async () => {
-      const running = api.sweeps.run({ experimentFile: workspaceFile('slow.den.json').fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 1, executor: 'slurm', slurm: { partition: '', time: '', cpus: '1', extra: '' } });
+      const running = api.sweeps.run({ experimentFile: workspaceFile('slow.den.json').fsPath, axes: [{ field: 'den.k', values: [2, 4, 6] }], tasks: 2, executor: 'slurm', slurm: { partition: '', time: '', cpus: '1', extra: '' } });
       const node = await runningSweepNode(api, 'slow', 180_000);
       assert.strictEqual(api.tree.getTreeItem(node).contextValue, 'sweepRunning');
       const cancel = await vscode.commands.executeCommand<SweepOutcome | undefined>('denLab.cancelSweep', node);

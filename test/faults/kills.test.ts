@@ -123,9 +123,10 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
         args = ['train', file, '--from', runDir];
         before = 1;
       }
-      // a continued run trains TASKS − 1 tasks: its share of the time is scaled down to stay inside it
-      const afterMs = kill.atShare === undefined ? 0 : Math.round(kill.atShare * runMs * (kill.from ? (TASKS - 1) / TASKS : 1));
-      const ended = kill.fault ? runCli(args, { DEN_LAB_FAULT: kill.fault }) : await killAfter(args, afterMs);
+      const ended = kill.fault
+        ? runCli(args, { DEN_LAB_FAULT: kill.fault })
+        : // a continued run trains TASKS − 1 tasks: its share of the time is scaled down to stay inside it
+          await killAfter(args, Math.round(kill.atShare! * runMs * (kill.from ? (TASKS - 1) / TASKS : 1)));
       assert.equal(ended.signal, 'SIGKILL', `the process was killed (exit ${ended.code})`);
 
       const runs = fs.existsSync(out) ? fs.readdirSync(out).filter((d) => !d.startsWith('.')) : [];

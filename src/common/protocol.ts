@@ -50,14 +50,16 @@ export type StageName = v.InferOutput<typeof StageNameSchema>;
 
 /**
  * The parts of a task that are not a training stage, timed by the engine (seconds): the score before
- * training, the frozen features the sparse head trains on, the selection, the τ statistic, pruning,
- * drift and split, the evaluation of every task so far, and the checkpoint write.
+ * training, the frozen features the sparse head trains on, the selection, the τ statistic, the
+ * activations of the first layer's frozen units that expansion and retraining read, pruning, drift
+ * and split, the evaluation of every task so far, and the checkpoint write.
  */
 export const PhaseTimesSchema = v.object({
   'score-before': v.optional(num),
   'head-features': v.optional(num),
   selection: v.optional(num),
   'tau-statistic': v.optional(num),
+  'frozen-units': v.optional(num),
   prune: v.optional(num),
   split: v.optional(num),
   evaluation: v.optional(num),

@@ -10,7 +10,7 @@ import { dataLoss } from './training';
 const CHUNK = 1000;
 
 /** Runs `fn` over the whole part in chunks of examples, in order. */
-function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
+export function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const x = new Float32Array(CHUNK * data.features);
   const y = new Float32Array(CHUNK * data.outputs);

@@ -97,7 +97,7 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
  * A source that a stage passes over at least twice is transformed once into memory (permuted or
  * rotated pixels are otherwise computed again for every batch), up to this size.
  */
-const MAX_CACHED_BYTES = 128 * 1024 * 1024;
+export const MAX_CACHED_BYTES = 128 * 1024 * 1024;
 
 /** Steps needed for `epochs` passes over `count` examples. */
 export function stepsForEpochs(epochs: number, count: number, batchSize: number): number {
@@ -117,7 +117,7 @@ export async function trainStage(spec: StageSpec, makeOptimizer: OptimizerFactor
   // Every source cycles through its own shuffled order; with one source this is plain epochs.
   const feeds = spec.sources.map((source) => {
     const perEpoch = Math.max(1, Math.ceil(source.data.count / spec.batchSize));
-    const cache = spec.steps >= 2 * perEpoch && source.data.count * source.data.features * 4 <= MAX_CACHED_BYTES;
+    const cache = !source.data.inMemory && spec.steps >= 2 * perEpoch && source.data.count * source.data.features * 4 <= MAX_CACHED_BYTES;
     return {
       source,
       data: cache ? materialized(source.data) : source.data,

@@ -10,6 +10,7 @@ import type { PhaseTimes, StageName } from '../../common/protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
+import { frozenFirstUnits } from './frozenUnits';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
@@ -111,12 +112,12 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     stage: StageName,
     params: TrainableParam[],
     steps: number,
-    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D } = {},
+    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D } | null = {},
   ): Promise<StageResult> => {
     const result = await trainStage({
       task: t,
       stage,
-      sources: [{ data: opts.data ?? task.train, forward: opts.forward ?? ((x) => net.logits(x, t)), loss }],
+      sources: [{ data: opts?.data ?? task.train, forward: opts?.forward ?? ((x) => net.logits(x, t)), loss }],
       params,
       steps,
       batchSize: exp.training.batchSize,
@@ -124,7 +125,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       lrDecay: exp.training.lrDecay,
       weightDecay: den.weightDecay,
       decoupledWeightDecay: exp.training.decoupledWeightDecay,
-      lambda: opts.lambda ?? 0,
+      lambda: opts?.lambda ?? 0,
       mu: l1Strength(den, stage),
       proximal: den.proximal,
       lossEvery: exp.training.lossEvery,
@@ -146,6 +147,15 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   const previous: NetworkState = net.toState();
   const oldSizes = layerSizes(previous);
+  // Expansion and retraining train only what the task owns: the old units of the first layer stay as they are (frozenUnits.ts).
+  const ownedStage = async (stage: StageName, params: TrainableParam[], steps: number): Promise<StageResult> => {
+    const frozen = timed(phases, 'frozen-units', () => frozenFirstUnits(net, t, task.train, oldSizes[0], params));
+    try {
+      return await run(stage, frozen?.params ?? params, steps, frozen);
+    } finally {
+      frozen?.finish();
+    }
+  };
 
   // Selective retraining, step 1 (Eq. 3): the new head alone, on frozen features, with L1.
   if (den.sparseHeadSteps > 0) {
@@ -210,7 +220,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     net.setState(expandState(net.toState(), t, new Array(L).fill(den.k), rng.fork('expand')));
     const owned = ownedMasks(net.toState(), oldSizes);
     const sizes = net.sizes();
-    await run(
+    await ownedStage(
       'expansion',
       layerParams(net, t, owned, (l) => ({
         groupColumns: Float32Array.from({ length: sizes[l] }, (_, c) => (c >= oldSizes[l] ? 1 : 0)),
@@ -264,7 +274,8 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   // Retrain what this task owns (new units, copies, their links, the head); old tasks' weights stay frozen.
   if (report.expanded || report.split.some((n) => n > 0)) {
-    await run('retrain', layerParams(net, t, ownedMasks(net.toState(), oldSizes)), den.retrainEpochs === null ? stageSteps(null) : stepsForEpochs(den.retrainEpochs, task.train.count, exp.training.batchSize));
+    const steps = den.retrainEpochs === null ? stageSteps(null) : stepsForEpochs(den.retrainEpochs, task.train.count, exp.training.batchSize);
+    await ownedStage('retrain', layerParams(net, t, ownedMasks(net.toState(), oldSizes)), steps);
   }
   return report;
 }

@@ -93,20 +93,41 @@ export class Network {
    * Without timestamps it sees every unit below the top layer, and the top-layer units its head reads.
    */
   features(x: tf.Tensor2D, task: number): tf.Tensor2D {
-    return tf.tidy(() => {
-      const visible = this.timestamps ? visibleSizes(this.state, task) : this.untimedSizes(task);
-      let h: tf.Tensor2D = x;
-      let below = this.state.inputDim;
-      this.layers.forEach((l, i) => {
-        const full = l.W.shape[0] === below && l.W.shape[1] === visible[i];
-        const W = full ? l.W : tf.slice(l.W, [0, 0], [below, visible[i]]);
-        const b = full ? l.b : tf.slice(l.b, 0, visible[i]);
-        // one fused kernel for matmul, bias and ReLU (fewer ops per step; equal within float32 noise)
-        h = tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
-        below = visible[i];
-      });
-      return h;
-    });
+    return tf.tidy(() => this.hiddenFrom(x, 0, this.visibleSizes(task)));
+  }
+
+  /** The hidden units per layer that task `task` reads (see features()). */
+  visibleSizes(task: number): number[] {
+    return this.timestamps ? visibleSizes(this.state, task) : this.untimedSizes(task);
+  }
+
+  /** The activations of layer `from` onwards, given h, the input of layer `from`. */
+  private hiddenFrom(h: tf.Tensor2D, from: number, visible: number[]): tf.Tensor2D {
+    let below = from > 0 ? visible[from - 1] : this.state.inputDim;
+    for (let i = from; i < this.layers.length; i++) {
+      h = this.dense(h, i, below, 0, visible[i]);
+      below = visible[i];
+    }
+    return h;
+  }
+
+  /** Units first..first+count−1 of hidden layer i on h (its first `rows` inputs): one fused kernel for matmul, bias and ReLU. */
+  private dense(h: tf.Tensor2D, i: number, rows: number, first: number, count: number): tf.Tensor2D {
+    const l = this.layers[i];
+    const full = first === 0 && l.W.shape[0] === rows && l.W.shape[1] === count;
+    const W = full ? l.W : tf.slice(l.W, [0, first], [rows, count]);
+    const b = full ? l.b : tf.slice(l.b, first, count);
+    return tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
+  }
+
+  /** The activations of the first `count` units of the first hidden layer for inputs x. */
+  firstLayerUnits(x: tf.Tensor2D, count: number): tf.Tensor2D {
+    return tf.tidy(() => this.dense(x, 0, this.state.inputDim, 0, count));
+  }
+
+  /** Logits of task `task` from the activations of the first hidden layer (every unit of it that the task sees). */
+  logitsFromFirstLayer(h1: tf.Tensor2D, task: number): tf.Tensor2D {
+    return tf.tidy(() => this.headLogits(this.hiddenFrom(h1, 1, this.visibleSizes(task)), task));
   }
 
   /** Units per layer that task `task` reads without timestamps: all, except the top layer at its head's width. */

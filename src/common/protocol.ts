@@ -50,8 +50,8 @@ export type StageName = v.InferOutput<typeof StageNameSchema>;
 
 /**
  * The parts of a task that are not a training stage, timed by the engine (seconds): the score before
- * training, the frozen features the sparse head trains on, the selection, the τ statistic, the
- * activations of the first layer's frozen units that expansion and retraining read, pruning, drift
+ * training, the frozen features the sparse head trains on, the selection, the τ statistic, what
+ * expansion and retraining compute once from the frozen weights (den/frozenUnits.ts), pruning, drift
  * and split, the evaluation of every task so far, and the checkpoint write.
  */
 export const PhaseTimesSchema = v.object({

@@ -67,6 +67,12 @@ export interface StageSpec {
   signal?: AbortSignal;
   /** Steps this task already ran in earlier stages (events count steps per task). */
   stepOffset: number;
+  /**
+   * Called after the last step, before 'stage-end' is emitted: writes variables that the stage
+   * trained in place of the network's back into it (den/frozenUnits.ts), so that whoever looks at
+   * the network on 'stage-end' sees the trained weights.
+   */
+  writeBack?: () => void;
 }
 
 export interface StageResult {
@@ -176,6 +182,7 @@ export async function trainStage(spec: StageSpec, makeOptimizer: OptimizerFactor
       }
       await yieldToEventLoop();
     }
+    spec.writeBack?.();
   } finally {
     optimizer.dispose();
   }

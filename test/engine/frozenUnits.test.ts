@@ -1,12 +1,13 @@
-// Expansion and retraining feed the activations of the first layer's old units with every batch
-// and train the new units' columns as a variable of their own (den/frozenUnits.ts). Checked: the
-// same trained weights as the stage on the whole network, bit for bit; a step neither multiplies by
-// nor updates the old units' block of the first layer; no tensor left behind; the cases in which
-// nothing is gained fall back to the whole network; a stage that would train old units is refused;
-// and learnTask uses it.
+// Expansion and retraining run on the frozen blocks' structure (den/frozenUnits.ts): what depends
+// only on the data and frozen weights is computed once per stage, and the trained blocks are
+// variables of their own. Checked, for two and three hidden layers: the same trained weights as the
+// stage on the whole network within float32 noise, the frozen entries bit for bit; a step neither
+// multiplies by nor updates a frozen block; no tensor left behind; the cases in which it does not
+// apply fall back to the whole network; a stage that would train old units is refused; and
+// learnTask uses it.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { frozenFirstUnits } from '../../src/engine/den/frozenUnits';
+import { frozenOldUnits } from '../../src/engine/den/frozenUnits';
 import { learnTask } from '../../src/engine/den/learnTask';
 import { Network } from '../../src/engine/network/network';
 import { expandState, ownedMasks } from '../../src/engine/network/structure';
@@ -18,21 +19,22 @@ import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend } from './h
 
 const exp = smallExperiment();
 const OLD = [32, 16];
+const DEEP = [32, 16, 8];
 
-/** A network that learned task 1 ([32, 16] units) and grew by [5, 3] units for task 2, with task 2's head. */
-function grownNetwork(tasks: Task[]): Network {
-  const net = freshNetwork(exp, tasks);
+/** A network that learned task 1 (`old` units) and grew by [5, 3, 2, …] units for task 2, with task 2's head. */
+function grownNetwork(tasks: Task[], old = OLD): Network {
+  const net = freshNetwork(smallExperiment({ network: { hidden: old } }), tasks);
   addHead(net, tasks[0]);
-  net.setState(expandState(net.toState(), 2, [5, 3], new Rng(3)));
+  net.setState(expandState(net.toState(), 2, [5, 3, 2].slice(0, old.length), new Rng(3)));
   addHead(net, tasks[1]);
   return net;
 }
 
 /** The parameters of expansion for task 2: what the task owns, the group lasso on the new units. */
-function expansionParams(net: Network): TrainableParam[] {
-  const masks = ownedMasks(net.toState(), OLD);
+function expansionParams(net: Network, old = OLD): TrainableParam[] {
+  const masks = ownedMasks(net.toState(), old);
   const params: TrainableParam[] = net.layers.flatMap((l, i) => [
-    { variable: l.W, isWeight: true, mask: masks[i].W, groupColumns: Float32Array.from({ length: l.W.shape[1] }, (_, c) => (c >= OLD[i] ? 1 : 0)), groupThreshold: 1e-3 },
+    { variable: l.W, isWeight: true, mask: masks[i].W, groupColumns: Float32Array.from({ length: l.W.shape[1] }, (_, c) => (c >= old[i] ? 1 : 0)), groupThreshold: 1e-3 },
     { variable: l.b, isWeight: false, mask: masks[i].b },
   ]);
   params.push({ variable: net.heads[1]!.W, isWeight: true }, { variable: net.heads[1]!.b, isWeight: false });
@@ -62,15 +64,15 @@ function stage(params: TrainableParam[], source: StageSource, steps: number) {
   });
 }
 
-/** The stage from the same start on the whole network or with the frozen units; the network's weights after it. */
-async function trainedWeights(tasks: Task[], frozen: boolean): Promise<Float32Array[]> {
-  const net = grownNetwork(tasks);
-  const params = expansionParams(net);
+/** `steps` of the stage from the same start on the whole network or on the frozen blocks; the network's weights after it. */
+async function trainedWeights(tasks: Task[], frozen: boolean, steps: number, old = OLD): Promise<Float32Array[]> {
+  const net = grownNetwork(tasks, old);
+  const params = expansionParams(net, old);
   const before = tf.memory().numTensors;
-  const f = frozen ? frozenFirstUnits(net, 2, tasks[1].train, 32, params) : null;
-  if (frozen) assert.ok(f, 'the frozen units apply to this stage');
+  const f = frozen ? frozenOldUnits(net, 2, tasks[1].train, old, params) : null;
+  if (frozen) assert.ok(f, 'the frozen blocks apply to this stage');
   try {
-    await stage(f?.params ?? params, { data: f?.data ?? tasks[1].train, forward: f?.forward ?? ((x) => net.logits(x, 2)), loss: 'sigmoid-bce-sum' }, 40);
+    await stage(f?.params ?? params, { data: f?.data ?? tasks[1].train, forward: f?.forward ?? ((x) => net.logits(x, 2)), loss: 'sigmoid-bce-sum' }, steps);
   } finally {
     f?.finish();
   }
@@ -80,28 +82,52 @@ async function trainedWeights(tasks: Task[], frozen: boolean): Promise<Float32Ar
   return weights;
 }
 
-describe('frozen first-layer units (expansion and retraining)', () => {
+/** Largest difference relative to the largest magnitude. */
+function relativeDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+describe('frozen blocks of the old units (expansion and retraining)', () => {
   before(useBackend);
 
-  it('trains the same weights as the stage on the whole network, bit for bit, without leaks', async () => {
-    const tasks = tasksOf(exp);
-    const whole = await trainedWeights(tasks, false);
-    const frozen = await trainedWeights(tasks, true);
-    const start = grownNetwork(tasks);
-    const initial = start.layers[0].W.dataSync();
-    assert.ok(whole[0].some((v, i) => i % 37 >= 32 && v !== initial[i]), "the new units' columns trained");
-    assert.ok(whole[0].every((v, i) => i % 37 >= 32 || v === initial[i]), "the old units' columns did not");
-    start.dispose();
-    whole.forEach((w, i) => assert.deepEqual(frozen[i], w, `variable ${i}`));
-  });
+  for (const old of [OLD, DEEP]) {
+    it(`trains what the stage on the whole network trains, within float32 noise, without leaks (hidden ${old.join(', ')})`, async () => {
+      const tasks = tasksOf(exp);
+      const start = grownNetwork(tasks, old);
+      const initial = start.toState();
+      start.dispose();
+      const whole = await trainedWeights(tasks, false, 5, old);
+      const frozen = await trainedWeights(tasks, true, 5, old);
+      whole.forEach((w, i) => assert.ok(relativeDiff(frozen[i], w) < 1e-5, `variable ${i}: ${relativeDiff(frozen[i], w)}`));
+      initial.layers.forEach((layer, l) => {
+        const oldRows = l === 0 ? initial.inputDim : old[l - 1];
+        let changedNew = 0;
+        for (let r = 0; r < layer.W.rows; r++) {
+          for (let c = 0; c < layer.W.cols; c++) {
+            const i = r * layer.W.cols + c;
+            if (r < oldRows && c < old[l]) assert.equal(frozen[2 * l][i], layer.W.data[i], `layer ${l + 1}: a frozen weight changed`);
+            else if (frozen[2 * l][i] !== layer.W.data[i]) changedNew++;
+          }
+        }
+        assert.ok(changedNew > 0, `layer ${l + 1}: the trained blocks trained`);
+        assert.deepEqual(frozen[2 * l + 1].subarray(0, old[l]), layer.b.subarray(0, old[l]), `layer ${l + 1}: the old biases are unchanged`);
+      });
+    });
+  }
 
-  it("a step neither multiplies by nor updates the old units' block of the first layer", async () => {
+  it('a step neither multiplies by nor updates a frozen block', async () => {
     const tasks = tasksOf(exp);
     const D = tasks[1].train.features;
     const shapesOf = async (frozen: boolean) => {
       const net = grownNetwork(tasks);
       const params = expansionParams(net);
-      const f = frozen ? frozenFirstUnits(net, 2, tasks[1].train, 32, params)! : null;
+      const f = frozen ? frozenOldUnits(net, 2, tasks[1].train, OLD, params)! : null;
       const profile = await tf.profile(async () => {
         await stage(f?.params ?? params, { data: f?.data ?? tasks[1].train, forward: f?.forward ?? ((x) => net.logits(x, 2)), loss: 'sigmoid-bce-sum' }, 1);
         return [];
@@ -121,19 +147,20 @@ describe('frozen first-layer units (expansion and retraining)', () => {
     for (const m of firstLayer(37)) assert.ok(whole.matmuls.includes(m), `the whole network's step has ${m}; the check can see it`);
     for (const m of [...firstLayer(37), ...firstLayer(32)]) assert.ok(!frozen.matmuls.includes(m), `no matmul over the old units' weights: ${frozen.matmuls.join('; ')}`);
     for (const m of firstLayer(5)) assert.ok(frozen.matmuls.includes(m), `the new units of the first layer are computed and trained (${m})`);
-    assert.ok(whole.all.includes(`${D},37`), "the whole network's update runs over the first layer");
-    assert.ok(!frozen.all.includes(`${D},37`) && !frozen.all.includes(`${D},32`), "no op of the step touches the old units' block");
+    assert.ok(whole.all.includes(`${D},37`) && whole.all.includes('37,19'), "the whole network's update runs over every layer");
+    for (const shape of [`${D},37`, `${D},32`, '37,19', '32,16']) assert.ok(!frozen.all.includes(shape), `no op of the step has the shape ${shape} of a layer or its frozen block`);
   });
 
-  it('falls back to the whole network where nothing is gained, and refuses a stage that trains old units', () => {
+  it('falls back to the whole network where it does not apply, and refuses a stage that trains old units', () => {
     const tasks = tasksOf(exp);
     const net = grownNetwork(tasks);
     const params = expansionParams(net);
-    assert.equal(frozenFirstUnits(net, 2, tasks[1].train, 0, params), null, 'no old units');
-    assert.equal(frozenFirstUnits(net, 2, tasks[1].train, 37, params), null, 'no new units');
-    assert.equal(frozenFirstUnits(net, 1, tasks[0].train, 32, params), null, 'task 1 does not see the new units of the first layer');
+    assert.equal(frozenOldUnits(net, 2, tasks[1].train, [37, 16], params), null, 'a layer without new units');
+    assert.equal(frozenOldUnits(net, 1, tasks[0].train, OLD, params), null, 'task 1 does not see the new units');
     const trainsAll = params.map((p) => ({ ...p, mask: undefined }));
-    assert.throws(() => frozenFirstUnits(net, 2, tasks[1].train, 32, trainsAll), /trains entries of the first layer's first 32 units/);
+    assert.throws(() => frozenOldUnits(net, 2, tasks[1].train, OLD, trainsAll), /trains weights among, or biases of, the 32 old units of hidden layer 1/);
+    const trainsOldBias = params.map((p) => (p.variable === net.layers[1].b ? { ...p, mask: undefined } : p));
+    assert.throws(() => frozenOldUnits(net, 2, tasks[1].train, OLD, trainsOldBias), /the 16 old units of hidden layer 2/);
     net.dispose();
   });
 

@@ -1,11 +1,16 @@
-// Expansion and the final retraining of a task train only what the task owns. In the first hidden
-// layer that is the new units' columns: the old units keep their incoming weights and biases, and
-// their inputs are the data, so their activations are a fixed function of each example for the
-// whole stage. They are computed once per stage and fed to every step beside its mini-batch, and the
-// new units' columns train as a variable of their own, written back when the stage ends. A step then
-// neither multiplies by the old units' weights (forward or backward) nor updates their frozen
-// entries, which is most of a step's work once the network has grown; every trained entry gets the
-// same arithmetic as in the whole first layer.
+// Expansion and the final retraining of a task train only what the task owns: in every hidden
+// layer, the weights from the old units below into the old units (the old block) and the old
+// units' biases stay frozen; the new units' columns and the new units' rows into old units train.
+// This module runs such a stage on that block structure:
+// - the trained blocks are variables of their own (written back when the stage ends), so a step
+//   neither multiplies by the frozen blocks in the backward pass nor updates their entries;
+// - what depends only on the data and frozen weights is computed once per stage and fed with every
+//   mini-batch: the activations of the first layer's old units, and the second layer's old units'
+//   input from them (their pre-activation from the old block);
+// - deeper layers multiply their old units' input by the frozen block as a constant.
+// Once the network has grown, the frozen blocks are most of the weights, so this is most of a
+// step's work. The floats differ from the stage on the whole network only in the order in which an
+// old unit's input is summed (frozen part first, then the new units' part).
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainableParam } from '../adamProx';
 import { TaskData, rowData } from '../data/tasks';
@@ -14,89 +19,148 @@ import type { Network } from '../network/network';
 import { variableOf } from '../tensors';
 import { MAX_CACHED_BYTES } from '../training';
 
-/** A stage over the first layer's frozen units: its data, forward pass and parameters. */
+/** A stage over the frozen blocks: its data, forward pass and parameters. */
 export interface FrozenUnitsStage {
-  /** Rows of [input | activations of the frozen units]. */
+  /** Rows of [input | activations of the first layer's old units | the second layer's old units' frozen input]. */
   data: TaskData;
   forward: (rows: tf.Tensor2D) => tf.Tensor2D;
-  /** The stage's parameters, the first layer's weights and biases replaced by the new units' columns. */
+  /** The stage's parameters, every hidden layer's weights and biases replaced by its trained blocks. */
   params: TrainableParam[];
-  /** Writes the trained columns back into the first layer and releases them. Call once, also when the stage fails. */
+  /** Writes the trained blocks back into the network and releases them: the stage's writeBack, and again (a no-op then) when it fails. */
   finish(): void;
 }
 
-/** Columns from..cols−1 of a row-major rows × cols array. */
-function columnsFrom(a: Float32Array, rows: number, cols: number, from: number): Float32Array {
-  const out = new Float32Array(rows * (cols - from));
-  for (let r = 0; r < rows; r++) out.set(a.subarray(r * cols + from, (r + 1) * cols), r * (cols - from));
+/** Rows r0..r1−1 × columns c0..c1−1 of a row-major array with `cols` columns. */
+function block(a: Float32Array, cols: number, r0: number, r1: number, c0: number, c1: number): Float32Array {
+  const out = new Float32Array((r1 - r0) * (c1 - c0));
+  for (let r = r0; r < r1; r++) out.set(a.subarray(r * cols + c0, r * cols + c1), (r - r0) * (c1 - c0));
   return out;
 }
 
-/**
- * The stage of `task` with the first `oldUnits` units of the first hidden layer frozen, for
- * `params` (which must leave every entry of those units' columns frozen). Null when nothing is
- * gained or it does not fit: no old or no new units, a task that does not see the whole first
- * layer, or rows beyond the batch cache's bound; the stage then runs on the whole network.
- */
-export function frozenFirstUnits(net: Network, task: number, data: TaskData, oldUnits: number, params: TrainableParam[]): FrozenUnitsStage | null {
-  const layer = net.layers[0];
-  const [inputs, units] = layer.W.shape;
-  const width = inputs + oldUnits;
-  if (oldUnits === 0 || oldUnits >= units || net.visibleSizes(task)[0] !== units || data.count * width * 4 > MAX_CACHED_BYTES) return null;
-  const wParam = params.find((p) => p.variable === layer.W);
-  const bParam = params.find((p) => p.variable === layer.b);
-  if (!wParam || !bParam) throw new Error('frozenFirstUnits: the stage must train the first layer');
-  const frozenEntries = (mask: Float32Array | undefined, rows: number, cols: number) =>
-    mask !== undefined && Array.from({ length: rows }, (_, r) => mask.subarray(r * cols, r * cols + oldUnits)).every((m) => m.every((v) => v === 0));
-  if (!frozenEntries(wParam.mask, inputs, units) || !frozenEntries(bParam.mask, 1, units)) {
-    throw new Error(`frozenFirstUnits: the stage trains entries of the first layer's first ${oldUnits} units`);
-  }
+/** One hidden layer in block form: rows (units below) and columns (its units) split into old and new. */
+interface LayerBlocks {
+  rows: number;
+  oldRows: number;
+  cols: number;
+  oldCols: number;
+  /** Frozen: old rows × old columns, and the old columns' biases. */
+  frozenW: tf.Tensor2D;
+  frozenB: tf.Tensor1D;
+  /** Trained: every row × new columns (the new units' incoming weights), their biases, and new rows × old columns (null in the first layer). */
+  A: tf.Variable<tf.Rank.R2>;
+  bNew: tf.Variable<tf.Rank.R1>;
+  B: tf.Variable<tf.Rank.R2> | null;
+}
 
+/**
+ * The stage of `task` with the units that existed when the task started (`oldSizes`) frozen, for
+ * `params` (which must leave every weight among old units and every old unit's bias frozen). Null
+ * when it does not apply: a layer without new units, a task that does not see every unit, or rows
+ * beyond the batch cache's bound; the stage then runs on the whole network.
+ */
+export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSizes: number[], params: TrainableParam[]): FrozenUnitsStage | null {
+  const sizes = net.sizes();
+  const L = sizes.length;
+  const inputs = data.features;
+  const cached = oldSizes[0] + (L > 1 ? oldSizes[1] : 0);
+  const width = inputs + cached;
+  if (oldSizes.some((o, l) => o === 0 || o >= sizes[l]) || net.visibleSizes(task).some((v, l) => v !== sizes[l]) || data.count * width * 4 > MAX_CACHED_BYTES) {
+    return null;
+  }
+  const paramOf = (v: tf.Variable) => {
+    const p = params.find((q) => q.variable === v);
+    if (!p) throw new Error('frozenOldUnits: the stage must train every hidden layer');
+    return p;
+  };
+  const zeros = (a: Float32Array | undefined) => a !== undefined && a.every((v) => v === 0);
+  net.layers.forEach((layer, l) => {
+    const w = paramOf(layer.W).mask;
+    const b = paramOf(layer.b).mask;
+    if (!w || !zeros(block(w, sizes[l], 0, l === 0 ? inputs : oldSizes[l - 1], 0, oldSizes[l])) || !zeros(b?.subarray(0, oldSizes[l]))) {
+      throw new Error(`frozenOldUnits: the stage trains weights among, or biases of, the ${oldSizes[l]} old units of hidden layer ${l + 1}`);
+    }
+  });
+
+  // What depends only on the data and frozen weights, once per stage.
   const rows = new Float32Array(data.count * width);
   const targets = new Float32Array(data.count * data.outputs);
-  forChunks(data, (xs, ys, start, n) => {
-    const x = xs.dataSync() as Float32Array;
-    const first = net.firstLayerUnits(xs, oldUnits).dataSync() as Float32Array;
-    for (let r = 0; r < n; r++) {
-      const row = (start + r) * width;
-      rows.set(x.subarray(r * inputs, (r + 1) * inputs), row);
-      rows.set(first.subarray(r * oldUnits, (r + 1) * oldUnits), row + inputs);
-    }
+  forChunks(data, (xs, ys, start) => {
+    const h1 = net.firstLayerUnits(xs, oldSizes[0]);
+    const parts = [xs, h1];
+    if (L > 1) parts.push(tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]])));
+    rows.set(tf.concat(parts, 1).dataSync() as Float32Array, start * width);
     targets.set(ys.dataSync() as Float32Array, start * data.outputs);
   });
 
-  const fresh = units - oldUnits;
-  const W = variableOf(tf.slice(layer.W, [0, oldUnits], [inputs, fresh]));
-  const b = variableOf(tf.slice(layer.b, oldUnits, fresh));
-  const ofW = (a: Float32Array | undefined) => a && columnsFrom(a, inputs, units, oldUnits);
-  const ofB = (a: Float32Array | undefined) => a?.slice(oldUnits);
-  const blockParams = params.map((p): TrainableParam => {
-    if (p === wParam) return { ...p, variable: W, mask: ofW(p.mask), anchor: ofW(p.anchor), anchorWeight: ofW(p.anchorWeight), groupColumns: ofB(p.groupColumns) };
-    if (p === bParam) return { ...p, variable: b, mask: ofB(p.mask), anchor: ofB(p.anchor), anchorWeight: ofB(p.anchorWeight) };
-    return p;
+  const layers: LayerBlocks[] = net.layers.map((layer, l) => {
+    const rowsBelow = l === 0 ? inputs : sizes[l - 1];
+    const oldRows = l === 0 ? inputs : oldSizes[l - 1];
+    const [cols, oldCols] = [sizes[l], oldSizes[l]];
+    return {
+      rows: rowsBelow,
+      oldRows,
+      cols,
+      oldCols,
+      frozenW: tf.slice(layer.W, [0, 0], [oldRows, oldCols]),
+      frozenB: tf.slice(layer.b, 0, oldCols),
+      A: variableOf(tf.slice(layer.W, [0, oldCols], [rowsBelow, cols - oldCols])),
+      bNew: variableOf(tf.slice(layer.b, oldCols, cols - oldCols)),
+      B: l === 0 ? null : variableOf(tf.slice(layer.W, [oldRows, 0], [rowsBelow - oldRows, oldCols])),
+    };
   });
+
+  const blockParams = params.flatMap((p): TrainableParam[] => {
+    const l = net.layers.findIndex((layer) => layer.W === p.variable || layer.b === p.variable);
+    if (l < 0) return [p];
+    const { rows: r, oldRows: or, cols: c, oldCols: oc, A, bNew, B } = layers[l];
+    if (p.variable === net.layers[l].b) {
+      const ofB = (a: Float32Array | undefined) => a?.slice(oc);
+      return [{ ...p, variable: bNew, mask: ofB(p.mask), anchor: ofB(p.anchor), anchorWeight: ofB(p.anchorWeight) }];
+    }
+    const of = (a: Float32Array | undefined, r0: number, c0: number, c1: number) => a && block(a, c, r0, r, c0, c1);
+    const a: TrainableParam = { ...p, variable: A, mask: of(p.mask, 0, oc, c), anchor: of(p.anchor, 0, oc, c), anchorWeight: of(p.anchorWeight, 0, oc, c), groupColumns: p.groupColumns?.slice(oc) };
+    if (!B) return [a];
+    // the new units' rows into old units: no unit's whole group, so no group lasso
+    return [a, { ...p, variable: B, mask: of(p.mask, or, 0, oc), anchor: of(p.anchor, or, 0, oc), anchorWeight: of(p.anchorWeight, or, 0, oc), groupColumns: undefined, groupThreshold: undefined }];
+  });
+
+  const forward = (batch: tf.Tensor2D): tf.Tensor2D =>
+    tf.tidy(() => {
+      const n = batch.shape[0];
+      const x = tf.slice(batch, [0, 0], [n, inputs]);
+      let hOld = tf.slice(batch, [0, inputs], [n, oldSizes[0]]);
+      let hNew = tf.fused.matMul({ a: x, b: layers[0].A, bias: layers[0].bNew, activation: 'relu' }) as tf.Tensor2D;
+      for (let l = 1; l < L; l++) {
+        const { frozenW, frozenB, A, bNew, B } = layers[l];
+        const h = tf.concat([hOld, hNew], 1);
+        // the old units' input: from the old units below through the frozen block (computed once for the second layer), then from the new ones
+        const fromOld = l === 1 ? tf.slice(batch, [0, inputs + oldSizes[0]], [n, oldSizes[1]]) : tf.matMul(hOld, frozenW);
+        hOld = tf.relu(tf.add(fromOld, tf.fused.matMul({ a: hNew, b: B!, bias: frozenB }))) as tf.Tensor2D;
+        hNew = tf.fused.matMul({ a: h, b: A, bias: bNew, activation: 'relu' }) as tf.Tensor2D;
+      }
+      return net.headLogits(tf.concat([hOld, hNew], 1), task);
+    });
+
   let finished = false;
+  const before = net.layers;
   return {
     data: rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, rows, targets),
-    forward: (batch) =>
-      tf.tidy(() => {
-        const n = batch.shape[0];
-        const frozen = tf.slice(batch, [0, inputs], [n, oldUnits]);
-        const rest = tf.fused.matMul({ a: tf.slice(batch, [0, 0], [n, inputs]), b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
-        return net.logitsFromFirstLayer(tf.concat([frozen, rest], 1), task);
-      }),
+    forward,
     params: blockParams,
     finish() {
       if (finished) return;
       finished = true;
-      // the variables may have been replaced since (they are not when the stage ran to its end)
-      if (net.layers[0] === layer) {
-        tf.tidy(() => {
-          layer.W.assign(tf.concat([tf.slice(layer.W, [0, 0], [inputs, oldUnits]), W], 1));
-          layer.b.assign(tf.concat([tf.slice(layer.b, 0, oldUnits), b]));
-        });
+      // the network's variables are replaced only by a structural change, which no stage makes
+      if (net.layers === before) {
+        tf.tidy(() =>
+          layers.forEach(({ oldRows, frozenW, frozenB, A, bNew, B }, l) => {
+            const top = tf.concat([frozenW, tf.slice(A, [0, 0], [oldRows, A.shape[1]])], 1);
+            net.layers[l].W.assign(B ? tf.concat([top, tf.concat([B, tf.slice(A, [oldRows, 0], [A.shape[0] - oldRows, A.shape[1]])], 1)], 0) : top);
+            net.layers[l].b.assign(tf.concat([frozenB, bNew]));
+          }),
+        );
       }
-      tf.dispose([W, b]);
+      tf.dispose(layers.flatMap((b) => [b.frozenW, b.frozenB, b.A, b.bNew, ...(b.B ? [b.B] : [])]));
     },
   };
 }

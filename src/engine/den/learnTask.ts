@@ -10,7 +10,7 @@ import type { PhaseTimes, StageName } from '../../common/protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
-import { frozenFirstUnits } from './frozenUnits';
+import { frozenOldUnits } from './frozenUnits';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
@@ -112,7 +112,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     stage: StageName,
     params: TrainableParam[],
     steps: number,
-    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D } | null = {},
+    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D; finish?: () => void } | null = {},
   ): Promise<StageResult> => {
     const result = await trainStage({
       task: t,
@@ -133,6 +133,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       emit,
       signal: ctx.signal,
       stepOffset,
+      writeBack: opts?.finish,
     });
     stepOffset += result.steps;
     report.stages.push({ stage, steps: result.steps, samples: result.samples, seconds: result.seconds, loss: result.loss });
@@ -147,9 +148,9 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   const previous: NetworkState = net.toState();
   const oldSizes = layerSizes(previous);
-  // Expansion and retraining train only what the task owns: the old units of the first layer stay as they are (frozenUnits.ts).
+  // Expansion and retraining train only what the task owns: they run on the frozen blocks' structure (frozenUnits.ts).
   const ownedStage = async (stage: StageName, params: TrainableParam[], steps: number): Promise<StageResult> => {
-    const frozen = timed(phases, 'frozen-units', () => frozenFirstUnits(net, t, task.train, oldSizes[0], params));
+    const frozen = timed(phases, 'frozen-units', () => frozenOldUnits(net, t, task.train, oldSizes, params));
     try {
       return await run(stage, frozen?.params ?? params, steps, frozen);
     } finally {

@@ -125,11 +125,6 @@ export class Network {
     return tf.tidy(() => this.dense(x, 0, this.state.inputDim, 0, count));
   }
 
-  /** Logits of task `task` from the activations of the first hidden layer (every unit of it that the task sees). */
-  logitsFromFirstLayer(h1: tf.Tensor2D, task: number): tf.Tensor2D {
-    return tf.tidy(() => this.headLogits(this.hiddenFrom(h1, 1, this.visibleSizes(task)), task));
-  }
-
   /** Units per layer that task `task` reads without timestamps: all, except the top layer at its head's width. */
   private untimedSizes(task: number): number[] {
     const sizes = layerSizes(this.state);

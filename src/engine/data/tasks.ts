@@ -14,8 +14,8 @@ export interface TaskData {
   targets: Int32Array;
   /** Writes examples indices[start..end) into x (row-major, features each, values in [0,1]) and their targets into y (one-hot rows of `outputs` values, or a single 0/1 per row when outputs === 1). */
   fill(indices: ArrayLike<number>, start: number, end: number, x: Float32Array, y: Float32Array): void;
-  /** The rows are already laid out in memory (rowData): fill() only copies them, so caching them again gains nothing. */
-  inMemory?: boolean;
+  /** A stage does not cache these rows: they are in memory already (rowData), or mostly, with the inputs filled per batch to keep memory down (den/frozenUnits.ts). */
+  noCache?: boolean;
 }
 
 export interface Task {
@@ -33,7 +33,7 @@ export function rowData(shape: Pick<TaskData, 'count' | 'features' | 'outputs' |
   const { features, outputs } = shape;
   return {
     ...shape,
-    inMemory: true,
+    noCache: true,
     fill(indices, start, end, xb, yb) {
       for (let r = 0; r < end - start; r++) {
         const e = indices[start + r];

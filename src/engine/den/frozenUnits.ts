@@ -13,7 +13,7 @@
 // old unit's input is summed (frozen part first, then the new units' part).
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainableParam } from '../adamProx';
-import { TaskData, rowData } from '../data/tasks';
+import type { TaskData } from '../data/tasks';
 import { forChunks } from '../evaluate';
 import type { Network } from '../network/network';
 import { variableOf } from '../tensors';
@@ -21,7 +21,7 @@ import { MAX_CACHED_BYTES } from '../training';
 
 /** A stage over the frozen blocks: its data, forward pass and parameters. */
 export interface FrozenUnitsStage {
-  /** Rows of [input | activations of the first layer's old units | the second layer's old units' frozen input]. */
+  /** Rows of [input | activations of the first layer's old units | the second layer's old units' frozen input] (the last two computed once). */
   data: TaskData;
   forward: (rows: tf.Tensor2D) => tf.Tensor2D;
   /** The stage's parameters, every hidden layer's weights and biases replaced by its trained blocks. */
@@ -55,16 +55,16 @@ interface LayerBlocks {
 /**
  * The stage of `task` with the units that existed when the task started (`oldSizes`) frozen, for
  * `params` (which must leave every weight among old units and every old unit's bias frozen). Null
- * when it does not apply: a layer without new units, a task that does not see every unit, or rows
- * beyond the batch cache's bound; the stage then runs on the whole network.
+ * when it does not apply: a layer without new units, a task that does not see every unit, or
+ * computed activations beyond the batch cache's bound; the stage then runs on the whole network.
  */
 export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSizes: number[], params: TrainableParam[]): FrozenUnitsStage | null {
   const sizes = net.sizes();
   const L = sizes.length;
   const inputs = data.features;
-  const cached = oldSizes[0] + (L > 1 ? oldSizes[1] : 0);
-  const width = inputs + cached;
-  if (oldSizes.some((o, l) => o === 0 || o >= sizes[l]) || net.visibleSizes(task).some((v, l) => v !== sizes[l]) || data.count * width * 4 > MAX_CACHED_BYTES) {
+  const cachedWidth = oldSizes[0] + (L > 1 ? oldSizes[1] : 0);
+  const width = inputs + cachedWidth;
+  if (oldSizes.some((o, l) => o === 0 || o >= sizes[l]) || net.visibleSizes(task).some((v, l) => v !== sizes[l]) || data.count * cachedWidth * 4 > MAX_CACHED_BYTES) {
     return null;
   }
   const paramOf = (v: tf.Variable) => {
@@ -81,16 +81,31 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
     }
   });
 
-  // What depends only on the data and frozen weights, once per stage.
-  const rows = new Float32Array(data.count * width);
-  const targets = new Float32Array(data.count * data.outputs);
-  forChunks(data, (xs, ys, start) => {
+  // What depends only on the data and frozen weights, once per stage; the inputs are filled per batch as before.
+  const cached = new Float32Array(data.count * cachedWidth);
+  forChunks(data, (xs, _ys, start) => {
     const h1 = net.firstLayerUnits(xs, oldSizes[0]);
-    const parts = [xs, h1];
-    if (L > 1) parts.push(tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]])));
-    rows.set(tf.concat(parts, 1).dataSync() as Float32Array, start * width);
-    targets.set(ys.dataSync() as Float32Array, start * data.outputs);
+    const parts = L > 1 ? [h1, tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]]))] : [h1];
+    cached.set(tf.concat(parts, 1).dataSync() as Float32Array, start * cachedWidth);
   });
+  let inputRows = new Float32Array(0);
+  const stageData: TaskData = {
+    count: data.count,
+    features: width,
+    outputs: data.outputs,
+    targets: data.targets,
+    noCache: true,
+    fill(indices, start, end, x, y) {
+      const n = end - start;
+      if (inputRows.length < n * inputs) inputRows = new Float32Array(n * inputs);
+      data.fill(indices, start, end, inputRows, y);
+      for (let r = 0; r < n; r++) {
+        const e = indices[start + r];
+        x.set(inputRows.subarray(r * inputs, (r + 1) * inputs), r * width);
+        x.set(cached.subarray(e * cachedWidth, (e + 1) * cachedWidth), r * width + inputs);
+      }
+    },
+  };
 
   const layers: LayerBlocks[] = net.layers.map((layer, l) => {
     const rowsBelow = l === 0 ? inputs : sizes[l - 1];
@@ -144,7 +159,7 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
   let finished = false;
   const before = net.layers;
   return {
-    data: rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, rows, targets),
+    data: stageData,
     forward,
     params: blockParams,
     finish() {

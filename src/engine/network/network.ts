@@ -105,24 +105,24 @@ export class Network {
   private hiddenFrom(h: tf.Tensor2D, from: number, visible: number[]): tf.Tensor2D {
     let below = from > 0 ? visible[from - 1] : this.state.inputDim;
     for (let i = from; i < this.layers.length; i++) {
-      h = this.dense(h, i, below, 0, visible[i]);
+      h = this.dense(h, i, below, visible[i]);
       below = visible[i];
     }
     return h;
   }
 
-  /** Units first..first+count−1 of hidden layer i on h (its first `rows` inputs): one fused kernel for matmul, bias and ReLU. */
-  private dense(h: tf.Tensor2D, i: number, rows: number, first: number, count: number): tf.Tensor2D {
+  /** The first `count` units of hidden layer i on h (its first `rows` inputs): one fused kernel for matmul, bias and ReLU. */
+  private dense(h: tf.Tensor2D, i: number, rows: number, count: number): tf.Tensor2D {
     const l = this.layers[i];
-    const full = first === 0 && l.W.shape[0] === rows && l.W.shape[1] === count;
-    const W = full ? l.W : tf.slice(l.W, [0, first], [rows, count]);
-    const b = full ? l.b : tf.slice(l.b, first, count);
+    const full = l.W.shape[0] === rows && l.W.shape[1] === count;
+    const W = full ? l.W : tf.slice(l.W, [0, 0], [rows, count]);
+    const b = full ? l.b : tf.slice(l.b, 0, count);
     return tf.fused.matMul({ a: h, b: W, bias: b, activation: 'relu' }) as tf.Tensor2D;
   }
 
   /** The activations of the first `count` units of the first hidden layer for inputs x. */
   firstLayerUnits(x: tf.Tensor2D, count: number): tf.Tensor2D {
-    return tf.tidy(() => this.dense(x, 0, this.state.inputDim, 0, count));
+    return tf.tidy(() => this.dense(x, 0, this.state.inputDim, count));
   }
 
   /** Units per layer that task `task` reads without timestamps: all, except the top layer at its head's width. */

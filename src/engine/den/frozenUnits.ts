@@ -27,7 +27,7 @@ export interface FrozenUnitsStage {
   /** The stage's parameters, every hidden layer's weights and biases replaced by its trained blocks. */
   params: TrainableParam[];
   /** Writes the trained blocks back into the network and releases them: the stage's writeBack, and again (a no-op then) when it fails. */
-  finish(): void;
+  finish: () => void;
 }
 
 /** Rows r0..r1−1 × columns c0..c1−1 of a row-major array with `cols` columns. */
@@ -162,7 +162,7 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
     data: stageData,
     forward,
     params: blockParams,
-    finish() {
+    finish: () => {
       if (finished) return;
       finished = true;
       // the network's variables are replaced only by a structural change, which no stage makes

@@ -2,9 +2,10 @@
 // long task. 50,000 loss points stream into the page as the host sends them (batches every 100 ms),
 // then as fast as the page takes them; the page records the interval of every animation frame, the
 // time of its own draws, and at the end its JS heap (after a garbage collection, through the
-// DevTools protocol). The first frame and the first draw are printed apart: the first batch starts
-// a new task, which the page switches to. With --baseline, the page of that commit is built too (dist/webview/baseline)
-// and both are measured in alternation in the same run, with the ratios printed. Printed, not asserted.
+// DevTools protocol). The first frame and the first draw are printed apart, per round: the first
+// batch starts a new task, which the page switches to. With --baseline, the page of that commit is
+// built too (dist/webview/baseline) and both are measured in alternation in the same run, with the
+// ratios printed. Printed, not asserted.
 import { execFileSync, execSync } from 'child_process';
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   const ms = (x: number) => x.toFixed(1);
   const spread = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0]));
   const mb = (x: number) => (x / 2 ** 20).toFixed(1);
-  const head = ['page', 'stream', 'all drawn after s', 'frame median ms', 'frame p95 ms', 'frame max ms', 'frames > 50 ms (which)', 'first frame ms', 'first draw ms', 'draw p95 ms', 'draw max ms', 'JS heap MB', 'after GC MB'];
+  const head = ['page', 'stream', 'all drawn after s', 'frame median ms', 'frame p95 ms', 'frame max ms', 'frames > 50 ms (which)', 'first frame, first draw ms (per round)', 'draw p95 ms', 'draw max ms', 'JS heap MB', 'after GC MB'];
   const rows: string[][] = [];
   for (const v of variants)
     for (const [m, [mode]] of MODES.entries()) {
@@ -143,8 +144,7 @@ async function main(): Promise<void> {
         spread(runs.map((s) => quantile(s.frames, 0.95)), ms),
         spread(runs.map((s) => Math.max(...s.frames)), ms),
         runs.map(longFrames).join('; '),
-        spread(runs.map((s) => s.frames[0]), ms),
-        spread(runs.map((s) => s.draws[0]), ms),
+        runs.map((s) => `${ms(s.frames[0])}, ${ms(s.draws[0])}`).join('; '),
         spread(runs.map((s) => quantile(s.draws, 0.95)), ms),
         spread(runs.map((s) => Math.max(...s.draws)), ms),
         spread(runs.map((s) => s.heap), mb),

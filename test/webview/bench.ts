@@ -38,8 +38,8 @@ const streamInPage = fs.readFileSync(path.join(__dirname, 'page', 'stream.js'), 
 /**
  * Streams the batches into the page (see page/stream.js), then reads its JS heap. The batches are put
  * in the page first and the garbage of that transfer is collected before the clock starts: sent with
- * the call that starts the stream (50,000 events, 5 MB of script), they kept the page busy for
- * 80–270 ms into the first measured frame, which was then the one frame over 50 ms of every round.
+ * the call that starts the stream (50,000 events, 4.2 MB of script), they kept the page busy for
+ * 80–290 ms into the first measured frame, which was then the one frame over 50 ms of every round.
  */
 async function stream(page: Page, runId: string, events: DenEvent[][], interval: number): Promise<Stats> {
   const cdp = await page.context().newCDPSession(page);

@@ -374,11 +374,17 @@ export class DashboardView {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
   }
 
+  /**
+   * Draws the dirty charts of the shown tab, and those of the other tabs in the next frame: a change
+   * that touches charts on several tabs (a new task, a snapshot, the theme) spreads over two frames.
+   */
   private flush(): void {
     this.frame = 0;
+    const shown = this.byTab[this.view.tab].filter((p) => this.dirty.has(p));
+    const panels = shown.length ? shown : [...this.dirty];
+    for (const p of panels) this.dirty.delete(p);
+    if (this.dirty.size) this.frame = requestAnimationFrame(() => this.flush());
     const ctx = this.context();
-    const panels = [...this.dirty];
-    this.dirty.clear();
     for (const p of panels) p.render(ctx);
   }
 

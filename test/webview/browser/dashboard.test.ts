@@ -273,6 +273,54 @@ describe('dashboard webview in Chromium', function () {
     assert.equal((await chartData(page, 'loss')).points, String(lossCount(run02, 3)));
   });
 
+  it('shows a new task from its first batch: its loss in the next frame, the charts of the other tabs one frame later', async () => {
+    host.training = { running: true, runId: run02.id, task: 4 };
+    await host.send(host.snapshot());
+    await settled(page);
+    assert.equal((await chartData(page, 'loss')).task, '3', 'no event of task 4 yet: the last task');
+    const first = batches(longTaskEvents(4, 2000), 500)[0];
+    // the page's data of the loss chart (this tab) and the drift chart (another tab) after each of the
+    // two animation frames that follow the batch (a frame callback asked for after the dashboard's runs
+    // after its draw)
+    const frames = await page.evaluate(
+      ({ runId, events }) =>
+        new Promise<Record<string, string>[][]>((resolve) => {
+          const g = globalThis as unknown as {
+            addEventListener(type: string, f: () => void, o: { once: boolean }): void;
+            postMessage(m: unknown, o: string): void;
+            requestAnimationFrame(f: () => void): void;
+            document: { querySelector(s: string): { dataset: Record<string, string> } };
+          };
+          const seen: Record<string, string>[][] = [];
+          g.addEventListener(
+            'message',
+            () =>
+              g.requestAnimationFrame(() => {
+                seen.push(['loss', 'drift'].map((id) => ({ ...g.document.querySelector(`canvas[data-chart="${id}"]`).dataset })));
+                g.requestAnimationFrame(() => {
+                  seen.push(['loss', 'drift'].map((id) => ({ ...g.document.querySelector(`canvas[data-chart="${id}"]`).dataset })));
+                  resolve(seen);
+                });
+              }),
+            { once: true },
+          );
+          g.postMessage({ type: 'events', runId, events }, '*');
+        }),
+      { runId: run02.id, events: first },
+    );
+    const [[loss1, drift1], [loss2, drift2]] = frames;
+    const points = first.filter((e) => e.type === 'loss').length;
+    assert.equal(loss1.task, '4', 'the loss chart follows the new task in the first frame');
+    assert.equal(loss1.points, String(points), 'with the first batch’s points');
+    assert.equal(loss1.stages, 'sparse-head');
+    assert.equal(drift1.task, '3', 'the drift chart (another tab) is not drawn in that frame');
+    assert.equal(drift2.task, '4', 'but in the next');
+    assert.equal(loss2.renders, loss1.renders, 'the loss chart is not drawn twice');
+    assert.equal((await page.locator('#loss-title').textContent())!.trim(), 'Loss over steps · task 4 (permuted-4)');
+    await showTab(page, 'drift');
+    assert.equal((await chartData(page, 'drift')).task, '4');
+  });
+
   it('ignores a malformed message, logging the error to the console and the host', async () => {
     const before = await chartData(page, 'loss');
     const messages = await page.locator('.dashboard').getAttribute('data-messages');

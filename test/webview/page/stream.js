@@ -1,10 +1,13 @@
 // Evaluated in the dashboard page by test/webview/bench.ts (kept as plain JS: the TypeScript
 // loader would decorate the functions with helpers the page does not have).
-// Posts the batches as the host would, one every `interval` ms (0: back to back), records the
-// interval of every animation frame, the time of every animation-frame callback of the page (its
-// draws) and the long tasks, and resolves once the last point is drawn.
-({ runId, batches, interval }) =>
+// Posts the batches (put in window.__benchBatches beforehand) as the host would, one every
+// `interval` ms (0: back to back), records the interval of every animation frame, the time of every
+// animation-frame callback of the page (its draws) and the long tasks, and resolves once the last
+// point is drawn.
+({ runId, interval }) =>
   new Promise((resolve) => {
+    const batches = window.__benchBatches;
+    delete window.__benchBatches;
     const frames = [];
     const draws = [];
     let last = 0;

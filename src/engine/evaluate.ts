@@ -9,15 +9,22 @@ import { dataLoss } from './training';
 
 const CHUNK = 1000;
 
-/** Runs `fn` over the whole part in chunks of examples, in order. */
-function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
+/**
+ * The chunk buffers, shared by every call: evaluating after a task runs this once per part of
+ * every task so far, and a fresh 3 MB buffer each time was garbage by the dozen.
+ */
+const scratch = { x: new Float32Array(0), y: new Float32Array(0) };
+
+/** Runs `fn` over the whole part in chunks of examples, in order; `y` holds the chunk's target rows (n × outputs first values). */
+function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number, y: Float32Array) => void): void {
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const x = new Float32Array(CHUNK * data.features);
-  const y = new Float32Array(CHUNK * data.outputs);
+  if (scratch.x.length < CHUNK * data.features) scratch.x = new Float32Array(CHUNK * data.features);
+  if (scratch.y.length < CHUNK * data.outputs) scratch.y = new Float32Array(CHUNK * data.outputs);
+  const { x, y } = scratch;
   for (let start = 0; start < data.count; start += CHUNK) {
     const n = Math.min(CHUNK, data.count - start);
     data.fill(order, start, start + n, x, y);
-    tf.tidy(() => fn(tf.tensor2d(x.subarray(0, n * data.features), [n, data.features]), tf.tensor2d(y.subarray(0, n * data.outputs), [n, data.outputs]), start, n));
+    tf.tidy(() => fn(tf.tensor2d(x.subarray(0, n * data.features), [n, data.features]), tf.tensor2d(y.subarray(0, n * data.outputs), [n, data.outputs]), start, n, y));
   }
 }
 
@@ -63,10 +70,11 @@ export function meanLoss(net: TaskLogits, task: number, data: TaskData, loss: Lo
 export function featureData(net: Network, task: number, data: TaskData): TaskData {
   const width = net.sizes()[net.sizes().length - 1];
   const values = new Float32Array(data.count * width);
-  forChunks(data, (xs, _ys, start) => values.set(net.features(xs, task).dataSync() as Float32Array, start * width));
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
   const targets = new Float32Array(data.count * data.outputs);
-  data.fill(order, 0, data.count, new Float32Array(data.count * data.features), targets);
+  forChunks(data, (xs, _ys, start, n, y) => {
+    values.set(net.features(xs, task).dataSync() as Float32Array, start * width);
+    targets.set(y.subarray(0, n * data.outputs), start * data.outputs);
+  });
   return rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, values, targets);
 }
 

@@ -1,7 +1,7 @@
 // Evaluation of one task's head on a data part: probabilities, mean loss, accuracy and AUROC.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from './experiment';
-import { TaskData, rowData } from './data/tasks';
+import { TaskData, storedRows } from './data/tasks';
 import { accuracy, meanAuroc } from './metrics';
 import type { TaskLogits } from './network/model';
 import type { Network } from './network/network';
@@ -15,8 +15,8 @@ const CHUNK = 1000;
  */
 const scratch = { x: new Float32Array(0), y: new Float32Array(0) };
 
-/** Runs `fn` over the whole part in chunks of examples, in order; `y` holds the chunk's target rows (n × outputs first values). */
-function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number, y: Float32Array) => void): void {
+/** Runs `fn` over the whole part in chunks of examples, in order. */
+function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   if (scratch.x.length < CHUNK * data.features) scratch.x = new Float32Array(CHUNK * data.features);
   if (scratch.y.length < CHUNK * data.outputs) scratch.y = new Float32Array(CHUNK * data.outputs);
@@ -24,7 +24,7 @@ function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start:
   for (let start = 0; start < data.count; start += CHUNK) {
     const n = Math.min(CHUNK, data.count - start);
     data.fill(order, start, start + n, x, y);
-    tf.tidy(() => fn(tf.tensor2d(x.subarray(0, n * data.features), [n, data.features]), tf.tensor2d(y.subarray(0, n * data.outputs), [n, data.outputs]), start, n, y));
+    tf.tidy(() => fn(tf.tensor2d(x.subarray(0, n * data.features), [n, data.features]), tf.tensor2d(y.subarray(0, n * data.outputs), [n, data.outputs]), start, n));
   }
 }
 
@@ -70,12 +70,8 @@ export function meanLoss(net: TaskLogits, task: number, data: TaskData, loss: Lo
 export function featureData(net: Network, task: number, data: TaskData): TaskData {
   const width = net.sizes()[net.sizes().length - 1];
   const values = new Float32Array(data.count * width);
-  const targets = new Float32Array(data.count * data.outputs);
-  forChunks(data, (xs, _ys, start, n, y) => {
-    values.set(net.features(xs, task).dataSync() as Float32Array, start * width);
-    targets.set(y.subarray(0, n * data.outputs), start * data.outputs);
-  });
-  return rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, values, targets);
+  forChunks(data, (xs, _ys, start) => values.set(net.features(xs, task).dataSync() as Float32Array, start * width));
+  return storedRows(values, width, null, data.targets, data.outputs);
 }
 
 export interface TaskScore {

@@ -91,14 +91,23 @@ process.stdout.write = (chunk, ...rest) => {
 
 setInterval(() => sample('timer'), 100).unref();
 
+const COLUMNS = [
+  ['rss', 'rss'],
+  ['heapUsed', 'heap used'],
+  ['heapTotal', 'heap total'],
+  ['external', 'external'],
+  ['arrayBuffers', 'ArrayBuffers'],
+  ['wasm', 'WASM heap'],
+  ['tensorBytes', 'TF.js tensors'],
+  ['hwmGrowth', 'peak grew'],
+];
+
 process.on('exit', () => {
   sample('exit');
-  const f = (b) => (b / MB).toFixed(1).padStart(7);
-  const lines = ['segment (from the event that starts it)      |  rss   | heapUsed | heapTotal | external | arrayBuf |  wasm  | tensors | peak grew', '-'.repeat(132)];
-  for (const [name, r] of rows) {
-    lines.push(`${name.padEnd(44)} | ${f(r.rss)} | ${f(r.heapUsed)}  | ${f(r.heapTotal)}   | ${f(r.external)}  | ${f(r.arrayBuffers)}  | ${f(r.wasm)} | ${f(r.tensorBytes)} | ${f(r.hwmGrowth)}`);
-  }
+  const cell = (text) => String(text).padStart(13);
+  const lines = [`${'segment (from the event that starts it)'.padEnd(40)}${COLUMNS.map(([, title]) => cell(title)).join(' |')}`];
+  for (const [name, r] of rows) lines.push(`${name.padEnd(40)}${COLUMNS.map(([key]) => cell((r[key] / MB).toFixed(1))).join(' |')}`);
   const k = kernelRss();
-  lines.push(`peak RSS (VmHWM): ${k ? (k.hwm / MB).toFixed(1) : '?'} MB; MB = 2^20 bytes; maxima over the samples of each segment`);
+  lines.push(`peak RSS (VmHWM): ${k ? (k.hwm / MB).toFixed(1) : '?'} MB. MB = 2^20 bytes; each column the largest sample of the segment; external includes the WASM heap and the ArrayBuffers`);
   process.stderr.write(lines.join('\n') + '\n');
 });

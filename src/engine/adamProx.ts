@@ -62,9 +62,9 @@ const allAre = (a: Float32Array, value: number): boolean => a.every((x) => x ===
 
 /**
  * f() in its own tidy, then the tensors `done` disposed (nothing reads them again). The update
- * is a chain of these so that few tensors of a variable's size are alive at once: the WASM heap
- * grows to the most that ever was and never shrinks, and one tidy over the whole step kept about
- * 25 of them (70 MB of heap once the first layer had grown to 900 units).
+ * is a chain of these so that few tensors of a variable's size are alive at once (4 to 6; one
+ * tidy over the whole step held 14 to 25): the WASM heap grows to the most that ever was and
+ * never shrinks (npm start's ended at 100 MB that way; see the README's Memory section).
  */
 function then<T extends tf.Tensor>(f: () => T, ...done: tf.Tensor[]): T {
   const y = tf.tidy(f);
@@ -133,10 +133,10 @@ export const adamProx: OptimizerFactory = (params, settings) => {
         s.M.assign(then(() => tf.add(tf.mul(s.M, b1), g)));
         s.V.assign(then(() => tf.add(tf.mul(s.V, b2), tf.square(g)), g, grad));
         const sqrtV = tf.sqrt(s.V);
-        let next = then(() => {
-          const base = s.decoupledDecay && !s.mask ? tf.mul(W, 1 - lr * weightDecay) : W;
-          return tf.sub(base, tf.mul(tf.div(s.M, tf.add(sqrtV, adamEps)), stepScale));
-        });
+        const denominator = then(() => tf.add(sqrtV, adamEps));
+        const ratio = then(() => tf.div(s.M, denominator), denominator);
+        const adamStep = then(() => tf.mul(ratio, stepScale), ratio);
+        let next = then(() => tf.sub(s.decoupledDecay && !s.mask ? tf.mul(W, 1 - lr * weightDecay) : W, adamStep), adamStep);
         if (s.decoupledDecay && s.mask) next = then(() => tf.sub(next, tf.mul(tf.mul(W, lr * weightDecay), s.mask!)), next);
         // the L1 thresholds in Adam's metric are the last use of √V
         const theta = s.l1 && proximal === 'adam' ? then(() => tf.div(l1Numerator, tf.add(sqrtV, proxEps))) : null;
@@ -146,8 +146,9 @@ export const adamProx: OptimizerFactory = (params, settings) => {
           // relu(w − θ) − relu(−w − θ) (the same floats): WASM's Minimum, Maximum and Sign kernels
           // are several times slower than Relu, Sub and Neg
           const masked = s.mask ? then(() => tf.mul(theta, s.mask!), theta) : theta;
-          const above = then(() => tf.relu(tf.sub(next, masked)));
-          const below = then(() => tf.relu(tf.sub(tf.neg(next), masked)), next, masked);
+          const negated = tf.neg(next);
+          const above = then(() => tf.relu(tf.sub(next, masked)), next);
+          const below = then(() => tf.relu(tf.sub(negated, masked)), negated, masked);
           next = then(() => tf.sub(above, below), above, below);
         } else if (s.l1) {
           next = then(() => {

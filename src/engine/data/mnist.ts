@@ -16,7 +16,7 @@ let cached: Dataset | undefined;
 
 /**
  * The embedded digits (Uint8 pixels, labels 0..9, all 0s first, then 1s, ...). The packed files
- * are read again on every call (about 20 ms), so that a training process, whose splits are copies,
+ * are read again on every call (about 30 ms), so that a training process, whose splits are copies,
  * does not keep a second 7.8 MB copy of the digits; the package's JSON (running from source,
  * about a second to parse) is read once and cached.
  */

@@ -47,7 +47,7 @@ export interface UpdateSettings {
 
 /** A stage's optimiser state. `step` runs inside the caller's tf.tidy; `dispose` frees the state. */
 export interface StageOptimizer {
-  /** Step t (from 1) with learning rate lr, given the data-loss gradient of every variable by name. */
+  /** Step t (from 1) with learning rate lr, given the data-loss gradient of every variable by name (disposed once used). */
   step(grads: tf.NamedTensorMap, t: number, lr: number): void;
   dispose(): void;
 }
@@ -59,6 +59,18 @@ export const BETA2 = 0.999;
 export const EPSILON = 1e-8;
 
 const allAre = (a: Float32Array, value: number): boolean => a.every((x) => x === value);
+
+/**
+ * f() in its own tidy, then the tensors `done` disposed (nothing reads them again). The update
+ * is a chain of these so that few tensors of a variable's size are alive at once (4 to 6; one
+ * tidy over the whole step held 14 to 25): the WASM heap grows to the most that ever was and
+ * never shrinks (npm start's ended at 100 MB that way; see the README's Memory section).
+ */
+function then<T extends tf.Tensor>(f: () => T, ...done: tf.Tensor[]): T {
+  const y = tf.tidy(f);
+  tf.dispose(done);
+  return y;
+}
 
 export const adamProx: OptimizerFactory = (params, settings) => {
   const { weightDecay, decoupledWeightDecay, lambda, mu, proximal } = settings;
@@ -108,42 +120,55 @@ export const adamProx: OptimizerFactory = (params, settings) => {
       const l1Numerator = tf.scalar(proximal === 'adam' ? muT / sqrtK : muT);
       for (const s of state) {
         const { W } = s;
-        const terms: tf.Tensor[] = [grads[W.name]];
-        if (s.coupledDecay) terms.push(tf.mul(W, weightDecay));
-        if (s.anchor) terms.push(tf.mul(tf.sub(W, s.anchor), s.pull));
-        let g = terms.length === 1 ? terms[0] : tf.addN(terms);
-        if (s.mask) g = tf.mul(g, s.mask);
-        const M = tf.add(tf.mul(s.M, b1), g);
-        const V = tf.add(tf.mul(s.V, b2), tf.square(g));
-        const sqrtV = tf.sqrt(V);
-        const base = s.decoupledDecay && !s.mask ? tf.mul(W, 1 - lr * weightDecay) : W;
-        let next: tf.Tensor = tf.sub(base, tf.mul(tf.div(M, tf.add(sqrtV, adamEps)), stepScale));
-        if (s.decoupledDecay && s.mask) next = tf.sub(next, tf.mul(tf.mul(W, lr * weightDecay), s.mask));
-        if (s.l1) {
+        const grad = grads[W.name];
+        let g = grad;
+        if (s.coupledDecay || s.anchor) {
+          const terms: tf.Tensor[] = [grad];
+          if (s.coupledDecay) terms.push(tf.mul(W, weightDecay));
+          if (s.anchor) terms.push(then(() => tf.mul(tf.sub(W, s.anchor!), s.pull)));
+          g = then(() => tf.addN(terms), ...terms);
+        }
+        if (s.mask) g = then(() => tf.mul(g, s.mask!), g);
+        // the variables take the new moments' data (assign shares it): s.M and s.V are M and V from here on
+        s.M.assign(then(() => tf.add(tf.mul(s.M, b1), g)));
+        s.V.assign(then(() => tf.add(tf.mul(s.V, b2), tf.square(g)), g, grad));
+        const sqrtV = tf.sqrt(s.V);
+        const denominator = then(() => tf.add(sqrtV, adamEps));
+        const ratio = then(() => tf.div(s.M, denominator), denominator);
+        const adamStep = then(() => tf.mul(ratio, stepScale), ratio);
+        let next = then(() => tf.sub(s.decoupledDecay && !s.mask ? tf.mul(W, 1 - lr * weightDecay) : W, adamStep), adamStep);
+        if (s.decoupledDecay && s.mask) next = then(() => tf.sub(next, tf.mul(tf.mul(W, lr * weightDecay), s.mask!)), next);
+        // the L1 thresholds in Adam's metric are the last use of √V
+        const theta = s.l1 && proximal === 'adam' ? then(() => tf.div(l1Numerator, tf.add(sqrtV, proxEps))) : null;
+        sqrtV.dispose();
+        if (theta) {
           // soft-threshold: w − clip(w, −θ, θ), exactly 0 when |w| ≤ θ; with a per-entry θ as
           // relu(w − θ) − relu(−w − θ) (the same floats): WASM's Minimum, Maximum and Sign kernels
           // are several times slower than Relu, Sub and Neg
-          if (proximal === 'adam') {
-            let theta = tf.div(l1Numerator, tf.add(sqrtV, proxEps));
-            if (s.mask) theta = tf.mul(theta, s.mask);
-            next = tf.sub(tf.relu(tf.sub(next, theta)), tf.relu(tf.sub(tf.neg(next), theta)));
-          } else {
+          const masked = s.mask ? then(() => tf.mul(theta, s.mask!), theta) : theta;
+          const negated = tf.neg(next);
+          const above = then(() => tf.relu(tf.sub(next, masked)), next);
+          const below = then(() => tf.relu(tf.sub(negated, masked)), negated, masked);
+          next = then(() => tf.sub(above, below), above, below);
+        } else if (s.l1) {
+          next = then(() => {
             const shrink = tf.clipByValue(next, -muT, muT);
-            next = tf.sub(next, s.mask ? tf.mul(shrink, s.mask) : shrink);
-          }
+            return tf.sub(next, s.mask ? tf.mul(shrink, s.mask) : shrink);
+          }, next);
         }
         if (s.group) {
           // group lasso on each chosen column: w · max(0, 1 − θ/‖w‖), exactly 0 when ‖w‖ ≤ θ; in
           // Adam's metric θ = lr·γ/RMS(gradient of the group), so a group dies when its gradient's RMS stays below γ
-          const gamma = s.groupThreshold * proxScale;
-          const theta = proximal === 'adam' ? tf.div(gamma / sqrtK, tf.add(tf.sqrt(tf.mean(V, 0)), proxEps)) : gamma;
-          const norms = tf.sqrt(tf.sum(tf.square(next), 0));
-          const factor = tf.relu(tf.sub(1, tf.div(theta, tf.maximum(norms, 1e-12))));
-          next = tf.mul(next, tf.add(s.ungrouped!, tf.mul(s.group, factor)));
+          next = then(() => {
+            const gamma = s.groupThreshold * proxScale;
+            const theta = proximal === 'adam' ? tf.div(gamma / sqrtK, tf.add(tf.sqrt(tf.mean(s.V, 0)), proxEps)) : gamma;
+            const norms = tf.sqrt(tf.sum(tf.square(next), 0));
+            const factor = tf.relu(tf.sub(1, tf.div(theta, tf.maximum(norms, 1e-12))));
+            return tf.mul(next, tf.add(s.ungrouped!, tf.mul(s.group!, factor)));
+          }, next);
         }
-        s.M.assign(M);
-        s.V.assign(V);
         W.assign(next);
+        next.dispose();
       }
     },
     dispose() {

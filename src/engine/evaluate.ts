@@ -1,7 +1,7 @@
 // Evaluation of one task's head on a data part: probabilities, mean loss, accuracy and AUROC.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from './experiment';
-import { TaskData, rowData } from './data/tasks';
+import { TaskData, storedRows } from './data/tasks';
 import { accuracy, meanAuroc } from './metrics';
 import type { TaskLogits } from './network/model';
 import type { Network } from './network/network';
@@ -9,11 +9,18 @@ import { dataLoss } from './training';
 
 const CHUNK = 1000;
 
+/**
+ * The chunk buffers, shared by every call: evaluating after a task runs this once per part of
+ * every task so far, and a fresh 3 MB buffer each time was garbage by the dozen.
+ */
+const scratch = { x: new Float32Array(0), y: new Float32Array(0) };
+
 /** Runs `fn` over the whole part in chunks of examples, in order. */
 export function forChunks(data: TaskData, fn: (xs: tf.Tensor2D, ys: tf.Tensor2D, start: number, n: number) => void): void {
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const x = new Float32Array(CHUNK * data.features);
-  const y = new Float32Array(CHUNK * data.outputs);
+  if (scratch.x.length < CHUNK * data.features) scratch.x = new Float32Array(CHUNK * data.features);
+  if (scratch.y.length < CHUNK * data.outputs) scratch.y = new Float32Array(CHUNK * data.outputs);
+  const { x, y } = scratch;
   for (let start = 0; start < data.count; start += CHUNK) {
     const n = Math.min(CHUNK, data.count - start);
     data.fill(order, start, start + n, x, y);
@@ -64,10 +71,7 @@ export function featureData(net: Network, task: number, data: TaskData): TaskDat
   const width = net.sizes()[net.sizes().length - 1];
   const values = new Float32Array(data.count * width);
   forChunks(data, (xs, _ys, start) => values.set(net.features(xs, task).dataSync() as Float32Array, start * width));
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const targets = new Float32Array(data.count * data.outputs);
-  data.fill(order, 0, data.count, new Float32Array(data.count * data.features), targets);
-  return rowData({ count: data.count, features: width, outputs: data.outputs, targets: data.targets }, values, targets);
+  return storedRows(values, width, null, data.targets, data.outputs);
 }
 
 export interface TaskScore {

@@ -123,7 +123,7 @@ export async function trainStage(spec: StageSpec, makeOptimizer: OptimizerFactor
   // Every source cycles through its own shuffled order; with one source this is plain epochs.
   const feeds = spec.sources.map((source) => {
     const perEpoch = Math.max(1, Math.ceil(source.data.count / spec.batchSize));
-    const cache = !source.data.noCache && spec.steps >= 2 * perEpoch && source.data.count * source.data.features * 4 <= MAX_CACHED_BYTES;
+    const cache = spec.steps >= 2 * perEpoch && source.data.count * source.data.features * 4 <= MAX_CACHED_BYTES;
     return {
       source,
       data: cache ? materialized(source.data) : source.data,

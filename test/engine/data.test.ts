@@ -324,11 +324,13 @@ describe('data: task streams', () => {
     assert.notDeepEqual(rowOf(buildTasks({ type: 'permuted', count: 2 }, splits, 9)[1].train, e).x, b.x);
   });
 
-  it('materialized: the same batches as the task data it copies, for permuted, rotated and binary tasks', () => {
-    const streams: TaskStreamConfig[] = [{ type: 'permuted', count: 2 }, { type: 'rotated', angles: [0, 35] }, { type: 'one-vs-rest' }];
+  it('materialized: the same batches as the task data it copies, for permuted, rotated, split and binary tasks', () => {
+    const streams: TaskStreamConfig[] = [{ type: 'permuted', count: 2 }, { type: 'rotated', angles: [0, 35] }, { type: 'split', groups: [[0, 1], [2, 5, 7]] }, { type: 'one-vs-rest' }];
     for (const stream of streams) {
       const data = buildTasks(stream, splits, 1)[1].train;
       const copy = materialized(data);
+      // rows that are already in memory in order (split, one-vs-rest) are not copied
+      assert.equal(copy === data, stream.type === 'split' || stream.type === 'one-vs-rest', stream.type);
       assert.deepEqual([copy.count, copy.features, copy.outputs, copy.targets], [data.count, data.features, data.outputs, data.targets]);
       const order = Int32Array.from([7, 0, data.count - 1, 3, 7]);
       const batch = (d: typeof data) => {

@@ -94,7 +94,8 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
     features: width,
     outputs: data.outputs,
     targets: data.targets,
-    noCache: true,
+    // the inputs are filled per batch, not cached as well, to keep memory down
+    materialize: () => stageData,
     fill(indices, start, end, x, y) {
       const n = end - start;
       if (inputRows.length < n * inputs) inputRows = new Float32Array(n * inputs);

@@ -15,7 +15,7 @@ import { Rng } from '../../src/engine/random';
 import { StageSource, trainStage } from '../../src/engine/training';
 import type { TrainableParam } from '../../src/engine/adamProx';
 import { Task } from '../../src/engine/data/tasks';
-import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend } from './helpers';
+import { addHead, freshNetwork, maxRelativeDiff, smallExperiment, tasksOf, useBackend } from './helpers';
 
 const exp = smallExperiment();
 const OLD = [32, 16];
@@ -82,17 +82,6 @@ async function trainedWeights(tasks: Task[], frozen: boolean, steps: number, old
   return weights;
 }
 
-/** Largest difference relative to the largest magnitude. */
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
-
 describe('frozen blocks of the old units (expansion and retraining)', () => {
   before(useBackend);
 
@@ -104,7 +93,7 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
       start.dispose();
       const whole = await trainedWeights(tasks, false, 5, old);
       const frozen = await trainedWeights(tasks, true, 5, old);
-      whole.forEach((w, i) => assert.ok(relativeDiff(frozen[i], w) < 1e-5, `variable ${i}: ${relativeDiff(frozen[i], w)}`));
+      whole.forEach((w, i) => assert.ok(maxRelativeDiff(frozen[i], w) < 1e-5, `variable ${i}: ${maxRelativeDiff(frozen[i], w)}`));
       initial.layers.forEach((layer, l) => {
         const oldRows = l === 0 ? initial.inputDim : old[l - 1];
         let changedNew = 0;

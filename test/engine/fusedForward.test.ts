@@ -9,7 +9,7 @@ import { Network } from '../../src/engine/network/network';
 import { expandState } from '../../src/engine/network/structure';
 import { visibleSizes } from '../../src/engine/network/state';
 import { Rng } from '../../src/engine/random';
-import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend } from './helpers';
+import { addHead, freshNetwork, maxRelativeDiff, smallExperiment, tasksOf, useBackend } from './helpers';
 
 /** The unfused reference: relu(x·W + b) per layer on the units the task sees, then the head. */
 function unfusedLogits(net: Network, x: tf.Tensor2D, task: number): tf.Tensor2D {
@@ -25,16 +25,6 @@ function unfusedLogits(net: Network, x: tf.Tensor2D, task: number): tf.Tensor2D 
   });
   const head = net.heads[task - 1]!;
   return tf.add(tf.matMul(h, head.W), head.b);
-}
-
-function maxRelativeDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 describe('fused forward pass', () => {

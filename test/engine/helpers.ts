@@ -44,3 +44,14 @@ export function variableCount(net: Network): number {
 }
 
 export const tensorCount = () => tf.memory().numTensors;
+
+/** The largest difference between a and b relative to b's largest magnitude. */
+export function maxRelativeDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}

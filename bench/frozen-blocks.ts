@@ -17,8 +17,7 @@ import { initialState, newHead } from '../src/engine/network/init';
 import { expandState, ownedMasks } from '../src/engine/network/structure';
 import { Rng } from '../src/engine/random';
 import { trainStage } from '../src/engine/training';
-
-type Clock = () => number;
+import { Clock, cpuClock } from '../src/bench/throughput';
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
@@ -74,10 +73,7 @@ async function main(): Promise<void> {
     ['expansion stage, frozen blocks', true],
   ];
   const clocks: [string, Clock][] = [
-    ['CPU time', () => {
-      const { user, system } = process.cpuUsage();
-      return (user + system) / 1000;
-    }],
+    ['CPU time', cpuClock],
     ['wall time', () => performance.now()],
   ];
   // samples[clock][case][round]

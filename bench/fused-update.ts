@@ -9,7 +9,7 @@ import { initBackend } from '../src/engine/backend';
 import { loadExperiment } from '../src/engine/experiment';
 import { prepareTasks } from '../src/engine/session';
 import { OptimizerFactory, adamProx } from '../src/engine/adamProx';
-import { Clock, denStageEpoch, plainEpoch } from '../src/bench/throughput';
+import { Clock, cpuClock, denStageEpoch, plainEpoch } from '../src/bench/throughput';
 import { referenceAdamProx } from '../test/engine/referenceAdamProx';
 
 async function main(): Promise<void> {
@@ -26,10 +26,6 @@ async function main(): Promise<void> {
     ['DEN stage, 30% frozen, reference update', den(referenceAdamProx, 0.3)],
     ['DEN stage, 30% frozen, fused update', den(adamProx, 0.3)],
   ];
-  const cpuClock: Clock = () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
   const clocks: [string, Clock][] = [
     ['CPU time', cpuClock],
     ['wall time', () => performance.now()],

@@ -112,12 +112,12 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
     stage: StageName,
     params: TrainableParam[],
     steps: number,
-    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D; finish?: () => void } | null = {},
+    opts: { lambda?: number; data?: TaskData; forward?: (x: tf.Tensor2D) => tf.Tensor2D; finish?: () => void } = {},
   ): Promise<StageResult> => {
     const result = await trainStage({
       task: t,
       stage,
-      sources: [{ data: opts?.data ?? task.train, forward: opts?.forward ?? ((x) => net.logits(x, t)), loss }],
+      sources: [{ data: opts.data ?? task.train, forward: opts.forward ?? ((x) => net.logits(x, t)), loss }],
       params,
       steps,
       batchSize: exp.training.batchSize,
@@ -125,7 +125,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       lrDecay: exp.training.lrDecay,
       weightDecay: den.weightDecay,
       decoupledWeightDecay: exp.training.decoupledWeightDecay,
-      lambda: opts?.lambda ?? 0,
+      lambda: opts.lambda ?? 0,
       mu: l1Strength(den, stage),
       proximal: den.proximal,
       lossEvery: exp.training.lossEvery,
@@ -133,7 +133,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       emit,
       signal: ctx.signal,
       stepOffset,
-      writeBack: opts?.finish,
+      writeBack: opts.finish,
     });
     stepOffset += result.steps;
     report.stages.push({ stage, steps: result.steps, samples: result.samples, seconds: result.seconds, loss: result.loss });
@@ -152,7 +152,7 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   const ownedStage = async (stage: StageName, params: TrainableParam[], steps: number): Promise<StageResult> => {
     const frozen = timed(phases, 'frozen-units', () => frozenOldUnits(net, t, task.train, oldSizes, params));
     try {
-      return await run(stage, frozen?.params ?? params, steps, frozen);
+      return await run(stage, frozen?.params ?? params, steps, frozen ?? undefined);
     } finally {
       frozen?.finish();
     }

@@ -31,7 +31,7 @@ interface Kill {
   what: string;
   /** DEN_LAB_FAULT: the process kills itself at this point. */
   fault?: string;
-  /** Or: SIGKILL from outside after this share of an uninterrupted run's time (measured first, so that the kill falls inside the run however fast the machine trains). */
+  /** Or: SIGKILL from outside after this share of an uninterrupted run's time (measured first, so that the kill falls inside the run however fast the machine trains). The killed run trains twice as many tasks, so that a run faster than the measured one is still killed inside it. */
   atShare?: number;
   /** Continue an existing run (--from) instead of starting one. */
   from?: boolean;
@@ -93,6 +93,8 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
   this.timeout(900_000);
   let dir: string;
   let file: string;
+  /** The same experiment with 2 × TASKS tasks, for the timed kills. */
+  let longFile: string;
   let survived = 0;
   let runMs = 0;
   before(() => {
@@ -100,6 +102,8 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-kills-'));
     file = path.join(dir, 'kills.den.json');
     fs.writeFileSync(file, JSON.stringify(EXPERIMENT));
+    longFile = path.join(dir, 'kills-long.den.json');
+    fs.writeFileSync(longFile, JSON.stringify({ ...EXPERIMENT, tasks: { ...EXPERIMENT.tasks, count: 2 * TASKS } }));
     const start = Date.now();
     const full = runCli(['train', file, '--out', path.join(dir, 'uninterrupted')]);
     assert.equal(full.code, 0, full.stderr);
@@ -113,27 +117,29 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
   KILLS.forEach((kill, i) => {
     it(`killed ${kill.what}`, async () => {
       const out = path.join(dir, `runs-${i}`);
-      let args = ['train', file, '--out', out];
+      const experiment = kill.fault ? file : longFile;
+      const count = kill.fault ? TASKS : 2 * TASKS;
+      let args = ['train', experiment, '--out', out];
       let before = 0;
       if (kill.from) {
         // a run with one completed task, then the kill while it continues
-        const first = runCli(['train', file, '--out', out, '--tasks', '1']);
+        const first = runCli(['train', experiment, '--out', out, '--tasks', '1']);
         assert.equal(first.code, 0, first.stderr);
         const runDir = path.join(out, fs.readdirSync(out)[0]);
-        args = ['train', file, '--from', runDir];
+        args = ['train', experiment, '--from', runDir];
         before = 1;
       }
       const ended = kill.fault
         ? runCli(args, { DEN_LAB_FAULT: kill.fault })
-        : // a continued run trains TASKS − 1 tasks: its share of the time is scaled down to stay inside it
-          await killAfter(args, Math.round(kill.atShare! * runMs * (kill.from ? (TASKS - 1) / TASKS : 1)));
+        : // a share of the TASKS-task run's time, inside a run of 2 × TASKS tasks (or 2 × TASKS − 1 when continued)
+          await killAfter(args, Math.round(kill.atShare! * runMs));
       assert.equal(ended.signal, 'SIGKILL', `the process was killed (exit ${ended.code})`);
 
       const runs = fs.existsSync(out) ? fs.readdirSync(out).filter((d) => !d.startsWith('.')) : [];
       if (runs.length === 0) {
         // killed before the run folder existed: at most a hidden temporary folder, removed by the next run
         assert.ok(!kill.from);
-        const again = runCli(['train', file, '--out', out, '--tasks', '1']);
+        const again = runCli(['train', experiment, '--out', out, '--tasks', '1']);
         assert.equal(again.code, 0, again.stderr);
         assert.deepEqual(fs.readdirSync(out).filter((d) => d.startsWith('.')), [], 'the killed set-up was cleaned');
         assert.equal(fs.readdirSync(out).length, 1);
@@ -146,7 +152,7 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
       const summary = run.readSummary();
       assert.ok(summary, 'a run folder always has its summary');
       const done = summary.tasks.length;
-      assert.ok(done >= before && done < TASKS, `${done} completed tasks`);
+      assert.ok(done >= before && done < count, `${done} completed tasks`);
       for (let t = 1; t <= done; t++) assert.equal(loadCheckpoint(run.checkpointDir(t)).model.networks[0].heads.length, t);
       if (done > 0) {
         const ev = runCli(['eval', runDir, '--json']);
@@ -154,7 +160,7 @@ describe('runs survive a SIGKILL at any moment (20 kills)', function () {
         assert.ok(JSON.parse(ev.stdout).maxDifference < 1e-6, 'eval agrees with summary.json');
       }
 
-      const cont = runCli(['train', file, '--from', runDir, '--tasks', '1', '--json']);
+      const cont = runCli(['train', experiment, '--from', runDir, '--tasks', '1', '--json']);
       assert.equal(cont.code, 0, cont.stderr);
       assert.equal(run.readSummary()!.tasks.length, done + 1, 'the run continues with the next task');
       assert.equal(loadCheckpoint(run.checkpointDir(done + 1)).model.networks[0].heads.length, done + 1);

@@ -12,10 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { initBackend } from '../src/engine/backend';
 import { loadExperiment } from '../src/engine/experiment';
 import { prepareTasks } from '../src/engine/session';
-import { Network } from '../src/engine/network/network';
-import { initialState, newHead } from '../src/engine/network/init';
-import { Rng } from '../src/engine/random';
-import { dataLoss } from '../src/engine/training';
+import { plainTrainer } from '../src/bench/throughput';
 
 interface Profile {
   threads: number;
@@ -31,25 +28,7 @@ async function child(threads: number, steps: number): Promise<Profile> {
   const info = await initBackend('wasm', threads);
   const exp = loadExperiment('examples/permuted-mnist.den.json').experiment;
   const task = prepareTasks(exp, process.cwd())[0];
-  const rng = new Rng(1);
-  const state = initialState(task.train.features, exp.network.hidden, rng);
-  state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
-  const net = new Network(state);
-  const vars = [...net.layers.flatMap((l) => [l.W, l.b]), net.heads[0]!.W, net.heads[0]!.b];
-  const opt = tf.train.adam(exp.training.learningRate);
-  const bs = exp.training.batchSize;
-  const x = new Float32Array(bs * task.train.features);
-  const y = new Float32Array(bs * task.outputs);
-  const order = Int32Array.from({ length: task.train.count }, (_, i) => i);
-  const step = (i: number) => {
-    const start = (i * bs) % Math.max(1, task.train.count - bs);
-    task.train.fill(order, start, start + bs, x, y);
-    return tf.tidy(() => {
-      const xs = tf.tensor2d(x, [bs, task.train.features]);
-      const ys = tf.tensor2d(y, [bs, task.outputs]);
-      return opt.minimize(() => dataLoss(exp.network.loss, task.outputs, ys, net.logits(xs, 1)), true, vars)!;
-    });
-  };
+  const { step, dispose } = plainTrainer(exp, task);
   for (let i = 0; i < 5; i++) step(i).dispose();
   const kernels: Record<string, number> = {};
   for (let i = 0; i < steps; i++) {
@@ -64,8 +43,7 @@ async function child(threads: number, steps: number): Promise<Profile> {
     l.dispose();
   }
   const stepMs = (performance.now() - t0) / steps;
-  opt.dispose();
-  net.dispose();
+  dispose();
   return { threads: info.threads ?? 1, detail: info.detail, stepMs, kernels };
 }
 

@@ -34,8 +34,8 @@ export const cpuClock: Clock = () => {
 };
 const wallClock: Clock = () => performance.now();
 
-/** A plain MLP (same sizes as the experiment) trained with TF.js's own Adam for `steps` steps. */
-export async function plainEpoch(exp: Experiment, task: Task, steps: number, clock: Clock = wallClock): Promise<number> {
+/** A plain MLP (same sizes as the experiment) and TF.js's own Adam: `step(i)` trains on the i-th batch and returns its loss. */
+export function plainTrainer(exp: Experiment, task: Task): { batchSize: number; step: (i: number) => tf.Scalar; dispose: () => void } {
   const rng = new Rng(1);
   const state = initialState(task.train.features, exp.network.hidden, rng);
   state.heads.push(newHead(exp.network.hidden[exp.network.hidden.length - 1], task.outputs, rng));
@@ -49,13 +49,22 @@ export async function plainEpoch(exp: Experiment, task: Task, steps: number, clo
   const step = (i: number) => {
     const start = (i * bs) % Math.max(1, task.train.count - bs);
     task.train.fill(order, start, start + bs, x, y);
-    const loss = tf.tidy(() => {
+    return tf.tidy(() => {
       const xs = tf.tensor2d(x, [bs, task.train.features]);
       const ys = tf.tensor2d(y, [bs, task.outputs]);
       return opt.minimize(() => dataLoss(exp.network.loss, task.outputs, ys, net.logits(xs, 1)), true, vars)!;
     });
-    return loss;
   };
+  const dispose = () => {
+    opt.dispose();
+    net.dispose();
+  };
+  return { batchSize: bs, step, dispose };
+}
+
+/** The plain MLP trained for `steps` steps; samples per second of `clock`. */
+export async function plainEpoch(exp: Experiment, task: Task, steps: number, clock: Clock = wallClock): Promise<number> {
+  const { batchSize, step, dispose } = plainTrainer(exp, task);
   for (let i = 0; i < 3; i++) step(i).dispose(); // warm-up
   const t0 = clock();
   for (let i = 0; i < steps; i++) {
@@ -64,9 +73,8 @@ export async function plainEpoch(exp: Experiment, task: Task, steps: number, clo
     l.dispose();
   }
   const seconds = (clock() - t0) / 1000;
-  opt.dispose();
-  net.dispose();
-  return (steps * bs) / seconds;
+  dispose();
+  return (steps * batchSize) / seconds;
 }
 
 /**

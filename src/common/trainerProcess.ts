@@ -7,10 +7,18 @@
 // then never fires 'exit'), or the ready timeout. A trainer that ignores a cancel is killed after
 // its grace period.
 import { ChildProcess, fork } from 'child_process';
+import * as os from 'os';
 import * as readline from 'readline';
 import { EventEmitter } from 'events';
 import { checkTrainerToHost } from './protocolGuards';
 import type { DenEvent, HostToTrainer, RunSummary, TrainJob } from './protocol';
+
+/**
+ * The trainer's nice value. Training is background work: on a machine whose cores are all busy the
+ * scheduler then serves the editor (its extension host, the dashboard) first, and when a core is
+ * free the trainer runs as fast as before.
+ */
+export const TRAINER_NICE = 10;
 
 export interface TrainerOptions {
   /** The bundled trainer entry (dist/trainer.js). */
@@ -27,6 +35,8 @@ export interface TrainerOptions {
   cancelGraceMs?: number;
   /** How long the process may take to say 'ready' (a program that is not Node never does). */
   readyTimeoutMs?: number;
+  /** The trainer's nice value (0–19); default TRAINER_NICE. */
+  nice?: number;
 }
 
 export interface TrainOutcome {
@@ -114,6 +124,15 @@ export class TrainerProcess {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
+    const nice = this.options.nice ?? TRAINER_NICE;
+    if (child.pid !== undefined && nice !== 0) {
+      try {
+        // threads the trainer starts later (WASM's, libuv's) inherit it
+        os.setPriority(child.pid, nice);
+      } catch (err) {
+        log('warn', `could not lower the trainer's priority: ${(err as Error).message}`);
+      }
+    }
     this.stderrTail = '';
     this.cancelledByKill = false;
     if (child.pid !== undefined) log('info', `trainer started (pid ${child.pid}, ${nodePath || process.execPath}${cwd ? `, in ${cwd}` : ''})`);

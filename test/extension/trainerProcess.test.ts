@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fork } from 'child_process';
-import { TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/common/trainerProcess';
+import { TRAINER_NICE, TrainerCrashedError, TrainerProcess, TrainerStartError, TrainingFailedError } from '../../src/common/trainerProcess';
 import { RunFolder } from '../../src/engine/run/runFolder';
 import type { DenEvent } from '../../src/common/protocol';
 import { fakeNativePackage } from '../fakeNativePackage';
@@ -61,6 +61,23 @@ describe('trainer process (real fork of dist/trainer.js)', function () {
     assert.deepEqual([events[0].type, events[events.length - 1].type], ['run-start', 'run-end']);
     assert.equal(events.filter((e) => e.type === 'task-end').length, 2);
     assert.equal(trainer.running, false);
+  });
+
+  it("runs below the editor's priority (nice TRAINER_NICE), unless told otherwise", async () => {
+    fs.writeFileSync(file, JSON.stringify(experiment()));
+    for (const [options, expected] of [
+      [{}, TRAINER_NICE],
+      [{ nice: 0 }, os.getPriority()],
+    ] as const) {
+      const trainer = new TrainerProcess({ script, log: () => undefined, ...options });
+      let seen: number | undefined;
+      trainer.onEvent((e) => {
+        if (e.type === 'run-start') seen = os.getPriority(trainer.pid!);
+      });
+      await trainer.start({ experimentFile: file, tasks: 1 });
+      assert.equal(seen, expected);
+    }
+    assert.ok(TRAINER_NICE > os.getPriority(), 'the trainer yields to the process that started it');
   });
 
   it('cancel stops at the next step, keeps the run at its last task, and the process exits', async () => {

@@ -111,7 +111,11 @@ export class Network {
     return h;
   }
 
-  /** The first `count` units of hidden layer i on h (its first `rows` inputs): one fused kernel for matmul, bias and ReLU. */
+  /**
+   * The first `count` units of hidden layer i on h (its first `rows` inputs): one fused kernel for
+   * matmul, bias and ReLU, except while TF.js records gradients (a training step), where it runs them
+   * as three kernels (tfjs-core's shouldFuse).
+   */
   private dense(h: tf.Tensor2D, i: number, rows: number, count: number): tf.Tensor2D {
     const l = this.layers[i];
     const full = l.W.shape[0] === rows && l.W.shape[1] === count;

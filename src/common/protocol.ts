@@ -50,9 +50,10 @@ export type StageName = v.InferOutput<typeof StageNameSchema>;
 
 /**
  * The parts of a task that are not a training stage, timed by the engine (seconds): the score before
- * training, the frozen features the sparse head trains on, the selection, the τ statistic, what
- * expansion and retraining compute once from the frozen weights (den/frozenUnits.ts), pruning, drift
- * and split, the evaluation of every task so far, and the checkpoint write.
+ * training, the frozen features the sparse head trains on, the selection, the τ statistic (whose
+ * pass also computes the frozen activations of expansion and retraining), what expansion and
+ * retraining compute from the frozen weights beyond that (den/frozenUnits.ts), pruning, drift and
+ * split, the evaluation of every task so far, and the checkpoint write.
  */
 export const PhaseTimesSchema = v.object({
   'score-before': v.optional(num),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossKind } from './experiment';
 import { TaskData, storedRows } from './data/tasks';
 import { accuracy, meanAuroc } from './metrics';
-import type { TaskLogits } from './network/model';
+import type { Model, TaskLogits } from './network/model';
 import type { Network } from './network/network';
 import { dataLoss } from './training';
 
@@ -39,17 +39,17 @@ export function predict(net: TaskLogits, task: number, data: TaskData, loss: Los
   return out;
 }
 
+/** The ranking scores of logits (see rankingScores). */
+const ranking = (logits: tf.Tensor2D, loss: LossKind, outputs: number): Float32Array =>
+  (loss === 'softmax-ce' && outputs > 1 ? tf.logSoftmax(logits) : logits).dataSync() as Float32Array;
+
 /**
  * Scores that rank like the output probabilities without saturating: the logits of sigmoid heads,
  * the log-probabilities (log-softmax) of softmax heads. n × outputs.
  */
 export function rankingScores(net: TaskLogits, task: number, data: TaskData, loss: LossKind): Float32Array {
   const out = new Float32Array(data.count * data.outputs);
-  forChunks(data, (xs, _ys, start) => {
-    const logits = net.logits(xs, task);
-    const s = loss === 'softmax-ce' && data.outputs > 1 ? tf.logSoftmax(logits) : logits;
-    out.set(s.dataSync() as Float32Array, start * data.outputs);
-  });
+  forChunks(data, (xs, _ys, start) => out.set(ranking(net.logits(xs, task), loss, data.outputs), start * data.outputs));
   return out;
 }
 
@@ -80,6 +80,55 @@ export interface TaskScore {
 }
 
 export function scoreTask(net: TaskLogits, task: number, data: TaskData, loss: LossKind): TaskScore {
-  const scores = rankingScores(net, task, data, loss);
-  return { accuracy: accuracy(scores, data.targets, data.outputs), auroc: meanAuroc(scores, data.targets, data.outputs) };
+  return scoreOf(rankingScores(net, task, data, loss), data);
+}
+
+const scoreOf = (scores: Float32Array, data: TaskData): TaskScore => ({
+  accuracy: accuracy(scores, data.targets, data.outputs),
+  auroc: meanAuroc(scores, data.targets, data.outputs),
+});
+
+/** One task's part to score, and its head's loss. */
+export interface ScoredPart {
+  task: number;
+  data: TaskData;
+  loss: LossKind;
+}
+
+/** scoreTask for each part, in order (see tasksRankingScores). */
+export function scoreTasks(model: Model, parts: ScoredPart[]): TaskScore[] {
+  return tasksRankingScores(model, parts).map((scores, i) => scoreOf(scores, parts[i].data));
+}
+
+/**
+ * rankingScores for each part, in order. On one shared network, parts with the same inputs
+ * (one-vs-rest: every task sees the same images) share the first hidden layer's product: it is
+ * computed once with the most units any of those tasks sees, and each task reads its first units (a
+ * column of a matrix product does not depend on the others, so these are the floats of each task
+ * alone).
+ */
+export function tasksRankingScores(model: Model, parts: ScoredPart[]): Float32Array[] {
+  if (model.routing !== 'shared') return parts.map((p) => rankingScores(model, p.task, p.data, p.loss));
+  const net = model.shared;
+  const scores: Float32Array[] = new Array(parts.length);
+  const groups = new Map<object, number[]>();
+  parts.forEach((p, i) => {
+    if (!p.data.inputs || p.data.count === 0) scores[i] = rankingScores(model, p.task, p.data, p.loss);
+    else groups.set(p.data.inputs, [...(groups.get(p.data.inputs) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    const first = members.map((i) => net.visibleSizes(parts[i].task)[0]);
+    const widest = Math.max(...first);
+    const outs = members.map((i) => new Float32Array(parts[i].data.count * parts[i].data.outputs));
+    forChunks(parts[members[0]].data, (xs, _ys, start, n) => {
+      const h1 = net.firstLayerUnits(xs, widest);
+      members.forEach((i, m) => {
+        const { task, data, loss } = parts[i];
+        const own = first[m] === widest ? h1 : tf.slice(h1, [0, 0], [n, first[m]]);
+        outs[m].set(ranking(net.logitsFromFirstLayer(own, task), loss, data.outputs), start * data.outputs);
+      });
+    });
+    members.forEach((i, m) => (scores[i] = outs[m]));
+  }
+  return scores;
 }

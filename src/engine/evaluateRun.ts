@@ -1,7 +1,7 @@
 // Re-evaluation of a run: every completed task's checkpoint is loaded again and scored on the
 // test sets of the tasks seen so far, giving the R matrices afresh to compare with summary.json.
 import { initBackend } from './backend';
-import { scoreTask } from './evaluate';
+import { scoreTasks } from './evaluate';
 import { BackendChoice, validateExperiment } from './experiment';
 import { headLoss } from './methods/method';
 import { Model } from './network/model';
@@ -33,7 +33,7 @@ export async function evaluateRun(runDir: string, backendChoice?: BackendChoice)
   for (let i = 1; i <= summary.tasks.length; i++) {
     const net = new Model(loadCheckpoint(run.checkpointDir(i)).model);
     try {
-      const scores = tasks.slice(0, i).map((t) => scoreTask(net, t.index, t.test, headLoss(exp, t.outputs)));
+      const scores = scoreTasks(net, tasks.slice(0, i).map((t) => ({ task: t.index, data: t.test, loss: headLoss(exp, t.outputs) })));
       accuracy.push(scores.map((s) => s.accuracy));
       auroc.push(scores.map((s) => s.auroc));
       scores.forEach((s, j) => {

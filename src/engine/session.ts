@@ -7,7 +7,7 @@ import { initBackend } from './backend';
 import { ThreadsChoice, threadsFromEnv } from './wasmThreadsChoice';
 import { buildTasks, Task } from './data/tasks';
 import { loadData } from './data/load';
-import { scoreTask } from './evaluate';
+import { scoreTask, scoreTasks } from './evaluate';
 import { BackendChoice, Experiment, ExperimentError, MethodName, incompatibilities, loadExperiment, mapDataPaths, validateExperiment, withAbsolutePaths } from './experiment';
 import { faultPoint } from './faultPoints';
 import { timed } from './phaseTimes';
@@ -272,10 +272,15 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
         const phases: PhaseTimes = {};
         const before = timed(phases, 'score-before', () => scoreTask(model, t, task.test, headLoss(exp, task.outputs)));
         const report = await method.learnTask(model, task, { experiment: exp, emit, signal: req.signal, tasks });
-        const { scores, validation } = timed(phases, 'evaluation', () => ({
-          scores: tasks.slice(0, t).map((j) => scoreTask(model, j.index, j.test, headLoss(exp, j.outputs))),
-          validation: tasks.slice(0, t).map((j) => (j.validation.count ? scoreTask(model, j.index, j.validation, headLoss(exp, j.outputs)) : { accuracy: null, auroc: null })),
-        }));
+        const { scores, validation } = timed(phases, 'evaluation', () => {
+          const seen = tasks.slice(0, t);
+          const validated = seen.filter((j) => j.validation.count);
+          const onValidation = scoreTasks(model, validated.map((j) => ({ task: j.index, data: j.validation, loss: headLoss(exp, j.outputs) })));
+          return {
+            scores: scoreTasks(model, seen.map((j) => ({ task: j.index, data: j.test, loss: headLoss(exp, j.outputs) }))),
+            validation: seen.map((j) => (j.validation.count ? onValidation[validated.indexOf(j)] : { accuracy: null, auroc: null })),
+          };
+        });
         const finalState = model.toState();
         const pruned = [...summary.tasks.map((r) => r.pruned), report.pruned];
         const checkpoint = run.ownCheckpointDir(t);

@@ -1,9 +1,14 @@
 // Evaluation runs over a data part in chunks of 1,000 examples (src/engine/evaluate.ts), through
 // chunk buffers that every call shares: the results must be those of the whole part at once, and
-// must not depend on what was evaluated before.
+// must not depend on what was evaluated before. Scoring every task so far shares the first layer's
+// product between tasks with the same inputs (one-vs-rest) and must give each task's scores alone.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { featureData, meanLoss, rankingScores } from '../../src/engine/evaluate';
+import { featureData, meanLoss, rankingScores, scoreTask, scoreTasks, tasksRankingScores } from '../../src/engine/evaluate';
+import { headLoss } from '../../src/engine/methods/method';
+import { Model, sharedModel } from '../../src/engine/network/model';
+import { expandState } from '../../src/engine/network/structure';
+import { Rng } from '../../src/engine/random';
 import type { TaskData } from '../../src/engine/data/tasks';
 import { dataLoss } from '../../src/engine/training';
 import { addHead, freshNetwork, smallExperiment, tasksOf, useBackend } from './helpers';
@@ -62,6 +67,68 @@ describe('evaluation in chunks', () => {
       assert.ok(Math.abs(chunked - whole) <= 1e-6 * whole, `${chunked} against ${whole}`);
     } finally {
       net.dispose();
+    }
+  });
+});
+
+describe('scoring every task so far (scoreTasks)', () => {
+  before(useBackend);
+
+  /** A shared model after three tasks of `exp`: tasks 2 and 3 each added units, so each task sees its own number of them. */
+  function grownModel(exp: ReturnType<typeof smallExperiment>, tasks: ReturnType<typeof tasksOf>): Model {
+    const net = freshNetwork(exp, tasks);
+    addHead(net, tasks[0]);
+    for (const [t, added] of [[2, [6, 3]], [3, [4, 2]]]) {
+      net.setState(expandState(net.toState(), t as number, added as number[], new Rng(t as number)));
+      addHead(net, tasks[(t as number) - 1]);
+    }
+    const model = new Model(sharedModel(net.toState()));
+    net.dispose();
+    return model;
+  }
+
+  const parts = (tasks: ReturnType<typeof tasksOf>, exp: ReturnType<typeof smallExperiment>) =>
+    tasks.slice(0, 3).map((j) => ({ task: j.index, data: j.test, loss: headLoss(exp, j.outputs) }));
+
+  /** The first hidden layer's matrix products (inputs × units) in `fn`. */
+  async function firstLayerProducts(fn: () => void, features: number): Promise<number> {
+    const profile = await tf.profile(() => {
+      fn();
+      return [];
+    });
+    return profile.kernels.filter((k) => /^(_FusedMatMul|BatchMatMul)$/.test(k.name) && k.inputShapes[1]?.at(-2) === features).length;
+  }
+
+  it('one-vs-rest: the scores of each task alone bit for bit, with one first-layer product per chunk for all tasks', async () => {
+    const exp = smallExperiment({ tasks: { type: 'one-vs-rest', classes: [0, 1, 2] } });
+    const tasks = tasksOf(exp);
+    const model = grownModel(exp, tasks);
+    try {
+      assert.deepEqual(tasks.slice(0, 3).map((j) => model.shared.visibleSizes(j.index)[0]), [32, 38, 42], 'each task sees its own units');
+      const together = tasksRankingScores(model, parts(tasks, exp));
+      parts(tasks, exp).forEach((p, i) => assert.deepEqual(together[i], rankingScores(model, p.task, p.data, p.loss), `task ${p.task}`));
+      assert.deepEqual(
+        scoreTasks(model, parts(tasks, exp)),
+        parts(tasks, exp).map((p) => scoreTask(model, p.task, p.data, p.loss)),
+      );
+      const chunks = Math.ceil(tasks[0].test.count / 1000);
+      assert.equal(await firstLayerProducts(() => scoreTasks(model, parts(tasks, exp)), tasks[0].test.features), chunks, 'shared by the tasks');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('permuted: every task on its own inputs, the same scores', async () => {
+    const exp = smallExperiment();
+    const tasks = tasksOf(exp);
+    const model = grownModel(exp, tasks);
+    try {
+      const together = tasksRankingScores(model, parts(tasks, exp));
+      parts(tasks, exp).forEach((p, i) => assert.deepEqual(together[i], rankingScores(model, p.task, p.data, p.loss), `task ${p.task}`));
+      const chunks = Math.ceil(tasks[0].test.count / 1000);
+      assert.equal(await firstLayerProducts(() => scoreTasks(model, parts(tasks, exp)), tasks[0].test.features), 3 * chunks, 'one per task');
+    } finally {
+      model.dispose();
     }
   });
 });

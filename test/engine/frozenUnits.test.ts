@@ -4,10 +4,15 @@
 // stage on the whole network within float32 noise, the frozen entries bit for bit; a step neither
 // multiplies by nor updates a frozen block; no tensor left behind; the cases in which it does not
 // apply fall back to the whole network; a stage that would train old units is refused; and
-// learnTask uses it.
+// learnTask uses it. The activations are computed once per task: given to a stage, they train the
+// same weights bit for bit; stale ones are refused, and after a split only the restored units' part
+// is computed again, bit for bit a whole pass; the τ statistic's pass that computes them gives the
+// same loss as meanLoss.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { frozenOldUnits } from '../../src/engine/den/frozenUnits';
+import { FrozenActivations, frozenActivations, frozenOldUnits, updatedActivations } from '../../src/engine/den/frozenUnits';
+import { meanLoss } from '../../src/engine/evaluate';
+import { headLoss } from '../../src/engine/methods/method';
 import { learnTask } from '../../src/engine/den/learnTask';
 import { Network } from '../../src/engine/network/network';
 import { expandState, ownedMasks } from '../../src/engine/network/structure';
@@ -64,12 +69,16 @@ function stage(params: TrainableParam[], source: StageSource, steps: number) {
   });
 }
 
-/** `steps` of the stage from the same start on the whole network or on the frozen blocks; the network's weights after it. */
-async function trainedWeights(tasks: Task[], frozen: boolean, steps: number, old = OLD): Promise<Float32Array[]> {
+/**
+ * `steps` of the stage from the same start on the whole network or on the frozen blocks (computing
+ * their activations, or given them by `activations`); the network's weights after it.
+ */
+async function trainedWeights(tasks: Task[], frozen: boolean, steps: number, old = OLD, activations?: (net: Network) => FrozenActivations): Promise<Float32Array[]> {
   const net = grownNetwork(tasks, old);
   const params = expansionParams(net, old);
+  const given = activations?.(net);
   const before = tf.memory().numTensors;
-  const f = frozen ? frozenOldUnits(net, 2, tasks[1].train, old, params) : null;
+  const f = frozen ? frozenOldUnits(net, 2, tasks[1].train, old, params, given) : null;
   if (frozen) assert.ok(f, 'the frozen blocks apply to this stage');
   try {
     await stage(f?.params ?? params, { data: f?.data ?? tasks[1].train, forward: f?.forward ?? ((x) => net.logits(x, 2)), loss: 'sigmoid-bce-sum' }, steps);
@@ -153,18 +162,69 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     net.dispose();
   });
 
-  it('learnTask runs expansion and retraining on the frozen units (timed as a phase)', async () => {
+  it('activations computed once train the same weights bit for bit; stale or misshapen ones are refused', async () => {
+    const tasks = tasksOf(exp);
+    const train = tasks[1].train;
+    const computed = await trainedWeights(tasks, true, 5);
+    // computed before the stage, on the network as it starts (as the τ statistic's pass does)
+    const given = await trainedWeights(tasks, true, 5, OLD, (net) => frozenActivations(net, train, OLD));
+    computed.forEach((w, i) => assert.deepEqual(given[i], w, `variable ${i}`));
+
+    const net = grownNetwork(tasks);
+    const params = expansionParams(net);
+    const acts = frozenActivations(net, train, OLD);
+    const f = frozenOldUnits(net, 2, train, OLD, params)!;
+    assert.deepEqual(f.activations.values, acts.values, 'the stage computes the same activations');
+    // after a stage the old units are as they were, so the activations still serve (retraining after an expansion)
+    await stage(f.params, { data: f.data, forward: f.forward, loss: 'sigmoid-bce-sum' }, 3);
+    f.finish();
+    frozenOldUnits(net, 2, train, OLD, params, acts)!.finish();
+    assert.throws(() => frozenOldUnits(net, 2, train, [32, 15], params, acts), /the activations given are of 32, 16 old units, the stage has 32, 15/);
+    assert.equal(updatedActivations(net, train, acts, net.toState()), acts, 'nothing changed, nothing computed');
+    // old units restored to other weights (what a split does): their activations are stale, and only theirs are computed again
+    const before = net.toState();
+    const state = net.toState();
+    for (const c of [0, 7]) for (let r = 0; r < state.layers[0].W.rows; r++) state.layers[0].W.data[r * state.layers[0].W.cols + c] += 0.05;
+    state.layers[0].b[3] += 0.1;
+    net.setState(state);
+    assert.throws(() => frozenOldUnits(net, 2, train, OLD, expansionParams(net), acts), /not the old units' current ones \(example 1/);
+    const fresh = frozenActivations(net, train, OLD).values;
+    assert.deepEqual(updatedActivations(net, train, acts, before).values, fresh, 'the first layer changed: bit for bit a whole pass');
+    // a unit of the second layer restored: only its input from the first layer changes
+    const state2 = net.toState();
+    state2.layers[1].W.data[5 * state2.layers[1].W.cols + 2] -= 0.3;
+    const beforeSecond = net.toState();
+    net.setState(state2);
+    const second = updatedActivations(net, train, { ...acts, values: fresh }, beforeSecond).values;
+    assert.deepEqual(second, frozenActivations(net, train, OLD).values, 'the second layer changed: bit for bit a whole pass');
+    assert.notDeepEqual(second, fresh);
+    net.dispose();
+  });
+
+  it("learnTask: the τ statistic's pass gives meanLoss bit for bit, expansion and retraining after a split run on the frozen units", async () => {
     const tasks = tasksOf(exp);
     const net = freshNetwork(exp, tasks);
-    const ctx = { experiment: smallExperiment({ den: { tau: 0, sparseHeadSteps: 10 } }), emit: () => undefined };
+    const experiment = smallExperiment({ den: { tau: 0, sigma: 1e-3, sparseHeadSteps: 10 } });
+    const checked: string[] = [];
+    const emit = (e: { type: string; value?: number }) => {
+      // the network is the selectively retrained one while the τ test's event is emitted
+      if (e.type === 'tau-test' && net.heads[1]) {
+        const expected = meanLoss(net, 2, tasks[1].train, headLoss(experiment, tasks[1].outputs));
+        assert.equal(e.value, expected, 'the τ statistic');
+        checked.push('tau');
+      }
+    };
     for (const task of tasks.slice(0, 2)) {
       addHead(net, task);
-      const report = await learnTask(net, task, ctx);
+      const report = await learnTask(net, task, { experiment, emit: emit as never });
       if (task.index === 2) {
         assert.equal(report.expanded, true);
+        assert.ok(report.split.some((n) => n > 0), `split: ${report.split}`);
+        assert.ok(report.stages.some((s) => s.stage === 'retrain'));
         assert.ok((report.phases?.['frozen-units'] ?? 0) > 0, `phases: ${JSON.stringify(report.phases)}`);
       }
     }
+    assert.deepEqual(checked, ['tau']);
     net.dispose();
   });
 });

@@ -18,7 +18,9 @@ export function smallExperiment(patch: Record<string, unknown> = {}): Experiment
     training: { epochs: 2, batchSize: 64, lossEvery: 5 },
     den: { sparseHeadSteps: 30 },
   };
-  for (const [k, v] of Object.entries(patch)) base[k] = typeof v === 'object' && v && !Array.isArray(v) ? { ...base[k], ...v } : v;
+  // objects are merged into the base's, except a task stream of another type
+  const replaces = (k: string, v: any) => k === 'tasks' && v.type !== base.tasks.type;
+  for (const [k, v] of Object.entries(patch)) base[k] = typeof v === 'object' && v && !Array.isArray(v) && !replaces(k, v) ? { ...base[k], ...v } : v;
   return validateExperiment(base);
 }
 

@@ -17,6 +17,8 @@ export interface TaskData {
   fill(indices: ArrayLike<number>, start: number, end: number, x: Float32Array, y: Float32Array): void;
   /** What materialized() returns for this data, when it knows a smaller form than float rows. */
   materialize?(): TaskData;
+  /** Set on parts whose example e is row e of this untransformed data: parts with the same `inputs` fill the same inputs (one-vs-rest's tasks). */
+  inputs?: object;
 }
 
 export interface Task {
@@ -106,7 +108,11 @@ type Transform =
  * Validation and test parts get the same transform as training, so a task means the same input space.
  */
 function makeTaskData(ds: Dataset, rows: Int32Array | null, targets: Int32Array, outputs: number, transform: Transform): TaskData {
-  if (transform.kind === 'identity') return storedRows(ds.x, ds.features, rows, targets, outputs);
+  if (transform.kind === 'identity') {
+    const data = storedRows(ds.x, ds.features, rows, targets, outputs);
+    if (!rows) data.inputs = ds;
+    return data;
+  }
   const f = ds.features;
   const src = ds.x;
   const scale = src instanceof Uint8Array ? BYTE_SCALE : 1;

@@ -11,13 +11,134 @@
 // Once the network has grown, the frozen blocks are most of the weights, so this is most of a
 // step's work. The floats differ from the stage on the whole network only in the order in which an
 // old unit's input is summed (frozen part first, then the new units' part).
+// The activations stay valid while the old units' weights do, so a task computes them once, in the
+// τ statistic's pass over the training part (before expansion every unit is old); for the final
+// retraining after a split, only the restored units' part is computed again.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainableParam } from '../adamProx';
 import type { TaskData } from '../data/tasks';
 import { forChunks } from '../evaluate';
 import type { Network } from '../network/network';
+import type { NetworkState } from '../network/state';
 import { variableOf } from '../tensors';
 import { MAX_CACHED_BYTES } from '../training';
+
+/**
+ * What depends only on the data and the old units' weights, per example: the activations of the
+ * first layer's old units and (with a second layer) the second layer's old units' input from them.
+ */
+export interface FrozenActivations {
+  /** The old units per hidden layer they were computed for. */
+  oldSizes: number[];
+  /** Values per example: oldSizes[0] activations, then oldSizes[1] inputs. */
+  width: number;
+  values: Float32Array;
+}
+
+const cachedWidthOf = (oldSizes: number[]): number => oldSizes[0] + (oldSizes.length > 1 ? oldSizes[1] : 0);
+
+/** Whether the activations of `oldSizes` on `data` fit the batch cache's bound. */
+export function activationsFit(data: TaskData, oldSizes: number[]): boolean {
+  return data.count * cachedWidthOf(oldSizes) * 4 <= MAX_CACHED_BYTES;
+}
+
+/**
+ * The frozen activations of `oldSizes` on `data` (the network's first oldSizes units of each
+ * layer). `alsoWith(h1, ys, n)` is called for every chunk with the first layer's old units'
+ * activations, so that a pass that needs them anyway (the τ statistic's) computes them once.
+ */
+export function frozenActivations(
+  net: Network,
+  data: TaskData,
+  oldSizes: number[],
+  alsoWith?: (h1: tf.Tensor2D, ys: tf.Tensor2D, n: number) => void,
+): FrozenActivations {
+  const width = cachedWidthOf(oldSizes);
+  const values = new Float32Array(data.count * width);
+  forChunks(data, (xs, ys, start, n) => {
+    const h1 = net.firstLayerUnits(xs, oldSizes[0]);
+    const parts = oldSizes.length > 1 ? [h1, tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]]))] : [h1];
+    values.set(tf.concat(parts, 1).dataSync() as Float32Array, start * width);
+    alsoWith?.(h1, ys, n);
+  });
+  return { oldSizes: oldSizes.slice(), width, values };
+}
+
+/** Old units of the first layer (column < old) whose incoming weights or bias differ between two states. */
+function changedFirstLayerUnits(before: NetworkState, after: NetworkState, old: number): number[] {
+  const [a, b] = [before.layers[0], after.layers[0]];
+  const changed: number[] = [];
+  for (let c = 0; c < old; c++) {
+    let differs = a.b[c] !== b.b[c];
+    for (let r = 0; r < a.W.rows && !differs; r++) differs = a.W.data[r * a.W.cols + c] !== b.W.data[r * b.W.cols + c];
+    if (differs) changed.push(c);
+  }
+  return changed;
+}
+
+/** Whether the second layer's old block (old rows × old columns) differs between two states. */
+function secondLayerOldBlockChanged(before: NetworkState, after: NetworkState, oldSizes: number[]): boolean {
+  const [a, b] = [before.layers[1].W, after.layers[1].W];
+  for (let r = 0; r < oldSizes[0]; r++) {
+    for (let c = 0; c < oldSizes[1]; c++) if (a.data[r * a.cols + c] !== b.data[r * b.cols + c]) return true;
+  }
+  return false;
+}
+
+/**
+ * The activations again after some old units' weights changed from `before` to the network's
+ * current ones (a split restores drifted units to their old weights): only the first layer's
+ * changed units are computed again (a column of a matrix product does not depend on the others,
+ * so they are the floats a whole pass gives), then the second layer's input from the first layer.
+ */
+export function updatedActivations(net: Network, data: TaskData, activations: FrozenActivations, before: NetworkState): FrozenActivations {
+  const after = net.toState();
+  const { oldSizes, width } = activations;
+  const changed = changedFirstLayerUnits(before, after, oldSizes[0]);
+  const second = oldSizes.length > 1 && (changed.length > 0 || secondLayerOldBlockChanged(before, after, oldSizes));
+  if (!changed.length && !second) return activations;
+  const values = activations.values.slice();
+  const first = after.layers[0];
+  const W = new Float32Array(first.W.rows * changed.length);
+  for (let r = 0; r < first.W.rows; r++) changed.forEach((c, j) => (W[r * changed.length + j] = first.W.data[r * first.W.cols + c]));
+  const bias = Float32Array.from(changed, (c) => first.b[c]);
+  let h1Rows = new Float32Array(0);
+  forChunks(data, (xs, _ys, start, n) => {
+    if (changed.length) {
+      const h = tf.fused.matMul({ a: xs, b: tf.tensor2d(W, [first.W.rows, changed.length]), bias: tf.tensor1d(bias), activation: 'relu' }).dataSync() as Float32Array;
+      for (let r = 0; r < n; r++) changed.forEach((c, j) => (values[(start + r) * width + c] = h[r * changed.length + j]));
+    }
+    if (!second) return;
+    if (h1Rows.length < n * oldSizes[0]) h1Rows = new Float32Array(n * oldSizes[0]);
+    for (let r = 0; r < n; r++) h1Rows.set(values.subarray((start + r) * width, (start + r) * width + oldSizes[0]), r * oldSizes[0]);
+    const h1 = tf.tensor2d(h1Rows.subarray(0, n * oldSizes[0]), [n, oldSizes[0]]);
+    const m2 = tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]])).dataSync() as Float32Array;
+    for (let r = 0; r < n; r++) values.set(m2.subarray(r * oldSizes[1], (r + 1) * oldSizes[1]), (start + r) * width + oldSizes[0]);
+  });
+  return { oldSizes: oldSizes.slice(), width, values };
+}
+
+/** The activations of the first `rows` examples of `data` (at most a chunk), computed like frozenActivations'. */
+function firstRows(net: Network, data: TaskData, oldSizes: number[], rows: number): Float32Array {
+  const sub: TaskData = { ...data, count: rows };
+  return frozenActivations(net, sub, oldSizes).values;
+}
+
+/**
+ * Throws if `activations` are not those of the network's current old units: a few examples are
+ * computed again (stale ones, e.g. from before a split restored units, differ by far more than the
+ * float32 noise of a smaller matrix product).
+ */
+function checkCurrent(net: Network, data: TaskData, activations: FrozenActivations): void {
+  const rows = Math.min(8, data.count);
+  const fresh = firstRows(net, data, activations.oldSizes, rows);
+  for (let i = 0; i < fresh.length; i++) {
+    const v = activations.values[i];
+    if (!(Math.abs(fresh[i] - v) <= 1e-4 * (1 + Math.abs(v)))) {
+      throw new Error(`frozenOldUnits: the activations given are not the old units' current ones (example ${Math.floor(i / activations.width) + 1}: ${v} computed again as ${fresh[i]})`);
+    }
+  }
+}
 
 /** A stage over the frozen blocks: its data, forward pass and parameters. */
 export interface FrozenUnitsStage {
@@ -28,6 +149,8 @@ export interface FrozenUnitsStage {
   params: TrainableParam[];
   /** Writes the trained blocks back into the network and releases them: the stage's writeBack, and again (a no-op then) when it fails. */
   finish: () => void;
+  /** The frozen activations the stage used (given or computed), for a later stage while the old units' weights stay as they are. */
+  activations: FrozenActivations;
 }
 
 /** Rows r0..r1−1 × columns c0..c1−1 of a row-major array with `cols` columns. */
@@ -57,16 +180,29 @@ interface LayerBlocks {
  * `params` (which must leave every weight among old units and every old unit's bias frozen). Null
  * when it does not apply: a layer without new units, a task that does not see every unit, or
  * computed activations beyond the batch cache's bound; the stage then runs on the whole network.
+ * `activations`, when given, must be those of `oldSizes` on `data` with the network's current old
+ * units (frozenActivations); otherwise the stage computes them.
  */
-export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSizes: number[], params: TrainableParam[]): FrozenUnitsStage | null {
+export function frozenOldUnits(
+  net: Network,
+  task: number,
+  data: TaskData,
+  oldSizes: number[],
+  params: TrainableParam[],
+  activations?: FrozenActivations | null,
+): FrozenUnitsStage | null {
   const sizes = net.sizes();
   const L = sizes.length;
   const inputs = data.features;
-  const cachedWidth = oldSizes[0] + (L > 1 ? oldSizes[1] : 0);
+  const cachedWidth = cachedWidthOf(oldSizes);
   const width = inputs + cachedWidth;
-  if (oldSizes.some((o, l) => o === 0 || o >= sizes[l]) || net.visibleSizes(task).some((v, l) => v !== sizes[l]) || data.count * cachedWidth * 4 > MAX_CACHED_BYTES) {
+  if (oldSizes.some((o, l) => o === 0 || o >= sizes[l]) || net.visibleSizes(task).some((v, l) => v !== sizes[l]) || !activationsFit(data, oldSizes)) {
     return null;
   }
+  if (activations && (activations.values.length !== data.count * cachedWidth || activations.oldSizes.some((o, l) => o !== oldSizes[l]))) {
+    throw new Error(`frozenOldUnits: the activations given are of ${activations.oldSizes.join(', ')} old units, the stage has ${oldSizes.join(', ')}`);
+  }
+  if (activations) checkCurrent(net, data, activations);
   const paramOf = (v: tf.Variable) => {
     const p = params.find((q) => q.variable === v);
     if (!p) throw new Error('frozenOldUnits: the stage must train every hidden layer');
@@ -81,13 +217,9 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
     }
   });
 
-  // What depends only on the data and frozen weights, once per stage; the inputs are filled per batch as before.
-  const cached = new Float32Array(data.count * cachedWidth);
-  forChunks(data, (xs, _ys, start) => {
-    const h1 = net.firstLayerUnits(xs, oldSizes[0]);
-    const parts = L > 1 ? [h1, tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]]))] : [h1];
-    cached.set(tf.concat(parts, 1).dataSync() as Float32Array, start * cachedWidth);
-  });
+  // What depends only on the data and frozen weights (given, or computed once per stage); the inputs are filled per batch as before.
+  const frozenActs = activations ?? frozenActivations(net, data, oldSizes);
+  const cached = frozenActs.values;
   let inputRows = new Float32Array(0);
   const stageData: TaskData = {
     count: data.count,
@@ -160,6 +292,7 @@ export function frozenOldUnits(net: Network, task: number, data: TaskData, oldSi
   let finished = false;
   const before = net.layers;
   return {
+    activations: frozenActs,
     data: stageData,
     forward,
     params: blockParams,

@@ -10,13 +10,13 @@ import type { PhaseTimes, StageName } from '../../common/protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
-import { frozenOldUnits } from './frozenUnits';
+import { FrozenActivations, activationsFit, frozenActivations, frozenOldUnits, updatedActivations } from './frozenUnits';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
 import { timed } from '../phaseTimes';
 import { Rng } from '../random';
-import { StageResult, TrainableParam, stepsForEpochs, trainStage } from '../training';
+import { StageResult, TrainableParam, dataLoss, stepsForEpochs, trainStage } from '../training';
 import { LearnContext, TaskReport, headLoss, plainReport } from '../methods/method';
 
 /** Which parts of DEN run (the paper's ablations switch one off). */
@@ -148,9 +148,12 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
 
   const previous: NetworkState = net.toState();
   const oldSizes = layerSizes(previous);
-  // Expansion and retraining train only what the task owns: they run on the frozen blocks' structure (frozenUnits.ts).
+  // Expansion and retraining train only what the task owns: they run on the frozen blocks' structure (frozenUnits.ts),
+  // whose activations are computed once while the old units' weights stay as they are (null: not yet, or changed).
+  let activations: FrozenActivations | null = null;
   const ownedStage = async (stage: StageName, params: TrainableParam[], steps: number): Promise<StageResult> => {
-    const frozen = timed(phases, 'frozen-units', () => frozenOldUnits(net, t, task.train, oldSizes, params));
+    const frozen = timed(phases, 'frozen-units', () => frozenOldUnits(net, t, task.train, oldSizes, params, activations));
+    if (frozen) activations = frozen.activations;
     try {
       return await run(stage, frozen?.params ?? params, steps, frozen ?? undefined);
     } finally {
@@ -206,10 +209,20 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   };
 
   // The τ test: expand when the selectively retrained network's loss stays above τ.
+  const tauData = den.tauStatistic === 'validation' && task.validation.count > 0 ? task.validation : task.train;
+  // On the training part, the pass also keeps the old units' frozen activations (every unit is old now) for expansion and retraining.
+  const keepActivations = den.k > 0 && tauData === task.train && net.visibleSizes(t).every((v, l) => v === oldSizes[l]) && activationsFit(task.train, oldSizes);
   const statistic =
     den.tauStatistic === 'last-batch'
       ? (sr2.loss ?? Infinity)
-      : timed(phases, 'tau-statistic', () => meanLoss(net, t, den.tauStatistic === 'validation' && task.validation.count > 0 ? task.validation : task.train, loss));
+      : timed(phases, 'tau-statistic', () => {
+          if (!keepActivations) return meanLoss(net, t, tauData, loss);
+          let sum = 0;
+          activations = frozenActivations(net, task.train, oldSizes, (h1, ys, n) => {
+            sum += dataLoss(loss, task.train.outputs, ys, net.logitsFromFirstLayer(h1, t)).dataSync()[0] * n;
+          });
+          return task.train.count ? sum / task.train.count : NaN;
+        });
   report.tauStatistic = statistic;
   report.expanded = (variant.constantExpansion || statistic > den.tau) && den.k > 0;
   emit({ type: 'tau-test', task: t, statistic: den.tauStatistic, value: statistic, tau: den.tau, expand: report.expanded, step: stepOffset });
@@ -269,7 +282,12 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       ? 'splitOnlyAfterExpansion is set and the network did not expand'
       : null;
   const toSplit = skipped ? drift.map(() => []) : chooseSplits(drift, den.sigma, den.maxSplitPerLayer);
-  if (toSplit.some((u) => u.length)) timed(phases, 'split', () => net.setState(splitState(current, previous, t, toSplit)));
+  if (toSplit.some((u) => u.length)) {
+    timed(phases, 'split', () => net.setState(splitState(current, previous, t, toSplit)));
+    // the split units are restored to their old weights
+    const before = activations;
+    if (before) activations = timed(phases, 'frozen-units', () => updatedActivations(net, task.train, before, current));
+  }
   report.split = toSplit.map((u) => u.length);
   emit({ type: 'split', task: t, sigma: den.sigma, drift, splitUnits: toSplit, units: net.sizes(), skipped, step: stepOffset });
 

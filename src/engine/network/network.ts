@@ -144,6 +144,14 @@ export class Network {
     return tf.tidy(() => tf.fused.matMul({ a: features, b: head.W, bias: head.b }) as tf.Tensor2D);
   }
 
+  /**
+   * Logits of task `task` from its first hidden layer's activations (firstLayerUnits with the
+   * task's visible count): the same kernels as logits() after the first layer.
+   */
+  logitsFromFirstLayer(h1: tf.Tensor2D, task: number): tf.Tensor2D {
+    return tf.tidy(() => this.headLogits(this.hiddenFrom(h1, 1, this.visibleSizes(task)), task));
+  }
+
   /** Logits of task `task` for inputs x (timestamped, see features()). */
   logits(x: tf.Tensor2D, task: number): tf.Tensor2D {
     return tf.tidy(() => this.headLogits(this.features(x, task), task));

@@ -23,15 +23,19 @@ for (let r = 1; r <= rounds; r++) {
   for (const [name, cli] of [['old', oldCli], ['new', newCli]] as const) {
     const into = path.join(dir, `${name}-${r}`);
     const start = performance.now();
-    const res = spawnSync(process.execPath, [cli, 'train', experiment, '--into', into], { encoding: 'utf8' });
+    // GNU time, where installed, gives the run's peak RSS
+    const time = fs.existsSync('/usr/bin/time');
+    const args = [cli, 'train', experiment, '--into', into];
+    const res = time ? spawnSync('/usr/bin/time', ['-f', 'peak RSS %M KB', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
     const wall = (performance.now() - start) / 1000;
     if (res.status !== 0) throw new Error(`${name} failed (${res.status}): ${res.stderr}`);
+    const rss = time ? ` ${res.stderr.trim().split('\n').at(-1)},` : '';
     const summary = JSON.parse(fs.readFileSync(path.join(into, 'summary.json'), 'utf8')) as RunSummary;
     const b = timeBreakdown(summary);
     if (!b) throw new Error(`${name}: the summary has no phases`);
     totals[name].wall.push(wall);
     totals[name].share.push(nonTrainingShare(b));
-    console.log(`\nround ${r}, ${name}: ${wall.toFixed(1)} s of wall time (process), ACC ${summary.accuracy.at(-1)!.reduce((a, v) => a + (v ?? 0), 0) / summary.accuracy.length}`);
+    console.log(`\nround ${r}, ${name}: ${wall.toFixed(1)} s of wall time (process),${rss} ACC ${summary.accuracy.at(-1)!.reduce((a, v) => a + (v ?? 0), 0) / summary.accuracy.length}`);
     console.log(breakdownLine(b));
   }
   // a change that only moves work around must leave every float as it was

@@ -10,7 +10,7 @@
 // same loss as meanLoss.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { FrozenActivations, frozenActivations, frozenOldUnits, updatedActivations } from '../../src/engine/den/frozenUnits';
+import { FrozenActivations, frozenActivations, frozenOldUnits, updateActivations } from '../../src/engine/den/frozenUnits';
 import { meanLoss } from '../../src/engine/evaluate';
 import { headLoss } from '../../src/engine/methods/method';
 import { learnTask } from '../../src/engine/den/learnTask';
@@ -162,7 +162,7 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     net.dispose();
   });
 
-  it('activations computed once train the same weights bit for bit; stale or misshapen ones are refused', async () => {
+  it('activations computed once train the same weights bit for bit; stale or misshapen ones are refused, and brought up to date', async () => {
     const tasks = tasksOf(exp);
     const train = tasks[1].train;
     const computed = await trainedWeights(tasks, true, 5);
@@ -180,7 +180,9 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     f.finish();
     frozenOldUnits(net, 2, train, OLD, params, acts)!.finish();
     assert.throws(() => frozenOldUnits(net, 2, train, [32, 15], params, acts), /the activations given are of 32, 16 old units, the stage has 32, 15/);
-    assert.equal(updatedActivations(net, train, acts, net.toState()), acts, 'nothing changed, nothing computed');
+    const unchanged = acts.values.slice();
+    assert.equal(updateActivations(net, train, acts, net.toState()), acts);
+    assert.deepEqual(acts.values, unchanged, 'nothing changed, nothing computed');
     // old units restored to other weights (what a split does): their activations are stale, and only theirs are computed again
     const before = net.toState();
     const state = net.toState();
@@ -189,15 +191,15 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     net.setState(state);
     assert.throws(() => frozenOldUnits(net, 2, train, OLD, expansionParams(net), acts), /not the old units' current ones \(example 1/);
     const fresh = frozenActivations(net, train, OLD).values;
-    assert.deepEqual(updatedActivations(net, train, acts, before).values, fresh, 'the first layer changed: bit for bit a whole pass');
+    assert.deepEqual(updateActivations(net, train, acts, before).values, fresh, 'the first layer changed: bit for bit a whole pass');
     // a unit of the second layer restored: only its input from the first layer changes
     const state2 = net.toState();
     state2.layers[1].W.data[5 * state2.layers[1].W.cols + 2] -= 0.3;
     const beforeSecond = net.toState();
     net.setState(state2);
-    const second = updatedActivations(net, train, { ...acts, values: fresh }, beforeSecond).values;
-    assert.deepEqual(second, frozenActivations(net, train, OLD).values, 'the second layer changed: bit for bit a whole pass');
-    assert.notDeepEqual(second, fresh);
+    updateActivations(net, train, acts, beforeSecond);
+    assert.deepEqual(acts.values, frozenActivations(net, train, OLD).values, 'the second layer changed: bit for bit a whole pass');
+    assert.notDeepEqual(acts.values, fresh);
     net.dispose();
   });
 

@@ -86,18 +86,18 @@ function secondLayerOldBlockChanged(before: NetworkState, after: NetworkState, o
 }
 
 /**
- * The activations again after some old units' weights changed from `before` to the network's
- * current ones (a split restores drifted units to their old weights): only the first layer's
- * changed units are computed again (a column of a matrix product does not depend on the others,
- * so they are the floats a whole pass gives), then the second layer's input from the first layer.
+ * Brings the activations up to date, in place, after some old units' weights changed from `before`
+ * to the network's current ones (a split restores drifted units to their old weights): only the
+ * first layer's changed units are computed again (a column of a matrix product does not depend on
+ * the others, so they are the floats a whole pass gives), then the second layer's input from the
+ * first layer. Returns them.
  */
-export function updatedActivations(net: Network, data: TaskData, activations: FrozenActivations, before: NetworkState): FrozenActivations {
+export function updateActivations(net: Network, data: TaskData, activations: FrozenActivations, before: NetworkState): FrozenActivations {
   const after = net.toState();
-  const { oldSizes, width } = activations;
+  const { oldSizes, width, values } = activations;
   const changed = changedFirstLayerUnits(before, after, oldSizes[0]);
   const second = oldSizes.length > 1 && (changed.length > 0 || secondLayerOldBlockChanged(before, after, oldSizes));
   if (!changed.length && !second) return activations;
-  const values = activations.values.slice();
   const first = after.layers[0];
   const W = new Float32Array(first.W.rows * changed.length);
   for (let r = 0; r < first.W.rows; r++) changed.forEach((c, j) => (W[r * changed.length + j] = first.W.data[r * first.W.cols + c]));
@@ -115,7 +115,7 @@ export function updatedActivations(net: Network, data: TaskData, activations: Fr
     const m2 = tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]])).dataSync() as Float32Array;
     for (let r = 0; r < n; r++) values.set(m2.subarray(r * oldSizes[1], (r + 1) * oldSizes[1]), (start + r) * width + oldSizes[0]);
   });
-  return { oldSizes: oldSizes.slice(), width, values };
+  return activations;
 }
 
 /** The activations of the first `rows` examples of `data` (at most a chunk), computed like frozenActivations'. */

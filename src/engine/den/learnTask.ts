@@ -10,7 +10,7 @@ import type { PhaseTimes, StageName } from '../../common/protocol';
 import type { Task, TaskData } from '../data/tasks';
 import * as tf from '@tensorflow/tfjs-core';
 import { featureData, meanLoss } from '../evaluate';
-import { FrozenActivations, activationsFit, frozenActivations, frozenOldUnits, updatedActivations } from './frozenUnits';
+import { FrozenActivations, activationsFit, frozenActivations, frozenOldUnits, updateActivations } from './frozenUnits';
 import { Network } from '../network/network';
 import { NetworkState, layerSizes } from '../network/state';
 import { chooseSplits, expandState, ownedMasks, pruneDeadUnits, selectSubnetwork, selectionMasks, splitState, unitDrift } from '../network/structure';
@@ -285,8 +285,8 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
   if (toSplit.some((u) => u.length)) {
     timed(phases, 'split', () => net.setState(splitState(current, previous, t, toSplit)));
     // the split units are restored to their old weights
-    const before = activations;
-    if (before) activations = timed(phases, 'frozen-units', () => updatedActivations(net, task.train, before, current));
+    const stale = activations;
+    if (stale) timed(phases, 'frozen-units', () => updateActivations(net, task.train, stale, current));
   }
   report.split = toSplit.map((u) => u.length);
   emit({ type: 'split', task: t, sigma: den.sigma, drift, splitUnits: toSplit, units: net.sizes(), skipped, step: stepOffset });

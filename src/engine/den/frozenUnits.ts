@@ -118,20 +118,13 @@ export function updateActivations(net: Network, data: TaskData, activations: Fro
   return activations;
 }
 
-/** The activations of the first `rows` examples of `data` (at most a chunk), computed like frozenActivations'. */
-function firstRows(net: Network, data: TaskData, oldSizes: number[], rows: number): Float32Array {
-  const sub: TaskData = { ...data, count: rows };
-  return frozenActivations(net, sub, oldSizes).values;
-}
-
 /**
  * Throws if `activations` are not those of the network's current old units: a few examples are
  * computed again (stale ones, e.g. from before a split restored units, differ by far more than the
  * float32 noise of a smaller matrix product).
  */
 function checkCurrent(net: Network, data: TaskData, activations: FrozenActivations): void {
-  const rows = Math.min(8, data.count);
-  const fresh = firstRows(net, data, activations.oldSizes, rows);
+  const fresh = frozenActivations(net, { ...data, count: Math.min(8, data.count) }, activations.oldSizes).values;
   for (let i = 0; i < fresh.length; i++) {
     const v = activations.values[i];
     if (!(Math.abs(fresh[i] - v) <= 1e-4 * (1 + Math.abs(v)))) {

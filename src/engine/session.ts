@@ -274,10 +274,11 @@ async function trainTasks(req: TrainRequest, exp: Experiment, tasks: Task[], bac
         const report = await method.learnTask(model, task, { experiment: exp, emit, signal: req.signal, tasks });
         const { scores, validation } = timed(phases, 'evaluation', () => {
           const seen = tasks.slice(0, t);
+          const onTest = scoreTasks(model, seen.map((j) => ({ task: j.index, data: j.test, loss: headLoss(exp, j.outputs) })));
           const validated = seen.filter((j) => j.validation.count);
           const onValidation = scoreTasks(model, validated.map((j) => ({ task: j.index, data: j.validation, loss: headLoss(exp, j.outputs) })));
           return {
-            scores: scoreTasks(model, seen.map((j) => ({ task: j.index, data: j.test, loss: headLoss(exp, j.outputs) }))),
+            scores: onTest,
             validation: seen.map((j) => (j.validation.count ? onValidation[validated.indexOf(j)] : { accuracy: null, auroc: null })),
           };
         });

@@ -17,7 +17,7 @@ export interface TaskData {
   fill(indices: ArrayLike<number>, start: number, end: number, x: Float32Array, y: Float32Array): void;
   /** What materialized() returns for this data, when it knows a smaller form than float rows. */
   materialize?(): TaskData;
-  /** Set on parts whose example e is row e of this untransformed data: parts with the same `inputs` fill the same inputs (one-vs-rest's tasks). */
+  /** The data set whose rows these examples are, in order and untransformed (example e is its row e), where that holds: parts with the same `inputs` fill the same inputs (one-vs-rest's tasks). */
   inputs?: object;
 }
 

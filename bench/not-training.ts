@@ -18,13 +18,13 @@ if (!experiment || !oldCli || !newCli) {
 const rounds = Number(roundsArg ?? 1);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'den-not-training-'));
 console.log(`${experiment}, ${rounds} round(s), old ${oldCli}, new ${newCli}; load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+// GNU time, where installed, gives each run's peak RSS
+const time = fs.existsSync('/usr/bin/time');
 const totals: Record<string, { wall: number[]; share: number[] }> = { old: { wall: [], share: [] }, new: { wall: [], share: [] } };
 for (let r = 1; r <= rounds; r++) {
   for (const [name, cli] of [['old', oldCli], ['new', newCli]] as const) {
     const into = path.join(dir, `${name}-${r}`);
     const start = performance.now();
-    // GNU time, where installed, gives the run's peak RSS
-    const time = fs.existsSync('/usr/bin/time');
     const args = [cli, 'train', experiment, '--into', into];
     const res = time ? spawnSync('/usr/bin/time', ['-f', 'peak RSS %M KB', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
     const wall = (performance.now() - start) / 1000;

@@ -113,7 +113,7 @@ export function tasksRankingScores(model: Model, parts: ScoredPart[]): Float32Ar
   const scores: Float32Array[] = new Array(parts.length);
   const groups = new Map<object, number[]>();
   parts.forEach((p, i) => {
-    if (!p.data.inputs || p.data.count === 0) scores[i] = rankingScores(model, p.task, p.data, p.loss);
+    if (!p.data.inputs) scores[i] = rankingScores(model, p.task, p.data, p.loss);
     else groups.set(p.data.inputs, [...(groups.get(p.data.inputs) ?? []), i]);
   });
   for (const members of groups.values()) {

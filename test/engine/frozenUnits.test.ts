@@ -181,7 +181,7 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     frozenOldUnits(net, 2, train, OLD, params, acts)!.finish();
     assert.throws(() => frozenOldUnits(net, 2, train, [32, 15], params, acts), /the activations given are of 32, 16 old units, the stage has 32, 15/);
     const unchanged = acts.values.slice();
-    assert.equal(updateActivations(net, train, acts, net.toState()), acts);
+    assert.equal(updateActivations(net, train, acts, net.toState(), net.toState()), acts);
     assert.deepEqual(acts.values, unchanged, 'nothing changed, nothing computed');
     // old units restored to other weights (what a split does): their activations are stale, and only theirs are computed again
     const before = net.toState();
@@ -191,13 +191,13 @@ describe('frozen blocks of the old units (expansion and retraining)', () => {
     net.setState(state);
     assert.throws(() => frozenOldUnits(net, 2, train, OLD, expansionParams(net), acts), /not the old units' current ones \(example 1/);
     const fresh = frozenActivations(net, train, OLD).values;
-    assert.deepEqual(updateActivations(net, train, acts, before).values, fresh, 'the first layer changed: bit for bit a whole pass');
+    assert.deepEqual(updateActivations(net, train, acts, before, state).values, fresh, 'the first layer changed: bit for bit a whole pass');
     // a unit of the second layer restored: only its input from the first layer changes
     const state2 = net.toState();
     state2.layers[1].W.data[5 * state2.layers[1].W.cols + 2] -= 0.3;
     const beforeSecond = net.toState();
     net.setState(state2);
-    updateActivations(net, train, acts, beforeSecond);
+    updateActivations(net, train, acts, beforeSecond, state2);
     assert.deepEqual(acts.values, frozenActivations(net, train, OLD).values, 'the second layer changed: bit for bit a whole pass');
     assert.notDeepEqual(acts.values, fresh);
     net.dispose();

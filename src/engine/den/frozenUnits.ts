@@ -42,6 +42,10 @@ export function activationsFit(data: TaskData, oldSizes: number[]): boolean {
   return data.count * cachedWidthOf(oldSizes) * 4 <= MAX_CACHED_BYTES;
 }
 
+/** The second layer's old units' input from the first layer's old units' activations h1 (no bias). */
+const oldSecondLayerInput = (net: Network, h1: tf.Tensor2D, oldSizes: number[]): tf.Tensor2D =>
+  tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]]));
+
 /**
  * The frozen activations of `oldSizes` on `data` (the network's first oldSizes units of each
  * layer). `alsoWith(h1, ys, n)` is called for every chunk with the first layer's old units'
@@ -57,7 +61,7 @@ export function frozenActivations(
   const values = new Float32Array(data.count * width);
   forChunks(data, (xs, ys, start, n) => {
     const h1 = net.firstLayerUnits(xs, oldSizes[0]);
-    const parts = oldSizes.length > 1 ? [h1, tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]]))] : [h1];
+    const parts = oldSizes.length > 1 ? [h1, oldSecondLayerInput(net, h1, oldSizes)] : [h1];
     values.set(tf.concat(parts, 1).dataSync() as Float32Array, start * width);
     alsoWith?.(h1, ys, n);
   });
@@ -87,13 +91,12 @@ function secondLayerOldBlockChanged(before: NetworkState, after: NetworkState, o
 
 /**
  * Brings the activations up to date, in place, after some old units' weights changed from `before`
- * to the network's current ones (a split restores drifted units to their old weights): only the
- * first layer's changed units are computed again (a column of a matrix product does not depend on
- * the others, so they are the floats a whole pass gives), then the second layer's input from the
- * first layer. Returns them.
+ * to `after`, the network's current state (a split restores drifted units to their old weights):
+ * only the first layer's changed units are computed again (a column of a matrix product does not
+ * depend on the others, so they are the floats a whole pass gives), then the second layer's input
+ * from the first layer. Returns them.
  */
-export function updateActivations(net: Network, data: TaskData, activations: FrozenActivations, before: NetworkState): FrozenActivations {
-  const after = net.toState();
+export function updateActivations(net: Network, data: TaskData, activations: FrozenActivations, before: NetworkState, after: NetworkState): FrozenActivations {
   const { oldSizes, width, values } = activations;
   const changed = changedFirstLayerUnits(before, after, oldSizes[0]);
   const second = oldSizes.length > 1 && (changed.length > 0 || secondLayerOldBlockChanged(before, after, oldSizes));
@@ -112,7 +115,7 @@ export function updateActivations(net: Network, data: TaskData, activations: Fro
     if (h1Rows.length < n * oldSizes[0]) h1Rows = new Float32Array(n * oldSizes[0]);
     for (let r = 0; r < n; r++) h1Rows.set(values.subarray((start + r) * width, (start + r) * width + oldSizes[0]), r * oldSizes[0]);
     const h1 = tf.tensor2d(h1Rows.subarray(0, n * oldSizes[0]), [n, oldSizes[0]]);
-    const m2 = tf.matMul(h1, tf.slice(net.layers[1].W, [0, 0], [oldSizes[0], oldSizes[1]])).dataSync() as Float32Array;
+    const m2 = oldSecondLayerInput(net, h1, oldSizes).dataSync() as Float32Array;
     for (let r = 0; r < n; r++) values.set(m2.subarray(r * oldSizes[1], (r + 1) * oldSizes[1]), (start + r) * width + oldSizes[0]);
   });
   return activations;

@@ -283,10 +283,11 @@ export async function learnTask(net: Network, task: Task, ctx: LearnContext, var
       : null;
   const toSplit = skipped ? drift.map(() => []) : chooseSplits(drift, den.sigma, den.maxSplitPerLayer);
   if (toSplit.some((u) => u.length)) {
-    timed(phases, 'split', () => net.setState(splitState(current, previous, t, toSplit)));
+    const afterSplit = timed(phases, 'split', () => splitState(current, previous, t, toSplit));
+    timed(phases, 'split', () => net.setState(afterSplit));
     // the split units are restored to their old weights
     const stale = activations;
-    if (stale) timed(phases, 'frozen-units', () => updateActivations(net, task.train, stale, current));
+    if (stale) timed(phases, 'frozen-units', () => updateActivations(net, task.train, stale, current, afterSplit));
   }
   report.split = toSplit.map((u) => u.length);
   emit({ type: 'split', task: t, sigma: den.sigma, drift, splitUnits: toSplit, units: net.sizes(), skipped, step: stepOffset });
